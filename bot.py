@@ -1,0 +1,260 @@
+"""casebot's composition root and command line.
+
+settings → engine → Application → handlers (and, later, jobs). Nothing else
+wires these together; handlers reach the services through `bot_data`.
+
+    casebot run [--demo]            the bot, long-polling Telegram
+    casebot chat [--demo] [--user ID] [--lang kk|ru|en]
+                                    the same bot in this terminal, no token needed
+    casebot import FILE             load cases from a YAML case file
+    casebot export FILE             write cases to a file
+    casebot db upgrade              apply database migrations
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import zoneinfo
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+import handlers
+from messages import SUPPORTED_LANGUAGES, translator
+from messages.texts import command_menu
+from settings import Services, Settings, SettingsError, load_settings
+from storage.casefile import CaseFileError
+from storage.db import make_engine, session_scope, upgrade
+from storage.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
+
+log = logging.getLogger("casebot")
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces the bot token wherever it appears in a log record."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.secrets = [secret for secret in secrets if secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            redacted = message
+            for secret in self.secrets:
+                redacted = redacted.replace(secret, "[token]")
+            if redacted != message:
+                record.msg, record.args = redacted, None
+        return True
+
+
+def configure_logging(token: str | None, *, level: int = logging.INFO) -> None:
+    """Plain logs on stderr; HTTP client chatter (which would carry the token) is quieted."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    redact = RedactSecrets([token] if token else [])
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+def check_timezone_data() -> None:
+    """Make sure zone data knows Kazakhstan's 2024 move to UTC+5; prefer the tzdata package."""
+
+    def almaty_offset() -> timedelta | None:
+        return datetime(2025, 6, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty")).utcoffset()
+
+    if almaty_offset() == timedelta(hours=5):
+        return
+    zoneinfo.reset_tzpath(to=[])  # use only the tzdata package from PyPI
+    zoneinfo.ZoneInfo.clear_cache()
+    if almaty_offset() != timedelta(hours=5):
+        raise SystemExit(
+            "The time zone data is too old (Asia/Almaty should be UTC+5 since March 2024). "
+            "Upgrade the tzdata package: pip install -U 'tzdata>=2024.1'"
+        )
+
+
+def open_database(settings: Settings) -> Engine:
+    """Create the engine and bring the schema up to date."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def load_demo_cases(engine: Engine, settings: Settings) -> ImportReport | None:
+    """Import the bundled sample cases when the database has no case yet."""
+    with session_scope(engine) as session:
+        if count_cases(session) > 0:
+            return None
+        return import_file(session, SAMPLE_FILE, default_tz=settings.timezone)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    services: Services = app.bot_data["services"]
+    for lang in (None, *SUPPORTED_LANGUAGES):
+        t = translator(lang or "en")
+        menu = [BotCommand(name, text) for name, text in command_menu(t, services.commands)]
+        await app.bot.set_my_commands(menu, language_code=lang)
+    log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
+
+
+def build_application(services: Services, *, token: str, api_url: str) -> Application:  # type: ignore[type-arg]
+    """The Telegram Application with its handlers; nothing is started yet."""
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=services.settings.rate, group_max_rate=20, max_retries=2)
+        )
+        .post_init(_post_init)
+        .build()
+    )
+    app.bot_data["services"] = services
+    services.commands = handlers.register_all(app)
+    return app
+
+
+def _settings_or_exit(*, require_token: bool = False) -> Settings:
+    try:
+        return load_settings(require_token=require_token)
+    except SettingsError as exc:
+        print("casebot: the settings need fixing:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Long-poll Telegram until SIGTERM or Ctrl-C."""
+    settings = _settings_or_exit(require_token=True)
+    assert settings.token is not None
+    configure_logging(settings.token)
+    check_timezone_data()
+    engine = open_database(settings)
+    if args.demo:
+        report = load_demo_cases(engine, settings)
+        if report is not None:
+            log.info("sample cases loaded: %d", len(report.added))
+    app = build_application(
+        Services(settings=settings, engine=engine), token=settings.token, api_url=settings.api_url
+    )
+    log.info("casebot is running; stop it with Ctrl-C or SIGTERM")
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    engine.dispose()
+    log.info("casebot stopped")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """The same bot in this terminal, against a local Bot API server."""
+    from botsim.terminal import run_terminal_chat
+
+    settings = _settings_or_exit()
+    configure_logging(None, level=logging.WARNING)
+    check_timezone_data()
+    engine = open_database(settings)
+    if args.demo:
+        load_demo_cases(engine, settings)
+    return run_terminal_chat(
+        lambda api_url, token: build_application(
+            Services(settings=settings, engine=engine), token=token, api_url=api_url
+        ),
+        user_id=args.user,
+        language_code=args.lang,
+    )
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Load a case file; a bad file changes nothing and lists its problems."""
+    settings = _settings_or_exit()
+    check_timezone_data()
+    engine = open_database(settings)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"casebot import: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        with session_scope(engine) as session:
+            report = import_file(session, path, default_tz=settings.timezone)
+    except CaseFileError as exc:
+        print(f"casebot import: {path} was not imported; nothing changed:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Writing case files arrives with the organizers' tools; say so plainly."""
+    print(
+        "casebot export is not available in this version yet; "
+        "the database file itself can be copied while the bot is stopped.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`casebot db upgrade`: apply migrations."""
+    settings = _settings_or_exit()
+    engine = open_database(settings)
+    engine.dispose()
+    print(f"database is up to date ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line of `contract.md`."""
+    parser = argparse.ArgumentParser(
+        prog="casebot", description="Follow detainees' cases on Telegram."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run the bot (long polling)")
+    run.add_argument("--demo", action="store_true", help="load the sample cases when empty")
+    run.set_defaults(handler=cmd_run)
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal, no token needed")
+    chat.add_argument("--demo", action="store_true", help="load the sample cases when empty")
+    chat.add_argument("--user", type=int, default=1001, help="your user id (default 1001)")
+    chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="en", help="your language")
+    chat.set_defaults(handler=cmd_chat)
+    imp = commands.add_parser("import", help="load cases from a YAML case file")
+    imp.add_argument("file")
+    imp.set_defaults(handler=cmd_import)
+    exp = commands.add_parser("export", help="write cases to a YAML or CSV file")
+    exp.add_argument("file")
+    exp.set_defaults(handler=cmd_export)
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `casebot` console script."""
+    args = parse_args(argv)
+    result: int = args.handler(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

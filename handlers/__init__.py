@@ -1,0 +1,19 @@
+"""Telegram handlers, one module per command family; each module's `register` adds its own."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import errors, start
+
+
+def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
+    """Register every handler, then the unknown-command fallback and the error handler.
+
+    All command handlers share group 0, where the first match wins, so the
+    fallback must stay last.
+    """
+    commands = start.register(app)
+    start.register_fallback(app)
+    app.add_error_handler(errors.on_error)
+    return commands

@@ -1,0 +1,75 @@
+"""What every handler shares: services, database calls off the event loop, language."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+from sqlmodel import Session
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from messages import Translator, resolve_language, translator
+from settings import Services
+from storage.db import session_scope
+from storage.subscribers import get_chosen_language
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def services(context: Context) -> Services:
+    """The process's services, put in bot_data by bot.py."""
+    found = context.bot_data["services"]
+    assert isinstance(found, Services)
+    return found
+
+
+async def run_db(context: Context, work: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run `work(session, **kwargs)` in a worker thread, in one committed transaction."""
+    engine = services(context).engine
+
+    def call() -> T:
+        with session_scope(engine) as session:
+            return work(session, **kwargs)
+
+    return await asyncio.to_thread(call)
+
+
+def _telegram_code(update: Update) -> str | None:
+    user = update.effective_user
+    return user.language_code if user else None
+
+
+async def user_translator(update: Update, context: Context) -> Translator:
+    """The translator for this chat: its chosen language, else Telegram's language_code."""
+    chat = update.effective_chat
+    chosen: str | None = None
+    if chat is not None:
+
+        def read(session: Session, chat_id: int) -> str | None:
+            return get_chosen_language(session, chat_id=chat_id)
+
+        chosen = await run_db(context, read, chat_id=chat.id)
+    return translator(resolve_language(chosen, _telegram_code(update)))
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def answer(
+    update: Update, text: str, *, buttons: Sequence[Sequence[tuple[str, str]]] | None = None
+) -> None:
+    """Reply in the chat the update came from (HTML; buttons optional)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    markup = keyboard(buttons) if buttons else None
+    await chat.send_message(text, reply_markup=markup)

@@ -1,0 +1,117 @@
+"""/start, /help and /language: the welcome, the command list, the reader's language."""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers.common import Context, answer, run_db, services, user_translator
+from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, translator
+from messages.texts import help_text, language_buttons, start_buttons, start_text
+from messages.texts import unknown_command as unknown_command_text
+from storage.importer import count_cases
+from storage.subscribers import is_organizer, set_language
+
+COMMANDS = frozenset({"start", "help", "language"})
+
+
+async def start(update: Update, context: Context) -> None:
+    """Welcome the user in their language, with buttons."""
+    t = await user_translator(update, context)
+    count = await run_db(context, count_cases)
+    text = start_text(t, case_count=count, can_search="case" in services(context).commands)
+    await answer(update, text, buttons=[start_buttons(t)])
+
+
+async def _help_text(update: Update, context: Context) -> str:
+    t = await user_translator(update, context)
+    user = update.effective_user
+    admins = services(context).settings.admins
+    organizer = user is not None and await run_db(
+        context, is_organizer, user_id=user.id, admins=admins
+    )
+    return help_text(t, organizer=organizer, available=services(context).commands)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """The commands this build answers; organizers see theirs too."""
+    await answer(update, await _help_text(update, context))
+
+
+async def help_button(update: Update, context: Context) -> None:
+    """The Help button of the welcome message."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await answer(update, await _help_text(update, context))
+
+
+def _language_prompt() -> str:
+    return " / ".join(
+        escape(translator(code).gettext("Choose a language:")) for code in SUPPORTED_LANGUAGES
+    )
+
+
+async def _store_language(update: Update, context: Context, lang: str) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+
+    def store(session: Session) -> None:
+        set_language(session, chat_id=chat.id, lang=lang, chat_type=chat.type)
+
+    await run_db(context, store)
+
+
+async def language(update: Update, context: Context) -> None:
+    """`/language kk|ru|en` switches; without an argument, three buttons."""
+    args = [arg.lower() for arg in context.args or []]
+    if len(args) == 1 and args[0] in SUPPORTED_LANGUAGES:
+        await _store_language(update, context, args[0])
+        t = translator(args[0])
+        await answer(update, escape(t.gettext("Language set: English.")))
+        return
+    if args:
+        t = await user_translator(update, context)
+        usage = t.gettext("Usage: /language kk, /language ru or /language en.")
+        await answer(update, escape(usage), buttons=[language_buttons()])
+        return
+    await answer(update, _language_prompt(), buttons=[language_buttons()])
+
+
+async def language_button(update: Update, context: Context) -> None:
+    """A language button: lang:menu shows the choice, lang:<code> switches."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.removeprefix("lang:")
+    await query.answer()
+    if code in LANGUAGE_NAMES:
+        await _store_language(update, context, code)
+        await answer(update, escape(translator(code).gettext("Language set: English.")))
+    else:
+        await answer(update, _language_prompt(), buttons=[language_buttons()])
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Any command no handler took: point to /help."""
+    t = await user_translator(update, context)
+    await answer(update, unknown_command_text(t))
+
+
+def register_fallback(app: Application) -> None:  # type: ignore[type-arg]
+    """Answer unknown commands in private chats; registered after every other handler."""
+    app.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command)
+    )
+
+
+def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
+    """Add this module's handlers; return the commands it answers."""
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("language", language))
+    app.add_handler(CallbackQueryHandler(help_button, pattern=r"^help$"))
+    app.add_handler(CallbackQueryHandler(language_button, pattern=r"^lang:"))
+    return COMMANDS

@@ -1,0 +1,127 @@
+"""The bot's general texts: welcome, help, the command menu, apologies."""
+
+from __future__ import annotations
+
+from html import escape
+
+from messages.i18n import LANGUAGE_NAMES, N_, Translator
+
+# (command, description) for Telegram's command menu, in the order shown.
+PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("case", N_("Find a case and see its card")),
+    ("timeline", N_("Dated events of a case, with sources")),
+    ("subscribe", N_("Get alerts and hearing reminders for a case")),
+    ("unsubscribe", N_("Stop alerts for a case")),
+    ("mysubs", N_("The cases you follow")),
+    ("calendar", N_("Upcoming hearings as a calendar file")),
+    ("language", N_("Change the language")),
+    ("forget", N_("Delete everything the bot keeps about you")),
+    ("help", N_("How to use the bot")),
+)
+
+ORGANIZER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("newcase", N_("Create a case")),
+    ("sethearing", N_("Set or move the next hearing")),
+    ("cancelhearing", N_("Remove the next hearing")),
+    ("setstatus", N_("Set a status of a case")),
+    ("addevent", N_("Add a timeline event")),
+    ("setsentence", N_("Set the sentence and expected release")),
+    ("addname", N_("Add a name or spelling")),
+    ("update", N_("Change a case step by step")),
+    ("stats", N_("Subscribers and deliveries")),
+    ("audit", N_("Who changed what, when")),
+    ("organizer", N_("Add or remove an organizer (admins)")),
+)
+
+
+def command_menu(t: Translator, available: frozenset[str]) -> list[tuple[str, str]]:
+    """The public commands this build answers, with descriptions, for setMyCommands."""
+    return [
+        (command, t.gettext(description))
+        for command, description in PUBLIC_COMMANDS
+        if command in available
+    ]
+
+
+def start_text(t: Translator, *, case_count: int, can_search: bool) -> str:
+    """The welcome message: what the bot does, in a few lines."""
+    cases = t.ngettext(
+        "It follows %(count)d case now.", "It follows %(count)d cases now.", case_count
+    ) % {"count": case_count}
+    paragraphs = [
+        "<b>" + escape(t.gettext("Casebot: news of people on trial")) + "</b>",
+        escape(
+            t.gettext(
+                "This bot follows the cases of ethnic Kazakhs who fled Xinjiang and "
+                "face trial, prison or deportation. It tells you when the next hearing "
+                "is, and sends an alert when a verdict, a deportation order or a release "
+                "comes."
+            )
+        ),
+        escape(cases),
+    ]
+    if can_search:
+        paragraphs.append(
+            escape(
+                t.gettext(
+                    "Find a person with /case and a name in any spelling, for example "
+                    "/case Sauytbay. Subscribe to get reminders before each hearing."
+                )
+            )
+        )
+    paragraphs.append(escape(t.gettext("Choose your language with /language.")))
+    return "\n\n".join(paragraphs)
+
+
+def help_text(t: Translator, *, organizer: bool, available: frozenset[str]) -> str:
+    """The list of the commands this build answers; organizers also see theirs."""
+    lines = ["<b>" + escape(t.gettext("Commands")) + "</b>"]
+    lines += [
+        f"/{command} — {escape(t.gettext(text))}"
+        for command, text in PUBLIC_COMMANDS
+        if command in available
+    ]
+    own = [
+        f"/{command} — {escape(t.gettext(text))}"
+        for command, text in ORGANIZER_COMMANDS
+        if command in available
+    ]
+    if organizer and own:
+        lines.append("")
+        lines.append("<b>" + escape(t.gettext("For organizers")) + "</b>")
+        lines += own
+    lines.append("")
+    lines.append(
+        escape(
+            t.gettext(
+                "A case can be named by its number, its short name or any spelling of a "
+                "person's name, in Kazakh, Russian or Latin letters."
+            )
+        )
+    )
+    return "\n".join(lines)
+
+
+def start_buttons(t: Translator) -> list[tuple[str, str]]:
+    """(label, callback data) of the welcome message's buttons."""
+    return [
+        (t.gettext("Language"), "lang:menu"),
+        (t.gettext("Help"), "help"),
+    ]
+
+
+def language_buttons() -> list[tuple[str, str]]:
+    """One button per language, each labelled in its own language."""
+    return [(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]
+
+
+def apology(t: Translator) -> str:
+    """What a user reads when something went wrong on the bot's side."""
+    return escape(
+        t.gettext("Sorry, something went wrong on our side. Please try again in a minute.")
+    )
+
+
+def unknown_command(t: Translator) -> str:
+    """An answer to a command the bot does not know."""
+    return escape(t.gettext("I don't know this command. Try /help."))

@@ -1,0 +1,216 @@
+"""Settings from the environment and a `.env` file, validated once at start.
+
+Every variable of the settings table in the README is read here and nowhere else. A bad
+value produces a clear, specific message; the bot token never appears in any
+message this module produces.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from sqlalchemy import Engine
+
+TOKEN_RE = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,64}$")
+OFFSET_RE = re.compile(r"^([0-9]{1,4})([mhdw])$")
+OFFSET_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_RATE = 1000
+
+VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "DATABASE_URL",
+    "CASEBOT_DATA_DIR",
+    "CASEBOT_ADMINS",
+    "CASEBOT_TIMEZONE",
+    "CASEBOT_REMINDERS",
+    "CASEBOT_RELEASE_REMINDERS",
+    "CASEBOT_RATE",
+)
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; `problems` lists one message per bad value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated settings of one casebot process."""
+
+    token: str | None = field(repr=False)
+    api_url: str
+    database_url: str
+    data_dir: Path
+    admins: frozenset[int]
+    timezone: str
+    reminders: tuple[timedelta, ...]
+    release_reminders: tuple[timedelta, ...]
+    rate: int
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone organizers type hearing times in."""
+        return ZoneInfo(self.timezone)
+
+
+def parse_offsets(text: str) -> tuple[timedelta, ...]:
+    """Parse `1d,2h,30m` into offsets, largest first; raise ValueError on bad input."""
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    if not items:
+        raise ValueError("empty list")
+    offsets: set[timedelta] = set()
+    for item in items:
+        match = OFFSET_RE.match(item.lower())
+        if not match or int(match.group(1)) == 0:
+            raise ValueError(f"{item!r} is not an offset like 30m, 2h, 1d or 7d")
+        offsets.add(timedelta(seconds=int(match.group(1)) * OFFSET_UNITS[match.group(2)]))
+    return tuple(sorted(offsets, reverse=True))
+
+
+def format_offset(offset: timedelta) -> str:
+    """Format an offset back into the compact `1d` / `2h` / `30m` form."""
+    seconds = int(offset.total_seconds())
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m"
+
+
+def _read_environment(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        for key, value in dotenv_values(env_file).items():
+            if key in VARIABLES and value is not None:
+                values[key] = value
+    for key in VARIABLES:
+        if key in environ:
+            values[key] = environ[key]
+    return {key: value.strip() for key, value in values.items()}
+
+
+def _check_api_url(raw: str, problems: list[str]) -> str:
+    url = raw.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(
+            "TELEGRAM_API_URL must be an http:// or https:// address such as "
+            "https://api.telegram.org"
+        )
+    return url
+
+
+def _check_admins(raw: str, problems: list[str]) -> frozenset[int]:
+    admins: set[int] = set()
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        if not re.fullmatch(r"-?[0-9]{1,20}", item):
+            problems.append(
+                f"CASEBOT_ADMINS must be comma-separated Telegram user ids (numbers); "
+                f"{item[:40]!r} is not one"
+            )
+            continue
+        admins.add(int(item))
+    return frozenset(admins)
+
+
+def _check_timezone(raw: str, problems: list[str]) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"CASEBOT_TIMEZONE {raw[:60]!r} is not a known IANA time zone (for example Asia/Almaty)"
+        )
+    return raw
+
+
+def _check_offsets(name: str, raw: str, problems: list[str]) -> tuple[timedelta, ...]:
+    try:
+        return parse_offsets(raw)
+    except ValueError as exc:
+        problems.append(f"{name} must be offsets like 1d,2h,30m: {exc}")
+        return ()
+
+
+def _check_rate(raw: str, problems: list[str]) -> int:
+    if re.fullmatch(r"[0-9]{1,6}", raw) and 1 <= int(raw) <= MAX_RATE:
+        return int(raw)
+    problems.append(f"CASEBOT_RATE must be a whole number of messages per second, 1 to {MAX_RATE}")
+    return 30
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = Path(".env"),
+    require_token: bool = False,
+) -> Settings:
+    """Read and validate the settings; raise SettingsError listing every bad value.
+
+    `environ` wins over the `.env` file. With `require_token`, a missing token is
+    an error too (the message says how to get one).
+    """
+    values = _read_environment(os.environ if environ is None else environ, env_file)
+    problems: list[str] = []
+
+    token = values.get("TELEGRAM_BOT_TOKEN") or None
+    if token is not None and not TOKEN_RE.match(token):
+        problems.append(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then "
+            "about 35 letters, digits, '-' or '_'); copy it again from @BotFather"
+        )
+    if token is None and require_token:
+        problems.append(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
+            "(send /newbot), put the token it gives you in TELEGRAM_BOT_TOKEN or in a .env "
+            "file, and start again. To try the bot without Telegram, run: casebot chat --demo"
+        )
+
+    api_url = _check_api_url(values.get("TELEGRAM_API_URL") or "https://api.telegram.org", problems)
+    data_dir = Path(values.get("CASEBOT_DATA_DIR") or "./data")
+    database_url = values.get("DATABASE_URL") or f"sqlite:///{data_dir / 'casebot.db'}"
+    if "://" not in database_url:
+        problems.append(
+            "DATABASE_URL must be an SQLAlchemy URL such as sqlite:///data/casebot.db "
+            "or postgresql+psycopg://user@host/dbname"
+        )
+    settings = Settings(
+        token=token,
+        api_url=api_url,
+        database_url=database_url,
+        data_dir=data_dir,
+        admins=_check_admins(values.get("CASEBOT_ADMINS", ""), problems),
+        timezone=_check_timezone(values.get("CASEBOT_TIMEZONE") or "Asia/Almaty", problems),
+        reminders=_check_offsets(
+            "CASEBOT_REMINDERS", values.get("CASEBOT_REMINDERS") or "1d,2h", problems
+        ),
+        release_reminders=_check_offsets(
+            "CASEBOT_RELEASE_REMINDERS", values.get("CASEBOT_RELEASE_REMINDERS") or "7d,1d", problems
+        ),
+        rate=_check_rate(values.get("CASEBOT_RATE") or "30", problems),
+    )
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+@dataclass
+class Services:
+    """What handlers and jobs reach through `context.bot_data["services"]`."""
+
+    settings: Settings
+    engine: Engine
+    commands: frozenset[str] = frozenset()
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

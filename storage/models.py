@@ -1,0 +1,230 @@
+"""The database tables of casebot (SQLModel).
+
+Instants are stored in UTC (naive in the database, aware in Python) with the
+IANA zone they belong to beside them. Texts that exist in several languages
+are JSON objects mapping `kk` / `ru` / `en` to text, with the language they
+were first written in recorded next to them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LocalText = dict[str, str]
+"""A text in several languages: {"kk": ..., "ru": ..., "en": ...}."""
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC; returns them aware in UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC instant is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _json_column() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def _case_fk(*, nullable: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("cases.id", ondelete="SET NULL" if nullable else "CASCADE"),
+            nullable=nullable,
+            index=True,
+        ),
+    )
+
+
+class Case(SQLModel, table=True):
+    """A detainee's case: the four status dimensions and the sentence."""
+
+    __tablename__ = "cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    custody: str | None = Field(default=None, max_length=32)
+    proceedings: str | None = Field(default=None, max_length=32)
+    protection: str | None = Field(default=None, max_length=32)
+    risk: str | None = Field(default=None, max_length=32)
+    summary: LocalText = _json_column()
+    summary_lang: str | None = Field(default=None, max_length=8)
+    sentence_months: int | None = None
+    sentence_days: int | None = None
+    credit_ratio: float | None = None
+    detained_on: date | None = None
+    verdict_on: date | None = None
+    release_on: date | None = None
+    suspended: bool = False
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CaseName(SQLModel, table=True):
+    """One name or spelling of a case's person; `key` is its normalized search form."""
+
+    __tablename__ = "case_names"
+    __table_args__ = (UniqueConstraint("case_id", "lang", "text"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    lang: str = Field(max_length=8)
+    text: str = Field(max_length=200)
+    is_primary: bool = False
+    key: str = Field(max_length=200, index=True)
+
+
+class Court(SQLModel, table=True):
+    """A court, with its name and city in several languages and its IANA zone."""
+
+    __tablename__ = "courts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    tz: str = Field(max_length=64)
+    name: LocalText = _json_column()
+    city: LocalText = _json_column()
+
+
+class Hearing(SQLModel, table=True):
+    """A hearing: its instant in UTC, the zone it is held in, court and status."""
+
+    __tablename__ = "hearings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    court_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("courts.id", ondelete="SET NULL"), nullable=True),
+    )
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    tz: str = Field(max_length=64)
+    time_known: bool = True
+    status: str = Field(default="scheduled", max_length=16)
+    judge: LocalText = _json_column()
+    note: LocalText = _json_column()
+    note_lang: str | None = Field(default=None, max_length=8)
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Person(SQLModel, table=True):
+    """Someone around a case: lawyer, judge, prosecutor, organisation, official."""
+
+    __tablename__ = "people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    role: str = Field(max_length=32)
+    name: LocalText = _json_column()
+    note: LocalText = _json_column()
+
+
+class TimelineEvent(SQLModel, table=True):
+    """A dated, sourced event; `precision` says whether the day, month or year is known."""
+
+    __tablename__ = "timeline_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    occurred_on: date = Field(index=True)
+    precision: str = Field(default="day", max_length=8)
+    lang: str = Field(max_length=8)
+    text: LocalText = _json_column()
+    source_title: str | None = Field(default=None, max_length=300)
+    source_outlet: str | None = Field(default=None, max_length=120)
+    source_url: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Subscriber(SQLModel, table=True):
+    """A chat that receives alerts: a user, a group or a channel."""
+
+    __tablename__ = "subscribers"
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_type: str = Field(default="private", max_length=16)
+    lang: str | None = Field(default=None, max_length=8)
+    telegram_lang: str | None = Field(default=None, max_length=16)
+    reminders: str | None = Field(default=None, max_length=64)
+    blocked: bool = False
+    gone: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Subscription(SQLModel, table=True):
+    """A chat following a case."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat_id", "case_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("subscribers.chat_id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    case_id: int = _case_fk()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Organizer(SQLModel, table=True):
+    """A Telegram user allowed to change cases, and who added them."""
+
+    __tablename__ = "organizers"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    added_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when: the state before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    case_id: int | None = _case_fk(nullable=True)
+    action: str = Field(max_length=40)
+    before: dict[str, Any] = _json_column()
+    after: dict[str, Any] = _json_column()
