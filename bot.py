@@ -55,13 +55,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram.ext.Application")
+
+
+def quiet_noisy_loggers() -> None:
+    """Silence per-request logs: httpx logs every URL, and Bot API URLs hold the token."""
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def configure_logging(token: str | None, *, level: int = logging.INFO) -> None:
-    """Plain logs on stderr; HTTP client chatter (which would carry the token) is quieted."""
+    """Plain logs on stderr, per-request chatter quieted, the token redacted everywhere."""
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_noisy_loggers()
     redact = RedactSecrets([token] if token else [])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
@@ -123,7 +131,9 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
             )
         )
         .rate_limiter(
-            AIORateLimiter(overall_max_rate=services.settings.rate, group_max_rate=20, max_retries=2)
+            AIORateLimiter(
+                overall_max_rate=services.settings.rate, group_max_rate=20, max_retries=2
+            )
         )
         .post_init(_post_init)
         .build()

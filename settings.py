@@ -197,7 +197,9 @@ def load_settings(
             "CASEBOT_REMINDERS", values.get("CASEBOT_REMINDERS") or "1d,2h", problems
         ),
         release_reminders=_check_offsets(
-            "CASEBOT_RELEASE_REMINDERS", values.get("CASEBOT_RELEASE_REMINDERS") or "7d,1d", problems
+            "CASEBOT_RELEASE_REMINDERS",
+            values.get("CASEBOT_RELEASE_REMINDERS") or "7d,1d",
+            problems,
         ),
         rate=_check_rate(values.get("CASEBOT_RATE") or "30", problems),
     )

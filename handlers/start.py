@@ -102,9 +102,7 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 def register_fallback(app: Application) -> None:  # type: ignore[type-arg]
     """Answer unknown commands in private chats; registered after every other handler."""
-    app.add_handler(
-        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command)
-    )
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
 
 
 def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]

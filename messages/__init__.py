@@ -7,8 +7,8 @@ plain values and return text (HTML for Telegram's HTML parse mode).
 from messages.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_NAMES,
-    SUPPORTED_LANGUAGES,
     N_,
+    SUPPORTED_LANGUAGES,
     Translator,
     language_from_telegram,
     resolve_language,
@@ -18,8 +18,8 @@ from messages.i18n import (
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGE_NAMES",
-    "SUPPORTED_LANGUAGES",
     "N_",
+    "SUPPORTED_LANGUAGES",
     "Translator",
     "language_from_telegram",
     "resolve_language",

@@ -1,9 +1,9 @@
 """Maintaining the gettext catalogs: extract, update, check.
 
-    python -m messages.catalogs update   re-extract messages/casebot.pot from the code
-                                         and merge it into the kk, ru and en catalogs
-    python -m messages.catalogs check    list untranslated, fuzzy or mismatched messages
-                                         (exit 1 if any); the test suite runs the same check
+python -m messages.catalogs update   re-extract messages/casebot.pot from the code
+                                     and merge it into the kk, ru and en catalogs
+python -m messages.catalogs check    list untranslated, fuzzy or mismatched messages
+                                     (exit 1 if any); the test suite runs the same check
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from messages.i18n import DOMAIN, LOCALE_DIR, SUPPORTED_LANGUAGES, catalog_path
+from messages.i18n import DOMAIN, SUPPORTED_LANGUAGES, catalog_path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).parent / f"{DOMAIN}.pot"
@@ -32,7 +32,9 @@ PLURAL_COUNTS = {"kk": 2, "ru": 3, "en": 2}
 
 
 def _method_map() -> list[tuple[str, str]]:
-    return [(f"{path}/**.py" if not path.endswith(".py") else path, "python") for path in SOURCE_DIRS]
+    return [
+        (f"{path}/**.py" if not path.endswith(".py") else path, "python") for path in SOURCE_DIRS
+    ]
 
 
 def extract_catalog() -> Catalog:

@@ -52,7 +52,9 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
-    mapping = _LineDict(loader.construct_mapping(node, deep=True))
+    mapping = _LineDict(
+        {str(key): value for key, value in loader.construct_mapping(node, deep=True).items()}
+    )
     mapping.line = node.start_mark.line + 1
     return mapping
 
@@ -160,7 +162,11 @@ def parse_term(text: str) -> tuple[int, int]:
 def format_term(months: int, days: int) -> str:
     """The compact form of a term: (18, 0) → `1y6m`."""
     years, months = divmod(months, 12)
-    parts = [f"{years}y" if years else "", f"{months}m" if months else "", f"{days}d" if days else ""]
+    parts = [
+        f"{years}y" if years else "",
+        f"{months}m" if months else "",
+        f"{days}d" if days else "",
+    ]
     return "".join(parts) or "0d"
 
 
@@ -351,7 +357,9 @@ def _parse_hearing(check: _Checker, data: _LineDict, courts: set[str]) -> Hearin
     )
 
 
-def _parse_event(check: _Checker, data: _LineDict, sources: dict[str, _LineDict]) -> EventSpec | None:
+def _parse_event(
+    check: _Checker, data: _LineDict, sources: dict[str, _LineDict]
+) -> EventSpec | None:
     check.keys(data, {"date", "lang", "text", "source"}, {"date", "lang", "text"}, "an event")
     try:
         day, precision = parse_partial_date(str(data.get("date", "")))
@@ -424,14 +432,18 @@ def _parse_case(
             continue
         check.keys(person, {"role", "name", "note"}, {"role", "name"}, "a person")
         role = check.choice(person.get("role"), person.line, "role", PERSON_ROLES)
-        name = check.local_text(person.get("name"), person.line, "person name")
-        if role and name:
-            people.append(PersonSpec(role, name, check.local_text(person.get("note"), person.line, "note")))
+        person_name = check.local_text(person.get("name"), person.line, "person name")
+        if role and person_name:
+            people.append(
+                PersonSpec(
+                    role, person_name, check.local_text(person.get("note"), person.line, "note")
+                )
+            )
     timeline = [
-        spec
+        event
         for item in data.get("timeline") or []
         if (ev := check.mapping(item, data.line, "an event")) is not None
-        and (spec := _parse_event(check, ev, sources)) is not None
+        and (event := _parse_event(check, ev, sources)) is not None
     ]
     return CaseSpec(
         slug=slug,

@@ -74,7 +74,7 @@ def _set(row: Any, values: dict[str, Any]) -> list[str]:
 def _upsert_courts(session: Session, data: CaseFile, report: ImportReport) -> dict[str, Court]:
     courts = {court.slug: court for court in session.exec(select(Court)).all()}
     for spec in data.courts:
-        values = {"tz": spec.tz, "name": spec.name, "city": spec.city}
+        values: dict[str, Any] = {"tz": spec.tz, "name": spec.name, "city": spec.city}
         court = courts.get(spec.slug)
         if court is None:
             court = Court(slug=spec.slug, **values)
@@ -119,7 +119,9 @@ def _sync_names(session: Session, case: Case, spec: CaseSpec) -> list[str]:
         row = existing.get((lang, text))
         if row is None:
             session.add(
-                CaseName(case_id=case.id, lang=lang, text=text, is_primary=primary, key=name_key(text))
+                CaseName(
+                    case_id=case.id, lang=lang, text=text, is_primary=primary, key=name_key(text)
+                )
             )
             changes.append(f"name {text}")
         elif _set(row, {"is_primary": primary, "key": name_key(text)}):
@@ -132,12 +134,14 @@ def _sync_hearings(
 ) -> list[str]:
     assert case.id is not None
     rows = session.exec(select(Hearing).where(Hearing.case_id == case.id)).all()
-    existing = {(row.court_id, row.starts_at.astimezone(ZoneInfo(row.tz)).date()): row for row in rows}
+    existing = {
+        (row.court_id, row.starts_at.astimezone(ZoneInfo(row.tz)).date()): row for row in rows
+    }
     changes: list[str] = []
     for hearing in spec.hearings:
         court = courts.get(hearing.court) if hearing.court else None
         zone = court.tz if court else default_tz
-        values = {
+        values: dict[str, Any] = {
             "starts_at": _hearing_instant(hearing, zone),
             "tz": zone,
             "time_known": hearing.time is not None,
@@ -169,7 +173,7 @@ def _sync_people(session: Session, case: Case, spec: CaseSpec) -> list[str]:
     changes: list[str] = []
     for person in spec.people:
         row = existing.get(_person_key(person.role, person.name))
-        values = {"name": person.name, "note": person.note}
+        values: dict[str, Any] = {"name": person.name, "note": person.note}
         if row is None:
             session.add(Person(case_id=case.id, role=person.role, **values))
             changes.append(f"person {person.role}")
@@ -187,7 +191,7 @@ def _sync_timeline(session: Session, case: Case, spec: CaseSpec) -> list[str]:
     changes: list[str] = []
     for event in spec.timeline:
         key = (event.day, event.precision, event.lang, event.text.get(event.lang, ""))
-        values = {
+        values: dict[str, Any] = {
             "text": event.text,
             "source_title": event.source_title,
             "source_outlet": event.source_outlet,

@@ -44,7 +44,11 @@ def test_russian_catalog_has_three_plural_forms_and_kazakh_two() -> None:
 
 @pytest.mark.parametrize(
     ("lang", "expected"),
-    [("kk", "2020\u202fж. 21 қаңтар"), ("ru", "21 января 2020\u202fг."), ("en", "January 21, 2020")],
+    [
+        ("kk", "2020\u202fж. 21 қаңтар"),
+        ("ru", "21 января 2020\u202fг."),
+        ("en", "January 21, 2020"),
+    ],
 )
 def test_dates_come_from_cldr(lang: str, expected: str) -> None:
     assert translator(lang).format_date(date(2020, 1, 21)) == expected
@@ -59,8 +63,18 @@ def test_hearing_time_is_shown_in_the_courts_zone_with_the_offset_of_its_day() -
 
 @pytest.mark.parametrize(
     ("code", "lang"),
-    [("kk", "kk"), ("kk-KZ", "kk"), ("ru", "ru"), ("uk", "ru"), ("be", "ru"), ("en", "en"),
-     ("de", "en"), (None, "en"), ("", "en"), ("zh-hans", "en")],
+    [
+        ("kk", "kk"),
+        ("kk-KZ", "kk"),
+        ("ru", "ru"),
+        ("uk", "ru"),
+        ("be", "ru"),
+        ("en", "en"),
+        ("de", "en"),
+        (None, "en"),
+        ("", "en"),
+        ("zh-hans", "en"),
+    ],
 )
 def test_language_from_telegram(code: str | None, lang: str) -> None:
     assert language_from_telegram(code) == lang
@@ -77,6 +91,8 @@ def test_menus_and_help_differ_per_language() -> None:
     menus = {lang: tuple(command_menu(translator(lang), available)) for lang in SUPPORTED_LANGUAGES}
     assert len(set(menus.values())) == 3
     assert all(len(menu) == 2 for menu in menus.values())
-    helps = {help_text(translator(lang), organizer=False, available=available)
-             for lang in SUPPORTED_LANGUAGES}
+    helps = {
+        help_text(translator(lang), organizer=False, available=available)
+        for lang in SUPPORTED_LANGUAGES
+    }
     assert len(helps) == 3

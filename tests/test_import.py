@@ -26,11 +26,19 @@ SEED_PEOPLE = {
 
 def snapshot(engine: Engine) -> dict[str, list[str]]:
     """Every row of the case tables, as text, to compare before and after."""
-    tables = {"cases": Case, "names": CaseName, "courts": Court, "hearings": Hearing,
-              "people": Person, "events": TimelineEvent}
+    tables = {
+        "cases": Case,
+        "names": CaseName,
+        "courts": Court,
+        "hearings": Hearing,
+        "people": Person,
+        "events": TimelineEvent,
+    }
     with session_scope(engine) as session:
-        return {name: sorted(repr(row.model_dump()) for row in session.exec(select(model)).all())
-                for name, model in tables.items()}
+        return {
+            name: sorted(repr(row.model_dump()) for row in session.exec(select(model)).all())
+            for name, model in tables.items()
+        }
 
 
 def test_sample_file_holds_the_five_people_with_every_script(engine: Engine) -> None:
@@ -45,7 +53,9 @@ def test_sample_file_holds_the_five_people_with_every_script(engine: Engine) -> 
             assert set(primary) == {"kk", "ru", "en"}, slug
             assert primary["en"] == latin
             assert all(name.key == name_key(name.text) for name in names)
-            events = session.exec(select(TimelineEvent).where(TimelineEvent.case_id == case.id)).all()
+            events = session.exec(
+                select(TimelineEvent).where(TimelineEvent.case_id == case.id)
+            ).all()
             assert events, slug
             for event in events:
                 assert set(event.text) == {"kk", "ru", "en"}, (slug, event.occurred_on)
@@ -137,9 +147,15 @@ def test_a_file_with_bad_rows_changes_nothing(engine: Engine, tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     "text",
-    ["", "just text", "format: other/1", "format: casebot-cases/1\nsurprise: 1",
-     "format: casebot-cases/1\ncases: [{slug: Bad Slug, names: [{lang: en, text: X}]}]",
-     "format: casebot-cases/1\ncases: [{slug: x}]", "{unclosed"],
+    [
+        "",
+        "just text",
+        "format: other/1",
+        "format: casebot-cases/1\nsurprise: 1",
+        "format: casebot-cases/1\ncases: [{slug: Bad Slug, names: [{lang: en, text: X}]}]",
+        "format: casebot-cases/1\ncases: [{slug: x}]",
+        "{unclosed",
+    ],
 )
 def test_invalid_files_are_refused(text: str) -> None:
     with pytest.raises(CaseFileError):

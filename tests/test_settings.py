@@ -59,8 +59,15 @@ def test_every_bad_value_is_reported_without_the_token() -> None:
     assert len(problems) == 7
     joined = "\n".join(problems)
     assert bad_token not in joined
-    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "CASEBOT_TIMEZONE", "CASEBOT_REMINDERS",
-                 "CASEBOT_RELEASE_REMINDERS", "CASEBOT_RATE", "CASEBOT_ADMINS"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_URL",
+        "CASEBOT_TIMEZONE",
+        "CASEBOT_REMINDERS",
+        "CASEBOT_RELEASE_REMINDERS",
+        "CASEBOT_RATE",
+        "CASEBOT_ADMINS",
+    ):
         assert name in joined
     assert "banana" in joined and "Mars/Olympus" in joined
 

@@ -11,7 +11,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel, select
 
-from storage.db import current_revision, downgrade, head_revision, make_engine, session_scope, upgrade
+from storage.db import (
+    current_revision,
+    downgrade,
+    head_revision,
+    make_engine,
+    session_scope,
+    upgrade,
+)
 from storage.models import Case, CaseName, Hearing, Subscriber, Subscription
 
 
@@ -53,8 +60,13 @@ def test_instants_are_stored_in_utc_and_come_back_aware(engine: Engine) -> None:
         session.add(case)
         session.flush()
         assert case.id is not None
-        session.add(Hearing(case_id=case.id, starts_at=datetime(2025, 3, 4, 10, 0, tzinfo=almaty),
-                            tz="Asia/Almaty"))
+        session.add(
+            Hearing(
+                case_id=case.id,
+                starts_at=datetime(2025, 3, 4, 10, 0, tzinfo=almaty),
+                tz="Asia/Almaty",
+            )
+        )
     with engine.connect() as connection:
         raw = connection.execute(text("SELECT starts_at FROM hearings")).scalar()
     assert str(raw).startswith("2025-03-04 05:00:00")
@@ -66,7 +78,7 @@ def test_instants_are_stored_in_utc_and_come_back_aware(engine: Engine) -> None:
 
 def test_naive_datetimes_are_refused(engine: Engine) -> None:
     with pytest.raises(Exception, match="naive"), session_scope(engine) as session:
-        session.add(Case(slug="naive", created_at=datetime(2025, 1, 1)))  # noqa: DTZ001
+        session.add(Case(slug="naive", created_at=datetime(2025, 1, 1)))
         session.flush()
 
 
