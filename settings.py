@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from sqlalchemy import Engine
 
+from storage.lookup import LiveIndex
+
 TOKEN_RE = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,64}$")
 OFFSET_RE = re.compile(r"^([0-9]{1,4})([mhdw])$")
 OFFSET_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -216,3 +218,4 @@ class Services:
     engine: Engine
     commands: frozenset[str] = frozenset()
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    lookup: LiveIndex = field(default_factory=LiveIndex)

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from handlers import cases
 from handlers.common import Context, answer, run_db, services, user_translator
 from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, translator
 from messages.texts import help_text, language_buttons, start_buttons, start_text
@@ -19,11 +20,18 @@ COMMANDS = frozenset({"start", "help", "language"})
 
 
 async def start(update: Update, context: Context) -> None:
-    """Welcome the user in their language, with buttons."""
+    """Welcome the user in their language, with buttons; `case_<slug>` opens a card."""
+    argument = (context.args or [""])[0]
+    if argument.startswith("case_"):
+        await cases.open_case_by_slug(update, context, argument.removeprefix("case_"))
+        return
     t = await user_translator(update, context)
     count = await run_db(context, count_cases)
     text = start_text(t, case_count=count, can_search="case" in services(context).commands)
-    await answer(update, text, buttons=[start_buttons(t)])
+    buttons = start_buttons(t)
+    if "case" in services(context).commands:
+        buttons.insert(0, (t.gettext("All cases"), "list:card:0"))
+    await answer(update, text, buttons=[buttons])
 
 
 async def _help_text(update: Update, context: Context) -> str:

@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -228,3 +237,51 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     before: dict[str, Any] = _json_column()
     after: dict[str, Any] = _json_column()
+
+
+class Delivery(SQLModel, table=True):
+    """One alert or reminder for one chat: the durable outbox.
+
+    Written in the same transaction as the change that causes it (or by the
+    planner, for reminders); `dedupe_key` makes a second write of the same
+    alert impossible. The text is not stored: it is rendered when sent, in
+    the recipient's language of that moment. Status moves pending → sending →
+    sent (or blocked, gone, failed, skipped, dropped).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status_due_at", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    chat_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("subscribers.chat_id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    case_id: int | None = _case_fk(nullable=True)
+    kind: str = Field(max_length=24)
+    payload: dict[str, Any] = _json_column()
+    urgent: bool = False
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=200)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class JobState(SQLModel, table=True):
+    """When a background job last ran (planner, dispatcher): for health checks and catch-up."""
+
+    __tablename__ = "job_state"
+
+    name: str = Field(primary_key=True, max_length=40)
+    last_run_at: datetime = Field(sa_type=UTCDateTime)
+    detail: dict[str, Any] = _json_column()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from storage.casefile import CaseFileError, parse_case_file, parse_partial_date, parse_term
 from storage.db import session_scope
@@ -26,7 +26,7 @@ SEED_PEOPLE = {
 
 def snapshot(engine: Engine) -> dict[str, list[str]]:
     """Every row of the case tables, as text, to compare before and after."""
-    tables = {
+    tables: dict[str, type[SQLModel]] = {
         "cases": Case,
         "names": CaseName,
         "courts": Court,

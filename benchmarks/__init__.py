@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures (quoted in the README)."""

@@ -1,0 +1,396 @@
+"""/case, /timeline, /calendar and their buttons: finding a case and reading about it.
+
+Callback data (all well under Telegram's 64 bytes):
+    card:<id>            send the card of a case
+    tl:<id>:<page>       send a timeline page as a new message
+    tlp:<id>:<page>      turn the page of a timeline message in place
+    cal:<id>             send the calendar file
+    cases:<page>         turn the page of the list of cases in place
+    list:<target>:<page> a list of cases whose buttons lead to <target> (card, tl, cal)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from sqlmodel import Session
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from handlers.common import Context, run_db, services, user_translator
+from messages import N_, Translator
+from messages.calendar import render_calendar
+from messages.card import (
+    case_title,
+    list_label,
+    render_card,
+    render_case_gone,
+    render_case_list,
+    render_choices,
+    render_not_found,
+)
+from messages.common import clip
+from messages.timeline import timeline_pages
+from storage.cases import (
+    CaseListItem,
+    CaseView,
+    EventView,
+    HearingView,
+    get_case_id_by_slug,
+    get_case_view,
+    is_subscribed,
+    list_case_items,
+    list_cases,
+    list_events,
+    list_upcoming_hearings,
+)
+from storage.search import SearchResult
+from storage.sentence import expected_release
+
+COMMANDS = frozenset({"case", "timeline", "calendar"})
+TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
+CALENDAR_USAGE = N_("Usage: /calendar followed by a name or number. Or choose:")
+PAGE_SIZE = 8
+TARGETS = ("card", "tl", "cal")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a query found: one case, several to choose from, or nothing."""
+
+    case_id: int | None
+    choices: list[CaseListItem]
+
+
+def command_argument(update: Update) -> str:
+    """The text after the command (all of it, spaces kept), stripped."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return ""
+    parts = message.text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def lookup(context: Context, query: str) -> Lookup:
+    """Resolve a query (number, slug, any spelling of a name) through the live index."""
+    lookup_index = services(context).lookup
+
+    def find(session: Session) -> Lookup:
+        result: SearchResult = lookup_index.search(session, query)
+        if result.best is not None:
+            return Lookup(result.best.case_id, [])
+        ids = [match.case_id for match in result.matches]
+        return Lookup(None, list_case_items(session, case_ids=ids) if ids else [])
+
+    return await run_db(context, find)
+
+
+def _now(context: Context) -> datetime:
+    return services(context).clock()
+
+
+def _local_now(context: Context) -> datetime:
+    return _now(context).astimezone(services(context).settings.zone)
+
+
+def share_link(context: Context, slug: str) -> str | None:
+    """The deep link that opens a case's card: t.me/<bot>?start=case_<slug>."""
+    username = context.bot.username if context.bot else None
+    return f"https://t.me/{username}?start=case_{slug}" if username else None
+
+
+def _card_markup(
+    t: Translator, context: Context, view: CaseView, subscribed: bool
+) -> InlineKeyboardMarkup:
+    row = [InlineKeyboardButton(t.gettext("Timeline"), callback_data=f"tl:{view.id}:0")]
+    if "subscribe" in services(context).commands:
+        if subscribed:
+            row.append(
+                InlineKeyboardButton(t.gettext("Unsubscribe"), callback_data=f"unsub:{view.id}")
+            )
+        else:
+            row.append(InlineKeyboardButton(t.gettext("Subscribe"), callback_data=f"sub:{view.id}"))
+    row.append(InlineKeyboardButton(t.gettext("Calendar"), callback_data=f"cal:{view.id}"))
+    return InlineKeyboardMarkup([row])
+
+
+async def send_card(update: Update, context: Context, case_id: int) -> None:
+    """Send the card of a case, or say it is gone and show the list."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+    now = _now(context)
+
+    def read(session: Session) -> tuple[CaseView | None, bool]:
+        view = get_case_view(session, case_id=case_id, now=now)
+        return view, view is not None and is_subscribed(session, chat_id=chat.id, case_id=case_id)
+
+    view, subscribed = await run_db(context, read)
+    if view is None:
+        await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
+        return
+    estimate = None
+    if view.sentence_months is not None or view.sentence_days is not None:
+        estimate = expected_release(
+            months=view.sentence_months or 0,
+            days=view.sentence_days or 0,
+            ratio=view.credit_ratio,
+            detained_on=view.detained_on,
+            verdict_on=view.verdict_on,
+            stated_release=view.release_on,
+        )
+    text = render_card(t, view, estimate=estimate, today=_local_now(context).date())
+    link = share_link(context, view.slug)
+    if link:
+        text += "\n" + escape(t.gettext("Share: %(link)s") % {"link": link})
+    await chat.send_message(text, reply_markup=_card_markup(t, context, view, subscribed))
+
+
+def _list_markup(
+    t: Translator, items: list[CaseListItem], *, target: str, page: int, pages: int
+) -> InlineKeyboardMarkup | None:
+    rows = [
+        [InlineKeyboardButton(list_label(t, item), callback_data=_target_data(target, item.id))]
+        for item in items
+    ]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀", callback_data=f"list:{target}:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(InlineKeyboardButton("▶", callback_data=f"list:{target}:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _target_data(target: str, case_id: int) -> str:
+    return f"tl:{case_id}:0" if target == "tl" else f"{target}:{case_id}"
+
+
+async def _list_page(context: Context, page: int) -> tuple[list[CaseListItem], int, int]:
+    items, total = await run_db(context, list_cases, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    return items, total, max(1, math.ceil(total / PAGE_SIZE))
+
+
+async def send_list(
+    update: Update,
+    context: Context,
+    t: Translator,
+    *,
+    page: int,
+    target: str,
+    intro: str | None = None,
+    edit: bool = False,
+) -> None:
+    """Send (or, for page buttons, edit in place) a page of the list of cases."""
+    items, total, pages = await _list_page(context, page)
+    if page >= pages:  # a stale page button: show the last page instead
+        page = pages - 1
+        items, total, pages = await _list_page(context, page)
+    text = render_case_list(t, page=page, pages=pages, total=total)
+    if intro:
+        text = f"{intro}\n\n{text}"
+    markup = _list_markup(t, items, target=target, page=page, pages=pages)
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(text, reply_markup=markup)
+
+
+async def send_choices(
+    update: Update, context: Context, t: Translator, query: str, found: Lookup, target: str
+) -> None:
+    """Several cases match: list them as buttons instead of guessing."""
+    chat = update.effective_chat
+    assert chat is not None
+    rows = [
+        [InlineKeyboardButton(list_label(t, item), callback_data=_target_data(target, item.id))]
+        for item in found.choices
+    ]
+    await chat.send_message(render_choices(t, query), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _resolve_and(update: Update, context: Context, target: str, usage: str) -> None:
+    t = await user_translator(update, context)
+    query = command_argument(update)
+    if not query:
+        if target == "card":
+            await send_list(update, context, t, page=0, target=target)
+        else:
+            await send_list(
+                update, context, t, page=0, target=target, intro=escape(t.gettext(usage))
+            )
+        return
+    found = await lookup(context, query)
+    if found.case_id is not None:
+        await _show(update, context, target, found.case_id)
+    elif found.choices:
+        await send_choices(update, context, t, query, found, target)
+    else:
+        await send_list(update, context, t, page=0, target=target, intro=render_not_found(t, query))
+
+
+async def _show(update: Update, context: Context, target: str, case_id: int) -> None:
+    if target == "tl":
+        await send_timeline(update, context, case_id, page=0, edit=False)
+    elif target == "cal":
+        await send_calendar(update, context, case_id)
+    else:
+        await send_card(update, context, case_id)
+
+
+async def case_command(update: Update, context: Context) -> None:
+    """`/case <case>`: the card; without an argument, the list of cases."""
+    await _resolve_and(update, context, "card", "")
+
+
+async def timeline_command(update: Update, context: Context) -> None:
+    """`/timeline <case>`: the dated events of a case."""
+    await _resolve_and(update, context, "tl", TIMELINE_USAGE)
+
+
+async def calendar_command(update: Update, context: Context) -> None:
+    """`/calendar <case>`: the upcoming hearings as an .ics file."""
+    await _resolve_and(update, context, "cal", CALENDAR_USAGE)
+
+
+def _timeline_markup(
+    t: Translator, case_id: int, page: int, pages: int
+) -> InlineKeyboardMarkup | None:
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀", callback_data=f"tlp:{case_id}:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(InlineKeyboardButton("▶", callback_data=f"tlp:{case_id}:{page + 1}"))
+    rows = [nav] if nav else []
+    rows.append([InlineKeyboardButton(t.gettext("Case card"), callback_data=f"card:{case_id}")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def send_timeline(
+    update: Update, context: Context, case_id: int, *, page: int, edit: bool
+) -> None:
+    """Send a timeline page, or turn the page of the message the button is on."""
+    t = await user_translator(update, context)
+    now = _now(context)
+
+    def read(session: Session) -> tuple[CaseView | None, list[EventView]]:
+        view = get_case_view(session, case_id=case_id, now=now)
+        return view, list_events(session, case_id=case_id) if view else []
+
+    view, events = await run_db(context, read)
+    if view is None:
+        await send_list(update, context, t, page=0, target="tl", intro=render_case_gone(t))
+        return
+    pages = timeline_pages(t, case_title(t, view.names), events)
+    page = max(0, min(page, len(pages) - 1))
+    markup = _timeline_markup(t, case_id, page, len(pages))
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(pages[page], reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(pages[page], reply_markup=markup)
+
+
+async def send_calendar(update: Update, context: Context, case_id: int) -> None:
+    """Send the .ics file of a case's upcoming hearings (or say there are none)."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+    now = _now(context)
+
+    def read(session: Session) -> tuple[CaseView | None, list[HearingView]]:
+        view = get_case_view(session, case_id=case_id, now=now)
+        return view, list_upcoming_hearings(session, case_id=case_id, now=now) if view else []
+
+    view, hearings = await run_db(context, read)
+    if view is None:
+        await send_list(update, context, t, page=0, target="cal", intro=render_case_gone(t))
+        return
+    title = case_title(t, view.names)
+    if not hearings:
+        text = t.gettext("No upcoming hearings are known for %(name)s.") % {"name": title}
+        await chat.send_message(escape(text))
+        return
+    username = context.bot.username or "casebot"
+    data = render_calendar(
+        t,
+        title=title,
+        hearings=hearings,
+        case_url=share_link(context, view.slug),
+        domain=f"{username}.t.me",
+        stamp=now,
+    )
+    caption = t.ngettext(
+        "%(count)d upcoming hearing of %(name)s. Open the file to add it to your calendar.",
+        "%(count)d upcoming hearings of %(name)s. Open the file to add them to your calendar.",
+        len(hearings),
+    ) % {"count": len(hearings), "name": title}
+    await chat.send_document(
+        InputFile(data, filename=f"{view.slug}-hearings.ics", attach=True),
+        caption=escape(caption),
+    )
+
+
+def _parse_ids(data: str, parts: int) -> list[int] | None:
+    pieces = data.split(":")[1:]
+    if len(pieces) != parts or not all(piece.isdigit() and len(piece) < 10 for piece in pieces):
+        return None
+    return [int(piece) for piece in pieces]
+
+
+async def case_button(update: Update, context: Context) -> None:
+    """card:, tl:, tlp:, cal:, cases: and list: buttons."""
+    query = update.callback_query
+    assert query is not None
+    data = query.data or ""
+    await query.answer()
+    kind = data.split(":", 1)[0]
+    if kind == "card" and (ids := _parse_ids(data, 1)):
+        await send_card(update, context, ids[0])
+    elif kind in ("tl", "tlp") and (ids := _parse_ids(data, 2)):
+        await send_timeline(update, context, ids[0], page=ids[1], edit=kind == "tlp")
+    elif kind == "cal" and (ids := _parse_ids(data, 1)):
+        await send_calendar(update, context, ids[0])
+    elif kind == "list":
+        _, target, page = [*data.split(":"), "", ""][:3]
+        t = await user_translator(update, context)
+        if target in TARGETS and page.isdigit() and len(page) < 6:
+            await send_list(update, context, t, page=int(page), target=target, edit=True)
+
+
+async def open_case_by_slug(update: Update, context: Context, slug: str) -> None:
+    """The deep link /start case_<slug>: the card, or the list if the slug is unknown."""
+    case_id = await run_db(context, get_case_id_by_slug, slug=slug[:80])
+    if case_id is None:
+        t = await user_translator(update, context)
+        intro = render_not_found(t, clip(slug))
+        await send_list(update, context, t, page=0, target="card", intro=intro)
+        return
+    await send_card(update, context, case_id)
+
+
+def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
+    """Add the lookup handlers; return the commands they answer."""
+    app.add_handler(CommandHandler("case", case_command))
+    app.add_handler(CommandHandler("timeline", timeline_command))
+    app.add_handler(CommandHandler("calendar", calendar_command))
+    app.add_handler(CallbackQueryHandler(case_button, pattern=r"^(card|tl|tlp|cal|list):"))
+    return COMMANDS

@@ -1,0 +1,1 @@
+"""The scheduler's work: the reminder planner and the delivery dispatcher."""

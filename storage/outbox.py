@@ -1,0 +1,309 @@
+"""The durable outbox: writing alerts for every follower of a case, claiming due ones,
+and recording what happened to each.
+
+Every write is idempotent through `Delivery.dedupe_key`
+(`<kind>:<case>:<what>:<chat>`): a second attempt to create the same alert for
+the same chat inserts nothing. Rows move pending → sending (claimed, before
+the Telegram call) → sent / blocked / gone / failed / skipped / dropped; at
+start, rows left in `sending` by a crash go back to pending, so nothing is
+lost and at most the messages that were in flight are sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, literal, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Insert
+from sqlmodel import Session, col, func, select
+
+from storage.models import Delivery, Subscriber, Subscription, utcnow
+
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+BLOCKED, GONE, FAILED = "blocked", "gone", "failed"
+SKIPPED, DROPPED = "skipped", "dropped"
+FINAL_STATUSES = frozenset({SENT, BLOCKED, GONE, FAILED, SKIPPED, DROPPED})
+
+
+@dataclass(frozen=True)
+class DeliveryWork:
+    """A claimed delivery with what is needed to render and send it."""
+
+    id: int
+    chat_id: int
+    chat_type: str
+    lang: str | None
+    telegram_lang: str | None
+    case_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    urgent: bool
+    attempts: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What happened to one claimed delivery."""
+
+    id: int
+    status: str
+    at: datetime
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None  # with status pending: when to try again
+    attempts: int | None = None
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _ignore_duplicates(statement: Insert, session: Session) -> Any:
+    return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])  # type: ignore[attr-defined]
+
+
+def dedupe_prefix(kind: str, case_id: int | None, what: str) -> str:
+    """The part of a dedupe key before the chat id."""
+    return f"{kind}:{case_id if case_id is not None else '-'}:{what}:"
+
+
+def enqueue_for_followers(
+    session: Session,
+    *,
+    case_id: int,
+    kind: str,
+    what: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    urgent: bool = False,
+) -> int:
+    """One delivery per chat following the case (not blocked, not gone), in one statement.
+
+    `what` identifies this alert among the case's alerts of that kind (a
+    version, a hearing id and version, an offset); a repeated call with the
+    same `what` adds nothing. Returns the number of rows written.
+    """
+    prefix = dedupe_prefix(kind, case_id, what)
+    followers = (
+        sa_select(
+            (literal(prefix) + cast(Subscription.chat_id, String)).label("dedupe_key"),
+            col(Subscription.chat_id),
+            literal(case_id).label("case_id"),
+            literal(kind).label("kind"),
+            literal(payload, Delivery.__table__.c.payload.type).label("payload"),  # type: ignore[attr-defined]
+            literal(urgent).label("urgent"),
+            literal(due_at, Delivery.__table__.c.due_at.type).label("due_at"),  # type: ignore[attr-defined]
+            literal(PENDING).label("status"),
+            literal(0).label("attempts"),
+            literal(utcnow(), Delivery.__table__.c.created_at.type).label("created_at"),  # type: ignore[attr-defined]
+            literal(utcnow(), Delivery.__table__.c.updated_at.type).label("updated_at"),  # type: ignore[attr-defined]
+        )
+        .join(Subscriber, col(Subscriber.chat_id) == col(Subscription.chat_id))
+        .where(
+            col(Subscription.case_id) == case_id,
+            col(Subscriber.blocked).is_(False),
+            col(Subscriber.gone).is_(False),
+        )
+    )
+    columns = [
+        "dedupe_key", "chat_id", "case_id", "kind", "payload", "urgent", "due_at", "status",
+        "attempts", "created_at", "updated_at",
+    ]  # fmt: skip
+    statement = _insert(session)(Delivery).from_select(columns, followers)
+    result = session.execute(_ignore_duplicates(statement, session))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert deliveries given as dicts (planner reminders); duplicates are ignored."""
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [
+        {
+            "status": PENDING,
+            "attempts": 0,
+            "urgent": False,
+            "created_at": now,
+            "updated_at": now,
+            **row,
+        }
+        for row in rows
+    ]
+    written = 0
+    for start in range(0, len(values), 2000):
+        statement = _insert(session)(Delivery).values(values[start : start + 2000])
+        result = session.execute(_ignore_duplicates(statement, session))
+        written += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return written
+
+
+def resume_in_flight(session: Session, *, worker: str | None = None) -> int:
+    """Put rows a stopped process left in `sending` back to pending; return how many."""
+    statement = update(Delivery).where(col(Delivery.status) == SENDING)
+    if worker is not None:
+        statement = statement.where(col(Delivery.claimed_by) == worker)
+    result = session.execute(statement.values(status=PENDING, claimed_by=None, updated_at=utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    worker: str,
+    skip_chats: Iterable[int] = (),
+) -> list[DeliveryWork]:
+    """Claim up to `limit` due deliveries (urgent first, then oldest) and mark them sending.
+
+    Chats in `skip_chats` (paused by a 429, or with a message in flight) are left
+    for later. On PostgreSQL rows are locked with SKIP LOCKED so several workers
+    never claim the same row.
+    """
+    query = (
+        select(Delivery, Subscriber)
+        .join(Subscriber, col(Subscriber.chat_id) == col(Delivery.chat_id))
+        .where(col(Delivery.status) == PENDING, col(Delivery.due_at) <= now)
+        .order_by(col(Delivery.urgent).desc(), col(Delivery.due_at), col(Delivery.id))
+        .limit(limit)
+    )
+    skip = list(skip_chats)
+    if skip:
+        query = query.where(col(Delivery.chat_id).not_in(skip))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Delivery)
+    rows = session.exec(query).all()
+    if not rows:
+        return []
+    ids = [delivery.id for delivery, _ in rows]
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(ids))
+        .values(status=SENDING, claimed_by=worker, updated_at=now)
+    )
+    return [
+        DeliveryWork(
+            id=delivery.id or 0,
+            chat_id=delivery.chat_id,
+            chat_type=subscriber.chat_type,
+            lang=subscriber.lang,
+            telegram_lang=subscriber.telegram_lang,
+            case_id=delivery.case_id,
+            kind=delivery.kind,
+            payload=dict(delivery.payload),
+            urgent=delivery.urgent,
+            attempts=delivery.attempts,
+            due_at=delivery.due_at,
+        )
+        for delivery, subscriber in rows
+    ]
+
+
+def record_results(session: Session, results: Sequence[DeliveryResult]) -> None:
+    """Store the outcome of sends; blocked and gone chats are marked on their subscriber."""
+    for result in results:
+        values: dict[str, Any] = {
+            "status": result.status,
+            "updated_at": result.at,
+            "claimed_by": None,
+        }
+        if result.status == SENT:
+            values.update(sent_at=result.at, message_id=result.message_id, last_error=None)
+        if result.error is not None:
+            values["last_error"] = result.error[:200]
+        if result.retry_at is not None:
+            values["due_at"] = result.retry_at
+        if result.attempts is not None:
+            values["attempts"] = result.attempts
+        session.execute(update(Delivery).where(col(Delivery.id) == result.id).values(**values))
+    blocked = {r.id for r in results if r.status == BLOCKED}
+    gone = {r.id for r in results if r.status == GONE}
+    for status, ids, flag in ((BLOCKED, blocked, "blocked"), (GONE, gone, "gone")):
+        if not ids:
+            continue
+        chats = select(Delivery.chat_id).where(col(Delivery.id).in_(ids)).scalar_subquery()
+        session.execute(
+            update(Subscriber).where(col(Subscriber.chat_id).in_(chats)).values({flag: True})
+        )
+        # Nothing more can reach these chats: close their other pending rows too.
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.chat_id).in_(chats), col(Delivery.status) == PENDING)
+            .values(status=status, updated_at=utcnow())
+        )
+
+
+def skip_pending(session: Session, *, ids: Iterable[int], status: str = SKIPPED) -> int:
+    """Close pending rows that became stale (a moved hearing's old reminders)."""
+    id_list = list(ids)
+    if not id_list:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(id_list), col(Delivery.status).in_([PENDING, SENDING]))
+        .values(status=status, updated_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def retire_hearing_reminders(
+    session: Session, *, case_id: int, hearing_id: int, keep_version: int | None
+) -> int:
+    """Skip pending reminders of a hearing made for another version of it (before a move).
+
+    With `keep_version` None every pending reminder of the hearing is skipped
+    (it was cancelled). The planner makes reminder rows only shortly before
+    they are due, so this scans a handful of rows.
+    """
+    rows = session.exec(
+        select(Delivery.id, Delivery.payload).where(
+            col(Delivery.case_id) == case_id,
+            col(Delivery.kind) == "hearing_reminder",
+            col(Delivery.status) == PENDING,
+        )
+    ).all()
+    stale = [
+        row_id
+        for row_id, payload in rows
+        if row_id is not None
+        and payload.get("hearing_id") == hearing_id
+        and payload.get("version") != keep_version
+    ]
+    return skip_pending(session, ids=stale)
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """When the earliest pending delivery falls due."""
+    return session.exec(
+        select(func.min(col(Delivery.due_at))).where(col(Delivery.status) == PENDING)
+    ).one()
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many deliveries are in each status."""
+    rows = session.exec(select(Delivery.status, func.count()).group_by(col(Delivery.status))).all()
+    return {status: int(count) for status, count in rows}
+
+
+def followers_count(session: Session, *, case_id: int) -> int:
+    """How many chats an alert about this case would reach now."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Subscription)
+            .join(Subscriber, col(Subscriber.chat_id) == col(Subscription.chat_id))
+            .where(
+                col(Subscription.case_id) == case_id,
+                col(Subscriber.blocked).is_(False),
+                col(Subscriber.gone).is_(False),
+            )
+        ).one()
+    )

@@ -1,0 +1,169 @@
+"""Shared fixtures: real SQLite files, PostgreSQL when available, the local Bot API
+server, and the real Application running against it in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot import build_application
+from botsim.server import BotApiServer
+from settings import Services, Settings, load_settings
+from storage.db import make_engine, upgrade
+
+TEST_TOKEN = "123456:TEST-token-for-botsim-only_0123456789"
+
+
+def make_settings(tmp_path: Path, **overrides: str) -> Settings:
+    """Settings as `casebot` would read them, with the data folder in tmp_path."""
+    environ = {"CASEBOT_DATA_DIR": str(tmp_path / "data"), **overrides}
+    return load_settings(environ, env_file=None)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings with an SQLite file under tmp_path, admin 900."""
+    return make_settings(tmp_path, CASEBOT_ADMINS="900")
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """A migrated SQLite database file."""
+    eng = make_engine(settings.database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL with a fresh, private schema; skips without TEST_DATABASE_URL."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set (no PostgreSQL server to test against)")
+    schema = f"casebot_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def botapi() -> Iterator[BotApiServer]:
+    """A local Bot API server on 127.0.0.1 (30 messages per second, as Telegram)."""
+    server = BotApiServer(TEST_TOKEN)
+    server.start()
+    yield server
+    server.stop()
+
+
+class RunningBot:
+    """The real Application, long-polling the local server from its own event loop thread."""
+
+    def __init__(self, server: BotApiServer, services: Services) -> None:
+        self.server = server
+        self.services = services
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.app: Any = None
+
+    def _run(self, coroutine: Any, timeout: float = 20.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    async def _start(self) -> None:
+        self.app = build_application(
+            self.services, token=self.server.token, api_url=self.server.url
+        )
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await self.app.start()
+
+    async def _stop(self) -> None:
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+
+    def start(self) -> RunningBot:
+        """Start polling; returns when the bot is ready."""
+        self.thread.start()
+        self._run(self._start())
+        return self
+
+    def stop(self) -> None:
+        """Stop polling and close the loop."""
+        if self.app is not None:
+            self._run(self._stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+    def ask(
+        self,
+        text: str,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "en",
+        count: int = 1,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """Send `text` as a user and wait for `count` replies in that chat."""
+        chat_id = kwargs.get("chat_id", user_id)
+        since = len(self.server.outbox(chat_id))
+        self.server.user_message(text, user_id=user_id, language_code=language_code, **kwargs)
+        return self.server.wait_for_messages(chat_id, count, since=since)
+
+    def wait_for_edit(
+        self, chat_id: int, message_id: int, *, edits: int = 1, timeout: float = 10.0
+    ) -> Any:
+        """Wait until a message the bot sent has been edited `edits` times; return it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.server.outbox(chat_id):
+                if message.message_id == message_id and message.edited >= edits:
+                    return message
+            time.sleep(0.02)
+        raise TimeoutError(f"message {message_id} in chat {chat_id} was not edited")
+
+    def press(
+        self,
+        message: Any,
+        data: str,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "en",
+        count: int = 1,
+        check: bool = True,
+    ) -> list[Any]:
+        """Press a button of a message the bot sent and wait for `count` new messages."""
+        since = len(self.server.outbox(message.chat_id))
+        self.server.press_button(
+            user_id=user_id,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            data=data,
+            language_code=language_code,
+            check=check,
+        )
+        return self.server.wait_for_messages(message.chat_id, count, since=since)
+
+
+@pytest.fixture
+def running_bot(botapi: BotApiServer, settings: Settings, engine: Engine) -> Iterator[RunningBot]:
+    """The Application answering through the local server, on a fresh database."""
+    bot = RunningBot(botapi, Services(settings=settings, engine=engine)).start()
+    yield bot
+    bot.stop()

@@ -1,0 +1,190 @@
+"""The `casebot` command as a user runs it: run (with SIGTERM), chat, import, db upgrade."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from botsim.server import BotApiServer
+from storage.importer import SAMPLE_FILE
+
+pytestmark = pytest.mark.slow
+
+
+def casebot_command() -> list[str]:
+    script = Path(sys.executable).parent / "casebot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+def read_until(stream: IO[str], marker: str, limit: int = 60) -> list[str]:
+    """Lines from the bot's terminal up to the first one holding `marker`."""
+    lines: list[str] = []
+    while len(lines) < limit:
+        line = stream.readline()
+        if not line:
+            break
+        lines.append(line)
+        if marker in line:
+            return lines
+    raise AssertionError("".join(lines))
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "CASEBOT_", "DATABASE_URL"))
+    }
+    env.update({"CASEBOT_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1", **extra})
+    return env
+
+
+def test_run_without_token_explains_what_to_do(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*casebot_command(), "run"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "@BotFather" in result.stderr and "casebot chat" in result.stderr
+
+
+def test_run_with_a_bad_setting_names_it(tmp_path: Path) -> None:
+    env = clean_env(
+        tmp_path,
+        CASEBOT_REMINDERS="banana",
+        TELEGRAM_BOT_TOKEN="123456:TEST-token-for-botsim-only_0123456789",
+    )
+    result = subprocess.run(
+        [*casebot_command(), "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "CASEBOT_REMINDERS" in result.stderr and "banana" in result.stderr
+    assert "TEST-token" not in result.stderr
+
+
+def test_run_answers_start_and_exits_zero_on_sigterm(tmp_path: Path, botapi: BotApiServer) -> None:
+    env = clean_env(tmp_path, TELEGRAM_BOT_TOKEN=botapi.token, TELEGRAM_API_URL=botapi.url)
+    process = subprocess.Popen(
+        [*casebot_command(), "run", "--demo"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while botapi.commands(language_code="ru") is None:
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline, "the bot never set its commands"
+            time.sleep(0.1)
+        botapi.user_message("/start", user_id=4242, language_code="kk")
+        [reply] = botapi.wait_for_messages(4242, 1, timeout=30)
+        assert "Casebot: сотталып жатқан адамдар туралы жаңалықтар" in reply.text
+        assert "5 істі" in reply.text
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "casebot stopped" in output
+    assert botapi.token not in output
+
+
+def test_chat_demo_answers_start_and_buttons_through_a_pipe(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*casebot_command(), "chat", "--demo", "--lang", "ru"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write("/start\n")
+        process.stdin.flush()
+        lines = read_until(process.stdout, "[1]")
+        screen = "".join(lines)
+        assert "Casebot: новости о людях под судом" in screen
+        assert "5 делами" in screen
+        assert "[3] Справка" in lines[-1]
+        process.stdin.write("3\n")
+        process.stdin.flush()
+        assert "Команды" in process.stdout.readline()
+        process.stdin.write("/case Сауытбай\n")
+        process.stdin.flush()
+        card = "".join(read_until(process.stdout, "[1]"))
+        assert "Сайрагуль Сауытбай" in card and "за рубежом" in card
+        _output, errors = process.communicate("", timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, errors
+
+
+def test_import_twice_and_db_upgrade(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    upgrade = subprocess.run(
+        [*casebot_command(), "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert (tmp_path / "data" / "casebot.db").exists()
+    first = subprocess.run(
+        [*casebot_command(), "import", str(SAMPLE_FILE)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "Added 5 cases" in first.stdout
+    second = subprocess.run(
+        [*casebot_command(), "import", str(SAMPLE_FILE)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 0
+    assert "No change" in second.stdout
+
+
+def test_import_of_a_bad_file_lists_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: casebot-cases/1\ncases:\n  - slug: Bad Slug\n", encoding="utf-8")
+    result = subprocess.run(
+        [*casebot_command(), "import", str(bad)],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "nothing changed" in result.stderr and "line 3" in result.stderr
