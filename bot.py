@@ -24,9 +24,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
 import handlers
+from jobs.dispatcher import Dispatcher
+from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
+from jobs.render import AlertRenderer
+from jobs.schedule import schedule_jobs
 from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import command_menu
 from settings import Services, Settings, SettingsError, load_settings
@@ -115,10 +119,35 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         menu = [BotCommand(name, text) for name, text in command_menu(t, services.commands)]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
+    limiter: PriorityRateLimiter = app.bot_data["limiter"]
+    dispatcher = Dispatcher(
+        engine=services.engine,
+        bot=app.bot,
+        renderer=AlertRenderer(zone=services.settings.timezone),
+        gate=limiter.gate,
+        pacer=limiter.pacer,
+        clock=lambda: services.clock(),  # looked up each time: tests move the clock
+    )
+    await dispatcher.start()
+    app.bot_data["dispatcher"] = dispatcher
+    services.wake_dispatcher = dispatcher.wake
+    schedule_jobs(app)
+
+
+async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    dispatcher: Dispatcher | None = app.bot_data.get("dispatcher")
+    if dispatcher is not None:
+        await dispatcher.stop(timeout=5.0)
+        log.info("dispatcher stopped; unsent alerts stay queued for the next start")
 
 
 def build_application(services: Services, *, token: str, api_url: str) -> Application:  # type: ignore[type-arg]
-    """The Telegram Application with its handlers; nothing is started yet."""
+    """The Telegram Application with its handlers; nothing is started yet.
+
+    One gate paces every message at CASEBOT_RATE per second: replies to users go
+    first, the dispatcher's broadcast fills the rest.
+    """
+    limiter = PriorityRateLimiter(SendGate(services.settings.rate), pacer=ChatPacer())
     app = (
         ApplicationBuilder()
         .token(token)
@@ -130,15 +159,13 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=services.settings.rate, group_max_rate=20, max_retries=2
-            )
-        )
+        .rate_limiter(limiter)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .build()
     )
     app.bot_data["services"] = services
+    app.bot_data["limiter"] = limiter
     services.commands = handlers.register_all(app)
     return app
 

@@ -219,3 +219,5 @@ class Services:
     commands: frozenset[str] = frozenset()
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     lookup: LiveIndex = field(default_factory=LiveIndex)
+    wake_dispatcher: Callable[[], None] = field(default=lambda: None)
+    """Set at start: tells the dispatcher that new alert rows were written."""

@@ -137,6 +137,8 @@ async def _serve(
     finally:
         await app.updater.stop()
         await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
 
 

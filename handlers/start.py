@@ -8,7 +8,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import cases
+from handlers import cases, subscriptions
 from handlers.common import Context, answer, run_db, services, user_translator
 from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, translator
 from messages.texts import help_text, language_buttons, start_buttons, start_text
@@ -20,10 +20,16 @@ COMMANDS = frozenset({"start", "help", "language"})
 
 
 async def start(update: Update, context: Context) -> None:
-    """Welcome the user in their language, with buttons; `case_<slug>` opens a card."""
+    """Welcome the user in their language, with buttons.
+
+    Deep links: `case_<slug>` opens a card, `sub_<slug>` subscribes.
+    """
     argument = (context.args or [""])[0]
     if argument.startswith("case_"):
         await cases.open_case_by_slug(update, context, argument.removeprefix("case_"))
+        return
+    if argument.startswith("sub_"):
+        await subscriptions.subscribe_by_slug(update, context, argument.removeprefix("sub_"))
         return
     t = await user_translator(update, context)
     count = await run_db(context, count_cases)

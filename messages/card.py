@@ -6,8 +6,6 @@ from datetime import date
 from html import escape
 from zoneinfo import ZoneInfo
 
-from storage.sentence import ReleaseEstimate
-
 from messages.common import (
     DIMENSION_LABELS,
     URGENT_RISKS,
@@ -23,6 +21,7 @@ from messages.common import (
 )
 from messages.i18n import Translator
 from storage.cases import CaseListItem, CaseView, HearingView, NameView
+from storage.sentence import ReleaseEstimate
 
 
 def _names(names: tuple[NameView, ...]) -> list[tuple[str, str, bool]]:

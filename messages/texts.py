@@ -13,6 +13,7 @@ PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
     ("subscribe", N_("Get alerts and hearing reminders for a case")),
     ("unsubscribe", N_("Stop alerts for a case")),
     ("mysubs", N_("The cases you follow")),
+    ("settings", N_("When to be reminded of hearings")),
     ("calendar", N_("Upcoming hearings as a calendar file")),
     ("language", N_("Change the language")),
     ("forget", N_("Delete everything the bot keeps about you")),

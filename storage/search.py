@@ -20,30 +20,38 @@ How a query is answered
 2. Otherwise HTML tags and entities are dropped and the text is keyed with
    `name_key`; only the first 100 characters and 6 words of the key count.
    Nothing left (empty, emoji, punctuation, Arabic...) means an empty result.
-3. Each query word is scored against the word vocabulary with `fuzz.ratio`
-   (normalized Indel similarity, ``2 * LCS / (len1 + len2) * 100``) through
-   `rapidfuzz.process.extract` with ``score_cutoff=50``: one C++ loop over a
-   list prepared at build time. A missing or extra letter costs about 6 points
-   in a word of 8 letters ("sautbai" / "sauitbai" = 93.3, "musahauli" /
-   "musahanuli" = 94.7). A query word that is a **prefix** of a longer word
-   scores ``80 + 20 * len(query word) / len(word)`` ("sauit" finds "sauitbai"
-   with 92.5), found by bisection in the sorted vocabulary (at most 300 words
-   scanned).
+3. Words are compared with `fuzz.ratio` (normalized Indel similarity,
+   ``2 * LCS / (len1 + len2) * 100``) through `rapidfuzz.process.extract`
+   over a list prepared at build time, with a ``score_cutoff``: one C++ loop
+   per query word. A missing or extra letter costs about 6 points in a word
+   of 8 letters ("sautbai" / "sauitbai" = 93.3, "musahauli" / "musahanuli" =
+   94.7). A query word that **begins** a longer word scores
+   ``80 + 20 * len(query word) / len(word)`` ("sauit" finds "sauitbai" with
+   92.5), found by bisection in the sorted vocabulary (at most 300 words).
 4. **Short words**: a query word of one letter only counts when a name has
    that very word; a word of two letters counts only as an exact word or a
    prefix (no fuzzy scoring: "ai" would otherwise be close to half the
    vocabulary). So a one-letter query finds nothing, and a two-letter query
-   lists the names that have a word starting with those letters.
-5. A **name's score** is the average of the query words' best scores among
-   the name's words, weighted by the words' lengths (word scores below 50
-   count as 0). The words may come in any order ("Alimuly Murager"), and a
-   query may name fewer words than the name has: a surname or first name
-   alone scores 100 on its own. Names sharing no word scoring at least
-   CLOSE with the query cannot average CLOSE and are never looked at.
-6. When the best score so far is below 90, a second pass compares the query
+   lists (ambiguously) names that have a word starting with those letters.
+5. **One word**: a name's score is its best word's score (a surname or a
+   first name alone scores 100); the vocabulary is searched with
+   ``score_cutoff=CLOSE`` and words are visited best first until more than
+   `limit` cases are found.
+6. **Several words**: a name's score is the average, weighted by the query
+   words' lengths, of each query word's best score among the name's words
+   (scores below 50 count as 0). Words may come in any order ("Alimuly
+   Murager"), and the query may name fewer words than the name has. For the
+   average to reach CLOSE, a query word of length w out of W letters must
+   itself score at least ``(CLOSE * W - 100 * (W - w)) / w`` (60 for two words
+   of equal length): the up to two words with the highest such level are
+   looked up in the whole vocabulary, the names reaching both levels are the
+   candidates, and the other query words are scored only against the
+   candidates' own words. (With no positive level, e.g. six short words,
+   the candidates are the names with a word scoring CLOSE.)
+7. When the best score so far is below 90, a second pass compares the query
    without spaces with the full keys without spaces (`fuzz.ratio`,
    ``score_cutoff=CLOSE``); a name's score is the higher of the two.
-7. A **case's score** is its best name's score; one match per case, with the
+8. A **case's score** is its best name's score; one match per case, with the
    original text of that name (in the query's script where it has one).
 
 Thresholds
@@ -69,14 +77,18 @@ Updates and speed
 the index is appended to its vocabulary (and inserted into the sorted copy);
 removed names leave tombstones, and words no name uses any more stay in the
 vocabulary with an empty posting set (skipped by searches, reused when the
-word comes back). When tombstones or unused words outnumber the live ones
-(plus 1,024), the next change compacts the index by rebuilding it from the
-stored cases: an O(n) rebuild at most once per n changes. The per-query cost
-is one `process.extract` per query word over the word vocabulary (a few
-thousand words), an optional one over the full keys (one per distinct name),
-and Python work proportional to the matching names only; see
-benchmarks/search_bench.py. An internal lock makes the index safe to share
-between threads (searches and changes are serialized).
+word comes back). Amortized maintenance, done by the change that crosses the
+threshold, never by a search: when tombstones or unused words outnumber the
+live ones (plus 1,024), the index is rebuilt from the stored cases (O(n), at
+most once per n changes); when more than a quarter (and over 1,024) of the
+vocabulary strings were appended since the last packing, they are copied
+into adjacent memory again (see `_Vocabulary.pack`). The per-query cost is
+one to three `process.extract` calls over the word vocabulary (a few
+thousand words at 10,000 cases), sometimes one over the full keys, and
+Python work proportional to the candidate names only; see
+benchmarks/search_bench.py (10,000 cases: about 0.8 ms median, 2 ms p99 on
+two cores). An internal lock makes the index safe to share between threads
+(searches and changes are serialized).
 """
 
 from __future__ import annotations
@@ -124,6 +136,7 @@ MAX_NAME_CHARS = 200
 PREFIX_SCAN = 300
 MAX_CANDIDATES = 20_000
 _COMPACT_SLACK = 1024
+_PACK_SLACK = 1024
 
 _NUMBER = re.compile(r"\s*(?:#|№|n[o°º]?\.?)?\s*(\d{1,18})\s*", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]{0,200}>")
@@ -192,6 +205,7 @@ class _Vocabulary:
         self.ids: dict[str, int] = {}
         self.postings: list[set[int]] = []
         self.live = 0
+        self.unpacked = 0
 
     def add(self, item: str, slot: int) -> tuple[int, bool]:
         """Record that `slot` uses `item`; return its id and whether the item is new."""
@@ -202,6 +216,7 @@ class _Vocabulary:
             self.items.append(item)
             self.ids[item] = index
             self.postings.append(set())
+            self.unpacked += 1
         posting = self.postings[index]
         if not posting:
             self.live += 1
@@ -218,7 +233,28 @@ class _Vocabulary:
 
     @property
     def dead(self) -> int:
+        """Items no name uses any more."""
         return len(self.items) - self.live
+
+    def needs_packing(self) -> bool:
+        """True when many items were appended since the last `pack`."""
+        return self.unpacked > max(_PACK_SLACK, len(self.items) // 4)
+
+    def pack(self) -> None:
+        """Copy the strings into fresh, adjacent objects in list order.
+
+        The strings of a freshly built index lie scattered between the sets and
+        tuples allocated with them; rapidfuzz then spends most of its time on
+        cache misses (measured: 4x slower over 80,000 keys). Fresh copies made
+        in one loop lie next to each other in memory.
+        """
+        self.items = [item.encode().decode() for item in self.items]
+        self.ids = {item: index for index, item in enumerate(self.items)}
+        self.unpacked = 0
+
+
+_REMOVED = _Name(-1, (), -1, "", "")
+"""The name slot of a removed name (postings never point at it)."""
 
 
 def _has_cyrillic(text: str) -> bool:
@@ -227,6 +263,10 @@ def _has_cyrillic(text: str) -> bool:
 
 def _prefix_score(length: int, word_length: int) -> float:
     return PREFIX_BASE + (100.0 - PREFIX_BASE) * length / word_length
+
+
+_Found = dict[int, tuple[float, int]]
+"""case id -> (score, name slot of its best name)"""
 
 
 class SearchIndex:
@@ -240,16 +280,22 @@ class SearchIndex:
         for case in cases:
             self._remove(case.case_id)
             self._add(case)
+        self._pack()
 
     # ------------------------------------------------------------------ build
 
     def _reset(self) -> None:
-        self._names: list[_Name | None] = []
+        self._names: list[_Name] = []
         self._live_names = 0
         self._case_slots: dict[int, list[int]] = {}
         self._words = _Vocabulary()
         self._sorted_words: list[str] = []
         self._fulls = _Vocabulary()
+
+    def _pack(self) -> None:
+        self._words.pack()
+        self._fulls.pack()
+        self._sorted_words = sorted(self._words.items)
 
     def _add(self, case: IndexedCase) -> None:
         self._cases[case.case_id] = case
@@ -284,12 +330,12 @@ class SearchIndex:
             del self._slugs[old.slug.strip().lower()]
         for slot in self._case_slots.pop(case_id, []):
             name = self._names[slot]
-            if name is None:
+            if name is _REMOVED:
                 continue
             for index in name.words:
                 self._words.discard(index, slot)
             self._fulls.discard(name.full, slot)
-            self._names[slot] = None
+            self._names[slot] = _REMOVED
             self._live_names -= 1
         return True
 
@@ -306,6 +352,9 @@ class SearchIndex:
             self._reset()
             for case in cases:
                 self._add(case)
+            self._pack()
+        elif self._words.needs_packing() or self._fulls.needs_packing():
+            self._pack()
 
     def upsert(self, case: IndexedCase) -> None:
         """Add a case or replace all of its names (and its slug)."""
@@ -357,28 +406,23 @@ class SearchIndex:
         words = key.split()[:MAX_QUERY_WORDS]
         if not words:
             return SearchResult()
-        hits = {word: self._word_hits(word) for word in dict.fromkeys(words)}
         if len(words) == 1:
-            found = self._single_word(hits[words[0]], limit)
+            found = self._single_word(words[0], limit)
         else:
-            found = self._aligned(words, hits)
+            found = self._several_words(words)
         top = max((score for score, _ in found.values()), default=0.0)
         joined = "".join(words)
         if top < FULL_PASS_BELOW and len(joined) >= 3:
             self._full_pass(joined, found)
         return self._result(found, limit, cyrillic=_has_cyrillic(cleaned))
 
-    def _word_hits(self, word: str) -> dict[int, float]:
-        """Vocabulary ids of the words close to `word`, with their scores (>= WORD_MIN)."""
+    def _word_hits(self, word: str, cutoff: float) -> dict[int, float]:
+        """Ids of the vocabulary words scoring at least `cutoff` against `word`."""
         vocabulary = self._words
         hits: dict[int, float] = {}
         if len(word) >= 3:
             for _, score, index in process.extract(
-                word,
-                vocabulary.items,
-                scorer=fuzz.ratio,
-                score_cutoff=WORD_MIN,
-                limit=None,
+                word, vocabulary.items, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
             ):
                 if vocabulary.postings[index]:
                     hits[index] = float(score)
@@ -386,82 +430,135 @@ class SearchIndex:
             exact = vocabulary.ids.get(word)
             if exact is not None and vocabulary.postings[exact]:
                 hits[exact] = 100.0
-        if len(word) >= 2:
-            start = bisect.bisect_left(self._sorted_words, word)
-            for other in self._sorted_words[start : start + PREFIX_SCAN]:
-                if not other.startswith(word):
-                    break
-                if len(other) == len(word):
-                    continue
-                index = vocabulary.ids[other]
-                if vocabulary.postings[index]:
-                    score = _prefix_score(len(word), len(other))
-                    if score > hits.get(index, 0.0):
-                        hits[index] = score
+        for index, score in self._prefix_hits(word).items():
+            if score >= cutoff and score > hits.get(index, 0.0):
+                hits[index] = score
         return hits
 
-    def _single_word(self, hits: dict[int, float], limit: int) -> dict[int, tuple[float, int]]:
-        """Best (score, name slot) per case for a one-word query: its best word."""
-        found: dict[int, tuple[float, int]] = {}
+    def _prefix_hits(self, word: str) -> dict[int, float]:
+        """Ids of the longer words that `word` (2 letters or more) begins, with their scores."""
+        hits: dict[int, float] = {}
+        if len(word) < 2:
+            return hits
+        vocabulary = self._words
+        start = bisect.bisect_left(self._sorted_words, word)
+        for other in self._sorted_words[start : start + PREFIX_SCAN]:
+            if not other.startswith(word):
+                break
+            if len(other) > len(word):
+                index = vocabulary.ids[other]
+                if vocabulary.postings[index]:
+                    hits[index] = _prefix_score(len(word), len(other))
+        return hits
+
+    def _single_word(self, word: str, limit: int) -> _Found:
+        """Best (score, name slot) per case for a one-word query: its best word.
+
+        Words are visited best first; once more than `limit` cases are found
+        the rest cannot rank higher and are not looked at.
+        """
+        hits = self._word_hits(word, CLOSE)
+        found: _Found = {}
         postings = self._words.postings
         for index, score in sorted(hits.items(), key=lambda item: -item[1]):
-            if score < CLOSE or len(found) > limit:
+            if len(found) > limit:
                 break
             for slot in sorted(postings[index]):
                 name = self._names[slot]
-                assert name is not None
                 if name.case_id not in found:
                     found[name.case_id] = (score, slot)
         return found
 
-    def _aligned(
-        self, words: list[str], hits: dict[str, dict[int, float]]
-    ) -> dict[int, tuple[float, int]]:
-        """Best (score, name slot) per case for a query of several words."""
+    def _several_words(self, words: list[str]) -> _Found:
+        """Best (score, name slot) per case for a query of several words.
+
+        A name's score is the length-weighted average of each query word's best
+        similarity among the name's words. For it to reach CLOSE, a query word
+        of weight w out of W must score at least (CLOSE*W - 100*(W - w)) / w;
+        when that level is above 0 the word is a gate: candidate names must
+        have a word reaching it. The (at most two) highest gates are looked up
+        in the whole vocabulary and the candidates are the names reaching both
+        (a set intersection); the other query words are scored only against
+        the words of those candidates. Without any gate (many short words), a
+        name must have a word scoring CLOSE with some query word.
+        """
         postings = self._words.postings
-        candidates: set[int] = set()
-        for word_hits in hits.values():
-            for index, score in word_hits.items():
-                if score >= CLOSE:
-                    candidates.update(postings[index])
-            if len(candidates) > MAX_CANDIDATES:
-                break
+        names = self._names
         weights = [len(word) for word in words]
         total = float(sum(weights))
-        per_word = [hits[word] for word in words]
-        found: dict[int, tuple[float, int]] = {}
-        for slot in sorted(candidates):
-            name = self._names[slot]
-            assert name is not None
+        levels = [(CLOSE * total - 100.0 * (total - weight)) / weight for weight in weights]
+        gates = sorted(
+            (position for position, level in enumerate(levels) if level > 0),
+            key=lambda position: -levels[position],
+        )[:2]
+        scores: dict[int, dict[int, float]] = {}
+        candidates: set[int] = set()
+        if gates:
+            for position in gates:
+                scores[position] = self._word_hits(words[position], max(levels[position], WORD_MIN))
+            for number, position in enumerate(gates):
+                reached: set[int] = set()
+                for index in scores[position]:
+                    reached.update(postings[index])
+                candidates = reached if number == 0 else candidates & reached
+        else:
+            for word in dict.fromkeys(words):
+                for index in self._word_hits(word, CLOSE):
+                    candidates.update(postings[index])
+        if not candidates:
+            return {}
+        slots = sorted(candidates)[:MAX_CANDIDATES]
+        vocabulary: set[int] = set()
+        for slot in slots:
+            vocabulary.update(names[slot].words)
+        ids = list(vocabulary)
+        texts = [self._words.items[index] for index in ids]
+        for position, word in enumerate(words):
+            if position not in scores:
+                scores[position] = self._restricted_hits(word, ids, texts)
+        per_word = [(weight, scores[position]) for position, weight in enumerate(weights)]
+        found: _Found = {}
+        for slot in slots:
+            name = names[slot]
             score = 0.0
-            for weight, word_hits in zip(weights, per_word, strict=True):
-                score += weight * max(word_hits.get(index, 0.0) for index in name.words)
+            for weight, word_scores in per_word:
+                score += weight * max(word_scores.get(index, 0.0) for index in name.words)
             score /= total
             previous = found.get(name.case_id)
             if previous is None or score > previous[0]:
                 found[name.case_id] = (score, slot)
         return found
 
-    def _full_pass(self, joined: str, found: dict[int, tuple[float, int]]) -> None:
+    def _restricted_hits(self, word: str, ids: list[int], texts: list[str]) -> dict[int, float]:
+        """Scores (>= WORD_MIN) of `word` against the words `ids` (whose texts are `texts`)."""
+        hits: dict[int, float] = {}
+        if len(word) >= 3:
+            for _, score, position in process.extract(
+                word, texts, scorer=fuzz.ratio, score_cutoff=WORD_MIN, limit=None
+            ):
+                hits[ids[position]] = float(score)
+        else:
+            exact = self._words.ids.get(word)
+            if exact is not None:
+                hits[exact] = 100.0
+        for index, score in self._prefix_hits(word).items():
+            if score > hits.get(index, 0.0):
+                hits[index] = score
+        return hits
+
+    def _full_pass(self, joined: str, found: _Found) -> None:
         """Raise cases' scores by comparing the query and the full keys, spaces ignored."""
         fulls = self._fulls
         for _, score, index in process.extract(
-            joined,
-            fulls.items,
-            scorer=fuzz.ratio,
-            score_cutoff=CLOSE,
-            limit=None,
+            joined, fulls.items, scorer=fuzz.ratio, score_cutoff=CLOSE, limit=None
         ):
             for slot in sorted(fulls.postings[index]):
                 name = self._names[slot]
-                assert name is not None
                 previous = found.get(name.case_id)
                 if previous is None or score > previous[0]:
                     found[name.case_id] = (float(score), slot)
 
-    def _result(
-        self, found: dict[int, tuple[float, int]], limit: int, *, cyrillic: bool
-    ) -> SearchResult:
+    def _result(self, found: _Found, limit: int, *, cyrillic: bool) -> SearchResult:
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         if not ranked or ranked[0][1][0] < CLOSE:
             return SearchResult()
@@ -471,7 +568,6 @@ class SearchIndex:
             if score < floor:
                 break
             name = self._names[slot]
-            assert name is not None
             matched = name.cyrillic if cyrillic else name.latin
             matches.append(Match(case_id, round(min(score, 100.0), 1), matched))
         return SearchResult(tuple(matches))

@@ -95,6 +95,7 @@ class RunningBot:
     async def _stop(self) -> None:
         await self.app.updater.stop()
         await self.app.stop()
+        await self.app.post_stop(self.app)
         await self.app.shutdown()
 
     def start(self) -> RunningBot:

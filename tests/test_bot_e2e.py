@@ -53,11 +53,19 @@ def test_command_menu_is_set_in_three_languages(
     descriptions = {
         lang: {c["command"]: c["description"] for c in menu or []} for lang, menu in menus.items()
     }
-    assert (
-        set(descriptions["kk"])
-        == set(descriptions["ru"])
-        == {"case", "timeline", "calendar", "help", "language"}
-    )
+    expected = {
+        "case",
+        "timeline",
+        "calendar",
+        "subscribe",
+        "unsubscribe",
+        "mysubs",
+        "settings",
+        "language",
+        "forget",
+        "help",
+    }
+    assert set(descriptions["kk"]) == set(descriptions["ru"]) == expected
     assert descriptions["kk"]["help"] == "Ботты қалай пайдалану керек"
     assert descriptions["ru"]["help"] == "Как пользоваться ботом"
     assert descriptions["en"]["help"] == "How to use the bot"

@@ -6,6 +6,7 @@ The look-alike generator below is also used by benchmarks/search_bench.py.
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,6 +250,26 @@ def test_one_result_per_case(index: SearchIndex) -> None:
     assert [match.case_id for match in result.matches].count(ID["sayragul-sauytbay"]) == 1
     ids = [match.case_id for match in result.matches]
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("Sayragul S", "sayragul-sauytbay"),  # an initial
+        ("S. Sauytbay", "sayragul-sauytbay"),
+        ("Aqan Aqan Aqan Aqan Aqan Aqan", "qaisha-aqan"),  # no word weighs enough to gate
+        ("Free Sayragul Sauytbay", "sayragul-sauytbay"),
+    ],
+)
+def test_queries_with_extra_words(index: SearchIndex, query: str, slug: str) -> None:
+    best = index.search(query).best
+    assert best is not None, query
+    assert best.case_id == ID[slug]
+
+
+def test_an_unrelated_long_word_keeps_the_query_from_guessing(index: SearchIndex) -> None:
+    # every query word counts: a name that explains only half the query is not close
+    assert index.search("Murat Zhukeevich Tulegenov").empty
 
 
 def test_matches_are_best_first_and_within_limit(index: SearchIndex) -> None:
@@ -534,6 +555,32 @@ def test_churn_compacts_and_stays_correct() -> None:
     index.upsert(IndexedCase(70, "aidos-serikuly", ("Aidos Serikuly",)))
     best = index.search("Serikuly").best
     assert best is not None and best.case_id == 70
+
+
+def test_searches_while_another_thread_changes_the_index() -> None:
+    index = SearchIndex([*SAMPLES, *lookalike_cases(300)])
+    extra = lookalike_cases(400, seed=9, start_id=50_000)
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            for _round in range(3):
+                for case in extra:
+                    index.upsert(case)
+                for case in extra:
+                    index.remove(case.case_id)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    while thread.is_alive():
+        best = index.search("Sauytbay").best
+        assert best is not None and best.case_id == ID["sayragul-sauytbay"]
+        index.search("Aidos Serikuly")
+    thread.join()
+    assert not errors
+    assert len(index) == 305
 
 
 def test_constructor_keeps_the_last_of_duplicate_ids() -> None:

@@ -1,0 +1,295 @@
+"""/subscribe, /unsubscribe, /mysubs, /settings, /forget and their buttons.
+
+Callback data: sub:<id>, unsub:<id>, rem:<preset>, forget:yes, forget:no.
+In a group only its administrators may subscribe or unsubscribe it; alerts then
+go to the group.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlmodel import Session
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from handlers.cases import command_argument, lookup, send_choices, send_list
+from handlers.common import Context, run_db, services, user_translator
+from messages import N_, Translator
+from messages.card import case_title, list_label, render_case_gone, render_not_found
+from storage.cases import get_case_id_by_slug, list_case_items
+from storage.subscribers import get_subscriber
+from storage.subscriptions import (
+    REMINDER_PRESETS,
+    forget_chat,
+    list_followed,
+    set_reminder_preset,
+    subscribe,
+    unsubscribe,
+)
+
+COMMANDS = frozenset({"subscribe", "unsubscribe", "mysubs", "settings", "forget"})
+ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot
+PRESET_LABELS: dict[str, str] = {
+    "default": N_("The bot's default"),
+    "day": N_("The day before"),
+    "day_hour": N_("The day before and an hour before"),
+    "week_day_hour": N_("A week, a day and an hour before"),
+    "none": N_("No hearing reminders"),
+}
+SUBSCRIBE_USAGE = N_("Usage: /subscribe followed by a name or number. Or choose:")
+
+
+async def _may_change(update: Update, context: Context, t: Translator) -> bool:
+    """In groups only administrators may change what the group follows."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    message = update.effective_message
+    if (
+        user is not None
+        and user.id == ANONYMOUS_ADMIN
+        and message is not None
+        and (message.sender_chat is not None and message.sender_chat.id == chat.id)
+    ):
+        return True
+    if user is not None:
+        try:
+            member = await context.bot.get_chat_member(chat.id, user.id)
+        except TelegramError:
+            member = None
+        if member is not None and member.status in (
+            ChatMemberStatus.ADMINISTRATOR,
+            ChatMemberStatus.OWNER,
+        ):
+            return True
+    await chat.send_message(
+        escape(t.gettext("Only the group's administrators can change what it follows."))
+    )
+    return False
+
+
+async def _case_name(context: Context, t: Translator, case_id: int) -> str | None:
+    items = await run_db(context, list_case_items, case_ids=[case_id])
+    return case_title(t, items[0].names) if items else None
+
+
+async def do_subscribe(update: Update, context: Context, case_id: int) -> None:
+    """Subscribe this chat to a case and say how to stop."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
+    t = await user_translator(update, context)
+    if not await _may_change(update, context, t):
+        return
+    name = await _case_name(context, t, case_id)
+    if name is None:
+        await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
+        return
+
+    now = services(context).clock()
+
+    def write(session: Session) -> bool:
+        outcome = subscribe(
+            session,
+            chat_id=chat.id,
+            case_id=case_id,
+            chat_type=chat.type,
+            telegram_lang=user.language_code if user else None,
+            now=now,
+        )
+        return outcome.created
+
+    created = await run_db(context, write)
+    if not created:
+        text = t.gettext("You already follow %(name)s.") % {"name": name}
+    else:
+        text = t.gettext(
+            "You now follow %(name)s: you will get an alert when a hearing is set or moved or "
+            "a status changes, and reminders before hearings. To stop, press Unsubscribe "
+            "or send /unsubscribe %(number)d."
+        ) % {"name": name, "number": case_id}
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext("Unsubscribe"), callback_data=f"unsub:{case_id}")]]
+    )
+    await chat.send_message(escape(text), reply_markup=markup)
+
+
+async def do_unsubscribe(update: Update, context: Context, case_id: int) -> None:
+    """Stop following a case."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+    if not await _may_change(update, context, t):
+        return
+    removed = await run_db(context, unsubscribe, chat_id=chat.id, case_id=case_id)
+    name = await _case_name(context, t, case_id) or f"#{case_id}"
+    if removed:
+        text = t.gettext("You no longer follow %(name)s.") % {"name": name}
+    else:
+        text = t.gettext("You were not following %(name)s.") % {"name": name}
+    await chat.send_message(escape(text))
+
+
+async def _resolve_then(update: Update, context: Context, target: str) -> None:
+    t = await user_translator(update, context)
+    query = command_argument(update)
+    if not query:
+        if target == "sub":
+            await send_list(
+                update, context, t, page=0, target="sub", intro=escape(t.gettext(SUBSCRIBE_USAGE))
+            )
+        else:
+            await mysubs(update, context)
+        return
+    found = await lookup(context, query)
+    if found.case_id is not None:
+        await (do_subscribe if target == "sub" else do_unsubscribe)(update, context, found.case_id)
+    elif found.choices:
+        await send_choices(update, context, t, query, found, target)
+    else:
+        await send_list(update, context, t, page=0, target=target, intro=render_not_found(t, query))
+
+
+async def subscribe_command(update: Update, context: Context) -> None:
+    """`/subscribe <case>`."""
+    await _resolve_then(update, context, "sub")
+
+
+async def unsubscribe_command(update: Update, context: Context) -> None:
+    """`/unsubscribe <case>`; without an argument, the followed cases."""
+    await _resolve_then(update, context, "unsub")
+
+
+async def mysubs(update: Update, context: Context) -> None:
+    """The cases this chat follows, each with Open and Unsubscribe buttons."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+
+    def read(session: Session) -> list[tuple[int, str]]:
+        ids = list_followed(session, chat_id=chat.id)
+        return [(item.id, list_label(t, item)) for item in list_case_items(session, case_ids=ids)]
+
+    followed = await run_db(context, read)
+    if not followed:
+        await chat.send_message(
+            escape(t.gettext("You follow no case yet. Find one with /case and press Subscribe."))
+        )
+        return
+    rows = [
+        [
+            InlineKeyboardButton(label, callback_data=f"card:{case_id}"),
+            InlineKeyboardButton(t.gettext("Unsubscribe"), callback_data=f"unsub:{case_id}"),
+        ]
+        for case_id, label in followed
+    ]
+    text = t.ngettext(
+        "You follow %(count)d case:", "You follow %(count)d cases:", len(followed)
+    ) % {"count": len(followed)}
+    await chat.send_message(escape(text), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def settings_command(update: Update, context: Context) -> None:
+    """`/settings`: when to be reminded of hearings."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+    subscriber = await run_db(context, get_subscriber, chat_id=chat.id)
+    current = subscriber.reminders if subscriber is not None else None
+    rows = []
+    for preset, label in PRESET_LABELS.items():
+        chosen = (REMINDER_PRESETS[preset] or None) == current
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    ("✓ " if chosen else "") + t.gettext(label), callback_data=f"rem:{preset}"
+                )
+            ]
+        )
+    await chat.send_message(
+        escape(t.gettext("When should I remind you of hearings?")),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
+async def forget_command(update: Update, context: Context) -> None:
+    """`/forget`: asks for confirmation first."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.gettext("Delete everything"), callback_data="forget:yes"),
+                InlineKeyboardButton(t.gettext("Cancel"), callback_data="forget:no"),
+            ]
+        ]
+    )
+    await chat.send_message(
+        escape(
+            t.gettext(
+                "This deletes everything the bot keeps about this chat: the cases it follows and "
+                "its language. Alerts stop. Are you sure?"
+            )
+        ),
+        reply_markup=markup,
+    )
+
+
+async def subscription_button(update: Update, context: Context) -> None:
+    """sub:, unsub:, rem: and forget: buttons."""
+    query = update.callback_query
+    assert query is not None
+    data = query.data or ""
+    await query.answer()
+    kind, _, value = data.partition(":")
+    chat = update.effective_chat
+    assert chat is not None
+    if kind in ("sub", "unsub") and value.isdigit() and len(value) < 10:
+        await (do_subscribe if kind == "sub" else do_unsubscribe)(update, context, int(value))
+    elif kind == "rem" and value in REMINDER_PRESETS:
+        t = await user_translator(update, context)
+        if await _may_change(update, context, t):
+            await run_db(context, set_reminder_preset, chat_id=chat.id, preset=value)
+            label = t.gettext(PRESET_LABELS[value])
+            await chat.send_message(
+                escape(t.gettext("Hearing reminders: %(choice)s.") % {"choice": label})
+            )
+    elif kind == "forget":
+        t = await user_translator(update, context)
+        if value != "yes":
+            await chat.send_message(escape(t.gettext("Nothing was deleted.")))
+            return
+        if not await _may_change(update, context, t):
+            return
+        await run_db(context, forget_chat, chat_id=chat.id)
+        await chat.send_message(
+            escape(
+                t.gettext(
+                    "Done: the bot keeps nothing about this chat any more. /start begins anew."
+                )
+            )
+        )
+
+
+async def subscribe_by_slug(update: Update, context: Context, slug: str) -> None:
+    """The deep link /start sub_<slug>."""
+    case_id = await run_db(context, get_case_id_by_slug, slug=slug[:80])
+    if case_id is None:
+        t = await user_translator(update, context)
+        await send_list(update, context, t, page=0, target="sub", intro=render_not_found(t, slug))
+        return
+    await do_subscribe(update, context, case_id)
+
+
+def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
+    """Add the subscription handlers; return the commands they answer."""
+    app.add_handler(CommandHandler("subscribe", subscribe_command))
+    app.add_handler(CommandHandler("unsubscribe", unsubscribe_command))
+    app.add_handler(CommandHandler("mysubs", mysubs))
+    app.add_handler(CommandHandler("settings", settings_command))
+    app.add_handler(CommandHandler("forget", forget_command))
+    app.add_handler(CallbackQueryHandler(subscription_button, pattern=r"^(sub|unsub|rem|forget):"))
+    return COMMANDS

@@ -1,0 +1,144 @@
+"""Rendering claimed deliveries at send time, in each recipient's language of that moment.
+
+A batch is rendered at once: each case is read once, each text is built once
+per (case, alert, language). Reminders are checked against the present: a
+reminder for a hearing that was moved or cancelled is skipped (no reminder
+ever names an old time), one whose hearing already began is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from jobs.dispatcher import Closed, Rendered
+from messages import Translator, resolve_language, translator
+from messages.alerts import (
+    render_hearing_alert,
+    render_hearing_reminder,
+    render_release_reminder,
+    render_status_alert,
+)
+from messages.card import case_title
+from storage.cases import CaseView, get_case_view
+from storage.models import Court, Hearing
+from storage.outbox import DROPPED, SKIPPED, DeliveryWork
+from storage.sentence import expected_release
+
+log = logging.getLogger("casebot.render")
+
+HEARING_ALERTS = frozenset({"hearing_set", "hearing_moved", "hearing_cancelled"})
+
+
+@dataclass
+class AlertRenderer:
+    """The dispatcher's renderer: delivery rows → texts with Open and Unsubscribe buttons."""
+
+    zone: str
+
+    def _buttons(self, t: Translator, case_id: int) -> list[list[tuple[str, str]]]:
+        return [
+            [
+                (t.gettext("Open the case"), f"card:{case_id}"),
+                (t.gettext("Unsubscribe"), f"unsub:{case_id}"),
+            ]
+        ]
+
+    def _reminder_payload(
+        self, session: Session, work: DeliveryWork, now: datetime
+    ) -> dict[str, Any] | Closed:
+        hearing = session.get(Hearing, work.payload.get("hearing_id"))
+        if (
+            hearing is None
+            or hearing.status != "scheduled"
+            or hearing.version != work.payload.get("version")
+        ):
+            return Closed(SKIPPED, "hearing moved or cancelled")
+        if hearing.starts_at <= now:
+            return Closed(DROPPED, "hearing already began")
+        court = session.get(Court, hearing.court_id) if hearing.court_id else None
+        return {
+            "starts_at": hearing.starts_at.isoformat(),
+            "tz": hearing.tz,
+            "time_known": hearing.time_known,
+            "court": dict(court.name) if court else {},
+            "city": dict(court.city) if court else {},
+        }
+
+    def _release(
+        self, view: CaseView, work: DeliveryWork, today: date
+    ) -> tuple[date, bool] | Closed:
+        estimate = expected_release(
+            months=view.sentence_months or 0,
+            days=view.sentence_days or 0,
+            ratio=view.credit_ratio,
+            detained_on=view.detained_on,
+            verdict_on=view.verdict_on,
+            stated_release=view.release_on,
+        )
+        if estimate is None or estimate.release_on.isoformat() != work.payload.get("release_on"):
+            return Closed(SKIPPED, "release date changed")
+        if estimate.release_on < today:
+            return Closed(DROPPED, "release day passed")
+        return estimate.release_on, estimate.stated
+
+    def _text(
+        self, session: Session, work: DeliveryWork, view: CaseView, t: Translator, now: datetime
+    ) -> str | Closed:
+        name = case_title(t, view.names)
+        today = now.astimezone(ZoneInfo(self.zone)).date()
+        if work.kind == "status":
+            return render_status_alert(t, name, work.payload, urgent=work.urgent)
+        if work.kind in HEARING_ALERTS:
+            return render_hearing_alert(t, name, work.kind, work.payload, today=today)
+        if work.kind == "hearing_reminder":
+            payload = self._reminder_payload(session, work, now)
+            if isinstance(payload, Closed):
+                return payload
+            return render_hearing_reminder(t, name, payload, now=now)
+        if work.kind == "release_reminder":
+            release = self._release(view, work, today)
+            if isinstance(release, Closed):
+                return release
+            return render_release_reminder(t, name, release[0], stated=release[1], today=today)
+        return Closed(SKIPPED, f"unknown kind {work.kind}")
+
+    def prepare(
+        self, session: Session, batch: list[DeliveryWork], now: datetime
+    ) -> dict[int, Rendered | Closed]:
+        """Render every delivery of a claimed batch."""
+        views: dict[int, CaseView | None] = {}
+        cache: dict[tuple[Any, ...], Rendered | Closed] = {}
+        out: dict[int, Rendered | Closed] = {}
+        for work in batch:
+            if work.case_id is None:
+                out[work.id] = Closed(SKIPPED, "case deleted")
+                continue
+            if work.case_id not in views:
+                views[work.case_id] = get_case_view(session, case_id=work.case_id, now=now)
+            view = views[work.case_id]
+            if view is None:
+                out[work.id] = Closed(SKIPPED, "case deleted")
+                continue
+            lang = resolve_language(work.lang, work.telegram_lang)
+            key = (work.case_id, work.kind, repr(sorted(work.payload.items())), work.urgent, lang)
+            if key not in cache:
+                t = translator(lang)
+                text = self._text(session, work, view, t, now)
+                cache[key] = (
+                    text
+                    if isinstance(text, Closed)
+                    else Rendered(text=text, buttons=self._buttons(t, work.case_id))
+                )
+            out[work.id] = cache[key]
+        dropped = sum(
+            1 for result in out.values() if isinstance(result, Closed) and result.status == DROPPED
+        )
+        if dropped:
+            log.warning("%d reminders dropped: their moment passed while they waited", dropped)
+        return out

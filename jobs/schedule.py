@@ -1,0 +1,60 @@
+"""What APScheduler (through PTB's JobQueue) does: it only wakes the planner and the
+dispatcher. The truth is in the database, so a restart rebuilds everything."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram.ext import Application, ContextTypes
+
+from jobs.planner import plan
+from settings import Services
+from storage.db import session_scope
+
+log = logging.getLogger("casebot.jobs")
+
+PLANNER_INTERVAL = 60.0
+DISPATCHER_NUDGE_INTERVAL = 5.0
+
+
+def run_planner(services: Services) -> int:
+    """One planner run in its own transaction; returns the reminder rows written."""
+    settings = services.settings
+    with session_scope(services.engine) as session:
+        report = plan(
+            session,
+            now=services.clock(),
+            reminders=settings.reminders,
+            release_reminders=settings.release_reminders,
+            zone=settings.timezone,
+        )
+    return report.hearing_reminders + report.release_reminders
+
+
+async def planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Plan reminders off the event loop, then wake the dispatcher if any were written."""
+    services: Services = context.bot_data["services"]
+    written = await asyncio.to_thread(run_planner, services)
+    if written:
+        services.wake_dispatcher()
+
+
+async def nudge_dispatcher(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Wake the dispatcher: rows may have been written by another process."""
+    services: Services = context.bot_data["services"]
+    services.wake_dispatcher()
+
+
+def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
+    """Run the planner now and every minute; nudge the dispatcher every few seconds."""
+    queue = app.job_queue
+    if queue is None:
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    queue.run_repeating(planner_job, interval=PLANNER_INTERVAL, first=0.0, name="planner")
+    queue.run_repeating(
+        nudge_dispatcher,
+        interval=DISPATCHER_NUDGE_INTERVAL,
+        first=DISPATCHER_NUDGE_INTERVAL,
+        name="dispatcher",
+    )

@@ -1,0 +1,124 @@
+"""Alert and reminder texts, rendered when sent in the recipient's language of that moment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from messages.common import (
+    DIMENSION_LABELS,
+    days_from_now,
+    local_text,
+    status_label,
+    utc_offset,
+)
+from messages.i18n import Translator
+
+URGENT_MARK = "⚠️"
+
+
+def time_left(t: Translator, starts_at: datetime, now: datetime) -> str:
+    """How long until an instant: days when two or more, else hours, else minutes."""
+    seconds = max(0, int((starts_at - now).total_seconds()))
+    if seconds >= 2 * 86400:
+        days = seconds // 86400
+        return t.ngettext("in %(count)d day", "in %(count)d days", days) % {"count": days}
+    if seconds >= 3600:
+        hours = round(seconds / 3600)
+        return t.ngettext("in %(count)d hour", "in %(count)d hours", hours) % {"count": hours}
+    minutes = max(1, round(seconds / 60))
+    return t.ngettext("in %(count)d minute", "in %(count)d minutes", minutes) % {"count": minutes}
+
+
+def when_and_where(t: Translator, payload: dict[str, Any], *, prefix: str = "") -> str:
+    """A hearing's local date and time (with its UTC offset), court and city, escaped."""
+    starts_at = datetime.fromisoformat(payload[f"{prefix}starts_at"])
+    zone = payload.get(f"{prefix}tz") or "Asia/Almaty"
+    day, clock = t.format_local(starts_at, zone)
+    text = day
+    if payload.get(f"{prefix}time_known", True):
+        text = f"{day}, {clock} ({utc_offset(starts_at, zone)})"
+    court = payload.get(f"{prefix}court", payload.get("court")) or {}
+    city = payload.get(f"{prefix}city", payload.get("city")) or {}
+    place = [local_text(t, court, "en"), local_text(t, city, "en")]
+    where = ", ".join(part for part in place if part)
+    return escape(text) + (f" — {where}" if where else "")
+
+
+def _local_day(payload: dict[str, Any]) -> date:
+    starts_at = datetime.fromisoformat(payload["starts_at"])
+    return starts_at.astimezone(ZoneInfo(payload.get("tz") or "Asia/Almaty")).date()
+
+
+def render_status_alert(t: Translator, name: str, payload: dict[str, Any], *, urgent: bool) -> str:
+    """A status change: which dimension, from what to what, and the organizer's note."""
+    dimension = payload["dimension"]
+    head = t.gettext("%(name)s: %(what)s changed") % {
+        "name": name,
+        "what": t.gettext(DIMENSION_LABELS[dimension]).lower(),
+    }
+    change = t.gettext("from “%(old)s” to “%(new)s”") % {
+        "old": status_label(t, dimension, payload.get("old")),
+        "new": status_label(t, dimension, payload.get("new")),
+    }
+    lines = [
+        ("" if not urgent else URGENT_MARK + " ") + "<b>" + escape(head) + "</b>",
+        escape(change),
+    ]
+    note = local_text(t, payload.get("note") or {}, payload.get("note_lang"))
+    if note:
+        lines.append(note)
+    return "\n".join(lines)
+
+
+def render_hearing_alert(
+    t: Translator, name: str, kind: str, payload: dict[str, Any], *, today: date
+) -> str:
+    """A hearing set, moved or cancelled."""
+    if kind == "hearing_set":
+        head = t.gettext("%(name)s: a hearing is set") % {"name": name}
+        body = [when_and_where(t, payload)]
+    elif kind == "hearing_moved":
+        head = t.gettext("%(name)s: the hearing is moved") % {"name": name}
+        body = [
+            escape(t.gettext("New time:")) + " " + when_and_where(t, payload),
+            "<s>" + when_and_where(t, payload, prefix="old_") + "</s>",
+        ]
+    else:
+        head = t.gettext("%(name)s: the hearing is cancelled") % {"name": name}
+        return "\n".join(
+            ["<b>" + escape(head) + "</b>", "<s>" + when_and_where(t, payload) + "</s>"]
+        )
+    body.append(escape(days_from_now(t, _local_day(payload), today)))
+    return "\n".join(["<b>" + escape(head) + "</b>", *body])
+
+
+def render_hearing_reminder(
+    t: Translator, name: str, payload: dict[str, Any], *, now: datetime
+) -> str:
+    """A reminder before a hearing, naming its current time only."""
+    starts_at = datetime.fromisoformat(payload["starts_at"])
+    head = t.gettext("Reminder: %(name)s has a hearing %(when)s") % {
+        "name": name,
+        "when": time_left(t, starts_at, now),
+    }
+    return "\n".join(["<b>" + escape(head) + "</b>", when_and_where(t, payload)])
+
+
+def render_release_reminder(
+    t: Translator, name: str, release_on: date, *, stated: bool, today: date
+) -> str:
+    """A reminder before an expected release."""
+    how = (
+        t.gettext("stated by the court")
+        if stated
+        else t.gettext("estimate, computed from the sentence")
+    )
+    head = t.gettext("%(name)s may be released on %(date)s") % {
+        "name": name,
+        "date": t.format_date(release_on),
+    }
+    left = days_from_now(t, release_on, today)
+    return "\n".join(["<b>" + escape(head) + "</b>", escape(f"{how} — {left}")])
