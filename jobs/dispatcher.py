@@ -397,12 +397,12 @@ class Dispatcher:
         skip = set(self._open_chats)
         skip.update(chat for chat in self.pacer.paused_chats() if isinstance(chat, int))
         now = self.clock()
+        self._claim_now = False  # before the query: a wake() during it must not be lost
         works, prepared, next_due = await asyncio.to_thread(self._claim_sync, now, limit, skip)
         self.last_run_at = now
         if len(works) >= limit:
-            self._claim_now = True
+            self._claim_now = True  # there may be more
         else:
-            self._claim_now = False
             delay = self.idle_poll
             if next_due is not None:
                 delay = min(delay, max(self.flush_interval, (next_due - now).total_seconds()))

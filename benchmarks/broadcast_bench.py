@@ -1,0 +1,430 @@
+"""Benchmark: a status-change broadcast to N subscribers through the real delivery engine.
+
+    python benchmarks/broadcast_bench.py                       # 10,000 subscribers at 30/s
+    python benchmarks/broadcast_bench.py --subscribers 2000    # a quick run (~70 s)
+    python benchmarks/broadcast_bench.py --rate 1000           # paid broadcasts
+    python benchmarks/broadcast_bench.py --rate 30 1000 --db postgres   # TEST_DATABASE_URL
+
+For each rate, a fresh database (an SQLite file in a temporary folder, or a private
+schema in PostgreSQL) gets one case followed by N subscribers; one alert is enqueued
+with ``enqueue_for_followers`` and the dispatcher sends it through an ``ExtBot`` with
+the PriorityRateLimiter to a local Bot API server (botsim, on 127.0.0.1, in a child
+process so that it does not compete for this process's GIL, as Telegram would not)
+that enforces the same rate in a sliding one-second window and answers 429 above it. While the
+broadcast runs, an interactive reply goes to another chat every 0.5 s through the same
+bot and limiter (as a /case reply would); its latency is the time from the request to
+the server receiving it. Printed: machine, time to enqueue, sustained rate, 429s,
+interactive latency (median, p99, max), event-loop lag, database time per claim and
+flush, exactly-once check, peak RSS of the bot's process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import Engine, insert, text
+from sqlmodel import Session, col, func, select
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from botsim.server import BotApiServer
+from jobs.dispatcher import Closed, Dispatcher, Rendered
+from jobs.ratelimit import PriorityRateLimiter, SendGate
+from storage.db import make_engine, session_scope, upgrade
+from storage.models import Case, Delivery, Subscriber, Subscription, utcnow
+from storage.outbox import DeliveryWork, enqueue_for_followers
+
+PROBE_CHAT = 987_654_321
+FIRST_CHAT = 100_000_000
+LANGS = ("kk", "ru", "en")
+
+
+def machine_info() -> str:
+    """CPU model, cores, Python version and platform."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"machine: {model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+class BenchRenderer:
+    """Renders like the real renderer does: one text per case and language, cached."""
+
+    def prepare(
+        self, session: Session, batch: list[DeliveryWork], now: datetime
+    ) -> dict[int, Rendered | Closed]:
+        cache: dict[tuple[int | None, str], Rendered] = {}
+        out: dict[int, Rendered | Closed] = {}
+        for work in batch:
+            lang = work.lang or "en"
+            key = (work.case_id, lang)
+            if key not in cache:
+                cache[key] = Rendered(
+                    f"<b>Case {work.case_id}</b> [{lang}]: custody changed to "
+                    f"<i>{work.payload.get('to', '?')}</i> on {now:%Y-%m-%d}.",
+                    buttons=[[("Open", f"case:{work.case_id}"), ("Stop", f"unsub:{work.case_id}")]],
+                )
+            out[work.id] = cache[key]
+        return out
+
+
+class TimedDispatcher(Dispatcher):
+    """The dispatcher, with the time spent in each claim and flush transaction recorded."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.claim_times: list[tuple[float, int]] = []
+        self.flush_times: list[tuple[float, int]] = []
+
+    def _claim_sync(self, now: datetime, limit: int, skip: set[int]) -> Any:
+        started = time.perf_counter()
+        result = super()._claim_sync(now, limit, skip)
+        self.claim_times.append((time.perf_counter() - started, len(result[0])))
+        return result
+
+    def _record_sync(self, batch: Any) -> None:
+        started = time.perf_counter()
+        super()._record_sync(batch)
+        self.flush_times.append((time.perf_counter() - started, len(batch)))
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh database URL: an SQLite file in a temporary folder, or a PostgreSQL schema."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="casebot-bench-") as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        raise SystemExit("--db postgres needs TEST_DATABASE_URL (a PostgreSQL URL)")
+    schema = f"casebot_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        separator = "&" if "?" in base else "?"
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def add_followers(engine: Engine, count: int) -> int:
+    """One case followed by `count` private chats (bulk inserts); returns the case id."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        case = Case(slug="bench-case")
+        session.add(case)
+        session.flush()
+        assert case.id is not None
+        chats = range(FIRST_CHAT, FIRST_CHAT + count)
+        session.execute(
+            insert(Subscriber),
+            [
+                {
+                    "chat_id": chat,
+                    "chat_type": "private",
+                    "lang": LANGS[chat % 3],
+                    "blocked": False,
+                    "gone": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for chat in chats
+            ],
+        )
+        session.execute(
+            insert(Subscription),
+            [{"chat_id": chat, "case_id": case.id, "created_at": now} for chat in chats],
+        )
+        return case.id
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """What the benchmark needs of one sendMessage the server received."""
+
+    chat_id: int
+    text: str
+    timestamp: float  # time.monotonic() on arrival (system-wide clock on Linux)
+    status: int
+
+
+def serve(conn: Connection, rate: float) -> None:
+    """Child process: run botsim at `rate` and answer the parent's questions on `conn`."""
+    server = BotApiServer(messages_per_second=rate)
+    server.start()
+    conn.send((server.url, server.token))
+    while True:
+        command = conn.recv()
+        if command == "calls":
+            conn.send(
+                [
+                    Call(
+                        int(c.params.get("chat_id", 0)),
+                        str(c.params.get("text", ""))
+                        if c.params.get("chat_id") == PROBE_CHAT
+                        else "",
+                        c.timestamp,
+                        c.status,
+                    )
+                    for c in server.calls("sendMessage")
+                ]
+            )
+        elif command == "stats":
+            conn.send(dataclasses.asdict(server.stats))
+        else:
+            server.stop()
+            conn.send(None)
+            return
+
+
+@contextmanager
+def bot_api_server(rate: float) -> Iterator[tuple[str, str, Connection]]:
+    """Start botsim in a child process; yields its URL, token and control pipe."""
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=serve, args=(child, rate), daemon=True)
+    process.start()
+    url, token = parent.recv()
+    try:
+        yield url, token, parent
+    finally:
+        parent.send("stop")
+        parent.recv()
+        process.join(10)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of `values` fall (nearest rank)."""
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most events in any sliding window of `window` seconds."""
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def broadcast(
+    engine: Engine, url: str, token: str, case_id: int, rate: float, subscribers: int
+) -> dict[str, Any]:
+    gate = SendGate(rate)
+    limiter = PriorityRateLimiter(gate)
+    bot: ExtBot[Any] = ExtBot(
+        token,
+        base_url=f"{url}/bot",
+        base_file_url=f"{url}/file/bot",
+        rate_limiter=limiter,
+        request=HTTPXRequest(connection_pool_size=256),
+    )
+    probes: dict[str, float] = {}
+    lags: list[float] = []
+    async with bot:
+        dispatcher = TimedDispatcher(
+            engine=engine,
+            bot=bot,
+            renderer=BenchRenderer(),
+            gate=gate,
+            clock=utcnow,
+        )
+        started = time.perf_counter()
+        with session_scope(engine) as session:
+            written = enqueue_for_followers(
+                session,
+                case_id=case_id,
+                kind="status",
+                what="custody:v2",
+                payload={"dimension": "custody", "to": "released"},
+                due_at=utcnow(),
+                urgent=True,
+            )
+        enqueue_seconds = time.perf_counter() - started
+        assert written == subscribers, (written, subscribers)
+
+        done = asyncio.Event()
+
+        async def probe() -> None:
+            number = 0
+            while not done.is_set():
+                label = f"probe {number}"
+                probes[label] = time.monotonic()
+                await bot.send_message(PROBE_CHAT, label)
+                number += 1
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.5):
+                        await done.wait()
+
+        async def lag_meter() -> None:
+            while not done.is_set():
+                before = time.monotonic()
+                await asyncio.sleep(0.05)
+                lags.append(time.monotonic() - before - 0.05)
+
+        run_started = time.monotonic()
+        await dispatcher.start()
+        side = [asyncio.create_task(probe()), asyncio.create_task(lag_meter())]
+        await dispatcher.drain(timeout=subscribers / rate * 3 + 60)
+        run_seconds = time.monotonic() - run_started
+        done.set()
+        await asyncio.gather(*side)
+        await dispatcher.stop()
+    return {
+        "enqueue_seconds": enqueue_seconds,
+        "run_seconds": run_seconds,
+        "probes": probes,
+        "lags": lags,
+        "dispatcher": dispatcher,
+        "limiter": limiter,
+    }
+
+
+def run_once(kind: str, subscribers: int, rate: float) -> None:
+    """One broadcast at one rate on a fresh database; prints the figures."""
+    print(f"\n== {subscribers} subscribers, {rate:g} msg/s, {kind} ==", flush=True)
+    with database(kind) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        case_id = add_followers(engine, subscribers)
+        with bot_api_server(rate) as (server_url, token, control):
+            result = asyncio.run(broadcast(engine, server_url, token, case_id, rate, subscribers))
+            control.send("calls")
+            calls: list[Call] = control.recv()
+            control.send("stats")
+            stats: dict[str, int] = control.recv()
+        with Session(engine) as session:
+            statuses = dict(
+                session.exec(
+                    select(Delivery.status, func.count()).group_by(col(Delivery.status))
+                ).all()
+            )
+        engine.dispose()
+
+    alerts = [c for c in calls if c.status == 200 and c.chat_id != PROBE_CHAT]
+    received = sorted(c.timestamp for c in alerts)
+    everything = sorted(c.timestamp for c in calls if c.status == 200)
+    per_chat = Counter(c.chat_id for c in alerts)
+    duplicates = sum(n - 1 for n in per_chat.values() if n > 1)
+    span = received[-1] - received[0] if len(received) > 1 else 0.0
+    sustained = (len(received) - 1) / span if span > 0 else float("nan")
+    probes: dict[str, float] = result["probes"]
+    latencies = [
+        (c.timestamp - probes[c.text]) * 1000
+        for c in calls
+        if c.chat_id == PROBE_CHAT and c.status == 200
+    ]
+    dispatcher: TimedDispatcher = result["dispatcher"]
+    limiter: PriorityRateLimiter = result["limiter"]
+    lags_ms = [lag * 1000 for lag in result["lags"]]
+    claims = [seconds for seconds, rows in dispatcher.claim_times if rows]
+    claim_rows = [rows for _, rows in dispatcher.claim_times if rows]
+    flushes = [seconds for seconds, _ in dispatcher.flush_times]
+    flush_rows = [rows for _, rows in dispatcher.flush_times]
+
+    print(f"enqueue_for_followers ({subscribers} rows): {result['enqueue_seconds']:.3f} s")
+    print(
+        f"broadcast: {len(received)} messages in {span:.1f} s of sending "
+        f"({result['run_seconds']:.1f} s from start to drained)"
+    )
+    total = (len(everything) - 1) / span if span > 0 else float("nan")
+    print(
+        f"sustained rate: {sustained:.1f} alerts/s, {total:.1f} msg/s with the interactive "
+        f"replies (limit {rate:g}); busiest sliding second at the server: "
+        f"{max_in_window(everything)} messages"
+    )
+    print(
+        f"429s: {stats['rate_limited']} from the server, "
+        f"{dispatcher.stats.rate_limited} seen by the dispatcher, "
+        f"{limiter.stats.rate_limited} by the limiter"
+    )
+    print(
+        f"exactly once: {len(per_chat)}/{subscribers} chats reached, {duplicates} duplicates; "
+        f"outbox statuses {statuses}"
+    )
+    if latencies:
+        print(
+            f"interactive replies during the broadcast: {len(latencies)}, latency "
+            f"median {statistics.median(latencies):.1f} ms, "
+            f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms"
+        )
+    if lags_ms:
+        print(
+            f"event-loop lag (50 ms ticker): median {statistics.median(lags_ms):.1f} ms, "
+            f"p99 {percentile(lags_ms, 0.99):.1f} ms, max {max(lags_ms):.1f} ms"
+        )
+    if claims:
+        print(
+            f"claims: {len(claims)} (median {statistics.median(claim_rows):.0f} rows), "
+            f"median {statistics.median(claims) * 1000:.1f} ms, "
+            f"max {max(claims) * 1000:.1f} ms (in a worker thread)"
+        )
+    if flushes:
+        print(
+            f"flushes: {len(flushes)} (median {statistics.median(flush_rows):.0f} results), "
+            f"median {statistics.median(flushes) * 1000:.1f} ms, "
+            f"max {max(flushes) * 1000:.1f} ms (in a worker thread)"
+        )
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak RSS of the bot's process (botsim runs apart): {peak_kib / 1024:.0f} MiB")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--subscribers", type=int, default=10_000, help="default 10000")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        nargs="+",
+        default=[30.0],
+        help="messages per second, for both the bot and the server (several: one run each)",
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the figures."""
+    args = parse_args(argv)
+    print(machine_info())
+    for rate in args.rate:
+        run_once(args.db, args.subscribers, rate)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
