@@ -36,9 +36,11 @@ from messages.texts import command_menu
 from settings import Services, Settings, SettingsError, load_settings
 from storage.casefile import CaseFileError
 from storage.db import make_engine, session_scope, upgrade
+from storage.exporter import export_file
 from storage.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
 
 log = logging.getLogger("casebot")
+PROGRESS_FROM = 50  # cases in a file before the import shows its progress
 
 
 class RedactSecrets(logging.Filter):
@@ -229,9 +231,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"casebot import: no such file: {path}", file=sys.stderr)
         return 2
+
+    def progress(done: int, total: int) -> None:
+        if total >= PROGRESS_FROM:
+            end = "\n" if done == total else ""
+            print(f"\rimporting: {done}/{total} cases", end=end, file=sys.stderr, flush=True)
+
     try:
         with session_scope(engine) as session:
-            report = import_file(session, path, default_tz=settings.timezone)
+            report = import_file(session, path, default_tz=settings.timezone, progress=progress)
     except CaseFileError as exc:
         print(f"casebot import: {path} was not imported; nothing changed:", file=sys.stderr)
         for problem in exc.problems:
@@ -242,13 +250,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Writing case files arrives with the organizers' tools; say so plainly."""
-    print(
-        "casebot export is not available in this version yet; "
-        "the database file itself can be copied while the bot is stopped.",
-        file=sys.stderr,
-    )
-    return 2
+    """Write every case to a YAML or CSV file (by its extension)."""
+    settings = _settings_or_exit()
+    engine = open_database(settings)
+    try:
+        with session_scope(engine) as session:
+            report = export_file(session, Path(args.file))
+    except (ValueError, OSError) as exc:
+        print(f"casebot export: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -274,7 +286,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     chat.add_argument("--user", type=int, default=1001, help="your user id (default 1001)")
     chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="en", help="your language")
     chat.set_defaults(handler=cmd_chat)
-    imp = commands.add_parser("import", help="load cases from a YAML case file")
+    imp = commands.add_parser("import", help="load cases from a YAML or CSV case file")
     imp.add_argument("file")
     imp.set_defaults(handler=cmd_import)
     exp = commands.add_parser("export", help="write cases to a YAML or CSV file")

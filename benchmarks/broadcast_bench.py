@@ -8,12 +8,13 @@
 For each rate, a fresh database (an SQLite file in a temporary folder, or a private
 schema in PostgreSQL) gets one case followed by N subscribers; one alert is enqueued
 with ``enqueue_for_followers`` and the dispatcher sends it through an ``ExtBot`` with
-the PriorityRateLimiter to a local Bot API server (botsim, on 127.0.0.1, in a child
-process so that it does not compete for this process's GIL, as Telegram would not)
-that enforces the same rate in a sliding one-second window and answers 429 above it. While the
-broadcast runs, an interactive reply goes to another chat every 0.5 s through the same
-bot and limiter (as a /case reply would); its latency is the time from the request to
-the server receiving it. Printed: machine, time to enqueue, sustained rate, 429s,
+the PriorityRateLimiter to a local Bot API server: botsim on 127.0.0.1, in a child
+process (so that, like Telegram, it does not compete for this process's GIL) with a
+listen backlog of 128 instead of socketserver's 5, enforcing the same rate in a
+sliding one-second window and answering 429 above it. While the broadcast runs, an
+interactive reply goes to another chat every 0.5 s through the same bot and limiter
+(as a /case reply would); its latency is the time from the request to the server
+receiving it. Printed: machine and load, time to enqueue, sustained rate, 429s,
 interactive latency (median, p99, max), event-loop lag, database time per claim and
 flush, exactly-once check, peak RSS of the bot's process.
 """
@@ -35,9 +36,9 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from contextlib import contextmanager
 from datetime import datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from sqlmodel import Session, col, func, select
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
+import botsim.server
 from botsim.server import BotApiServer
 from jobs.dispatcher import Closed, Dispatcher, Rendered
 from jobs.ratelimit import PriorityRateLimiter, SendGate
@@ -68,9 +70,12 @@ def machine_info() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
+    load = "n/a"
+    with contextlib.suppress(OSError):
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     return (
         f"machine: {model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
+        f"{platform.system()} {platform.release()}; load average before the run: {load}"
     )
 
 
@@ -181,6 +186,9 @@ class Call:
 
 def serve(conn: Connection, rate: float) -> None:
     """Child process: run botsim at `rate` and answer the parent's questions on `conn`."""
+    # socketserver listens with a backlog of 5: a pool opening dozens of connections at
+    # once gets some reset, which Telegram's servers don't do. Give it a server's backlog.
+    botsim.server._HTTPServer.request_queue_size = 128
     server = BotApiServer(messages_per_second=rate)
     server.start()
     conn.send((server.url, server.token))
@@ -242,7 +250,13 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
 
 
 async def broadcast(
-    engine: Engine, url: str, token: str, case_id: int, rate: float, subscribers: int
+    engine: Engine,
+    url: str,
+    token: str,
+    case_id: int,
+    rate: float,
+    subscribers: int,
+    in_flight: int,
 ) -> dict[str, Any]:
     gate = SendGate(rate)
     limiter = PriorityRateLimiter(gate)
@@ -262,6 +276,7 @@ async def broadcast(
             renderer=BenchRenderer(),
             gate=gate,
             clock=utcnow,
+            max_in_flight=in_flight,
         )
         started = time.perf_counter()
         with session_scope(engine) as session:
@@ -314,15 +329,20 @@ async def broadcast(
     }
 
 
-def run_once(kind: str, subscribers: int, rate: float) -> None:
+def run_once(kind: str, subscribers: int, rate: float, in_flight: int = 64) -> None:
     """One broadcast at one rate on a fresh database; prints the figures."""
-    print(f"\n== {subscribers} subscribers, {rate:g} msg/s, {kind} ==", flush=True)
+    print(
+        f"\n== {subscribers} subscribers, {rate:g} msg/s, {kind}, max_in_flight {in_flight} ==",
+        flush=True,
+    )
     with database(kind) as url:
         engine = make_engine(url)
         upgrade(engine)
         case_id = add_followers(engine, subscribers)
         with bot_api_server(rate) as (server_url, token, control):
-            result = asyncio.run(broadcast(engine, server_url, token, case_id, rate, subscribers))
+            result = asyncio.run(
+                broadcast(engine, server_url, token, case_id, rate, subscribers, in_flight)
+            )
             control.send("calls")
             calls: list[Call] = control.recv()
             control.send("stats")
@@ -414,6 +434,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="messages per second, for both the bot and the server (several: one run each)",
     )
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--in-flight", type=int, default=64, help="the dispatcher's max_in_flight (default 64)"
+    )
     return parser.parse_args(argv)
 
 
@@ -422,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     print(machine_info())
     for rate in args.rate:
-        run_once(args.db, args.subscribers, rate)
+        run_once(args.db, args.subscribers, rate, args.in_flight)
     return 0
 
 

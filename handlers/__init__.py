@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import cases, errors, start, subscriptions
+from handlers import cases, errors, organizers, start, subscriptions
 
 
 def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
@@ -13,7 +13,12 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     All command handlers share group 0, where the first match wins, so the
     fallback must stay last.
     """
-    commands = start.register(app) | cases.register(app) | subscriptions.register(app)
+    commands = (
+        start.register(app)
+        | cases.register(app)
+        | subscriptions.register(app)
+        | organizers.register(app)
+    )
     start.register_fallback(app)
     app.add_error_handler(errors.on_error)
     return commands

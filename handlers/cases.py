@@ -7,7 +7,8 @@ Callback data (all well under Telegram's 64 bytes):
     cal:<id>             send the calendar file
     cases:<page>         turn the page of the list of cases in place
     list:<target>:<page> a list of cases whose buttons lead to <target>
-                         (card, tl, cal, or sub / unsub of handlers.subscriptions)
+                         (card, tl, cal; sub / unsub of handlers.subscriptions;
+                         upd of the organizers' guided /update)
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
 CALENDAR_USAGE = N_("Usage: /calendar followed by a name or number. Or choose:")
 PAGE_SIZE = 8
-TARGETS = ("card", "tl", "cal", "sub", "unsub")
+TARGETS = ("card", "tl", "cal", "sub", "unsub", "upd")
 
 
 @dataclass(frozen=True)

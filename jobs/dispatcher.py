@@ -176,7 +176,8 @@ class Dispatcher:
     rate limiter must not retry 429s by itself. ``backoff(attempts)`` gives the seconds
     before the next attempt after a transient failure; ``outage_threshold`` is how many
     different chats must fail in a row, with no success between, before the failures
-    are taken as Telegram being unreachable.
+    are taken as Telegram being unreachable (default: a quarter of ``max_in_flight``,
+    at least 5 — a real outage fails every send under way, a burst of resets does not).
     """
 
     def __init__(
@@ -195,7 +196,7 @@ class Dispatcher:
         idle_poll: float = 5.0,
         pacer: ChatPacer | None = None,
         backoff: Callable[[int], float] = default_backoff,
-        outage_threshold: int = 5,
+        outage_threshold: int | None = None,
     ) -> None:
         if batch_size < 1 or max_in_flight < 1 or max_attempts < 1:
             raise ValueError("batch_size, max_in_flight and max_attempts must be >= 1")
@@ -211,7 +212,9 @@ class Dispatcher:
         self.flush_interval = flush_interval
         self.idle_poll = idle_poll
         self.backoff = backoff
-        self.outage_threshold = max(1, outage_threshold)
+        self.outage_threshold = max(
+            1, outage_threshold if outage_threshold is not None else max(5, max_in_flight // 4)
+        )
 
         limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
         self._rate_limit_args: dict[str, Any] | None = None
@@ -668,17 +671,18 @@ class Dispatcher:
             self._failing_chats.add(work.chat_id)
             outage = len(self._failing_chats) >= self.outage_threshold
         if outage:
-            # Telegram (or our network) is down: don't spend this delivery's attempts.
-            delay = self.backoff(self._outage_level + 1)
-            if self._outage_level == 0:
+            # Telegram (or our network) is down: don't spend this delivery's attempts, and
+            # hold claims; each new hold (not each failed send) doubles the wait.
+            if time.monotonic() >= self._hold_until:
+                self._outage_level += 1
+                self._hold_until = time.monotonic() + self.backoff(self._outage_level)
                 log.warning(
                     "%d chats failed in a row (%s); holding sends for %.1f s",
                     len(self._failing_chats),
                     error.split(":", 1)[0],
-                    delay,
+                    self._hold_until - time.monotonic(),
                 )
-            self._outage_level += 1
-            self._hold_until = max(self._hold_until, time.monotonic() + delay)
+            delay = max(0.0, self._hold_until - time.monotonic())
             self._stats.retried += 1
             return DeliveryResult(
                 id=work.id,

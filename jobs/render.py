@@ -19,10 +19,9 @@ from sqlmodel import Session
 from jobs.dispatcher import Closed, Rendered
 from messages import Translator, resolve_language, translator
 from messages.alerts import (
-    render_hearing_alert,
+    render_change_alert,
     render_hearing_reminder,
     render_release_reminder,
-    render_status_alert,
 )
 from messages.card import case_title
 from storage.cases import CaseView, get_case_view
@@ -31,8 +30,6 @@ from storage.outbox import DROPPED, SKIPPED, DeliveryWork
 from storage.sentence import expected_release
 
 log = logging.getLogger("casebot.render")
-
-HEARING_ALERTS = frozenset({"hearing_set", "hearing_moved", "hearing_cancelled"})
 
 
 @dataclass
@@ -92,10 +89,9 @@ class AlertRenderer:
     ) -> str | Closed:
         name = case_title(t, view.names)
         today = now.astimezone(ZoneInfo(self.zone)).date()
-        if work.kind == "status":
-            return render_status_alert(t, name, work.payload, urgent=work.urgent)
-        if work.kind in HEARING_ALERTS:
-            return render_hearing_alert(t, name, work.kind, work.payload, today=today)
+        change = render_change_alert(t, work.kind, name, work.payload, today=today)
+        if change is not None:
+            return change
         if work.kind == "hearing_reminder":
             payload = self._reminder_payload(session, work, now)
             if isinstance(payload, Closed):

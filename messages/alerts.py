@@ -122,3 +122,56 @@ def render_release_reminder(
     }
     left = days_from_now(t, release_on, today)
     return "\n".join(["<b>" + escape(head) + "</b>", escape(f"{how} — {left}")])
+
+
+def render_release_change(t: Translator, name: str, payload: dict[str, Any]) -> str:
+    """The expected release date moved (a new sentence, a stated date)."""
+    head = t.gettext("%(name)s: the expected release date changed") % {"name": name}
+    lines = ["<b>" + escape(head) + "</b>"]
+    if payload.get("release"):
+        how = (
+            t.gettext("stated by the court")
+            if payload.get("stated")
+            else t.gettext("estimate, computed from the sentence")
+        )
+        new = t.format_date(date.fromisoformat(payload["release"]))
+        lines.append(escape(t.gettext("New date:") + f" {new} ({how})"))
+    else:
+        lines.append(escape(t.gettext("The release date is not known any more.")))
+    if payload.get("old_release"):
+        lines.append(
+            "<s>" + escape(t.format_date(date.fromisoformat(payload["old_release"]))) + "</s>"
+        )
+    return "\n".join(lines)
+
+
+def render_correction(t: Translator, name: str) -> str:
+    """The last alert about a case was sent by mistake and is withdrawn."""
+    return escape(
+        t.gettext(
+            "Correction about %(name)s: the previous alert was sent by mistake and is withdrawn. "
+            "The case card shows the current state."
+        )
+        % {"name": name}
+    )
+
+
+HEARING_ALERTS = frozenset({"hearing_set", "hearing_moved", "hearing_cancelled"})
+URGENT_RISKS = frozenset({"deportation_threat", "deportation_ordered"})
+
+
+def render_change_alert(
+    t: Translator, kind: str, name: str, payload: dict[str, Any], *, today: date
+) -> str | None:
+    """The alert a change sends (status, hearing, release, correction), as subscribers read
+    it: used both by the dispatcher and by the organizer's preview. None for other kinds."""
+    if kind == "status":
+        urgent = payload.get("dimension") == "risk" and payload.get("new") in URGENT_RISKS
+        return render_status_alert(t, name, payload, urgent=urgent)
+    if kind in HEARING_ALERTS:
+        return render_hearing_alert(t, name, kind, payload, today=today)
+    if kind == "release_changed":
+        return render_release_change(t, name, payload)
+    if kind == "correction":
+        return render_correction(t, name)
+    return None

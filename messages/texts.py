@@ -28,6 +28,7 @@ ORGANIZER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("addevent", N_("Add a timeline event")),
     ("setsentence", N_("Set the sentence and expected release")),
     ("addname", N_("Add a name or spelling")),
+    ("translate", N_("Add a translation to a timeline event")),
     ("update", N_("Change a case step by step")),
     ("stats", N_("Subscribers and deliveries")),
     ("audit", N_("Who changed what, when")),

@@ -3,6 +3,7 @@
 The whole file is parsed and checked before anything touches the database:
 `parse_case_file` returns plain specs or raises `CaseFileError` listing every
 problem with its line number. The format is described in docs/data-format.md.
+The CSV form of the same data (storage/csvfile.py) yields the same specs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -33,6 +35,20 @@ RATIOS = (1.0, 1.5, 2.0)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 TERM_RE = re.compile(r"^(?:(\d{1,2})y)?(?:(\d{1,3})m)?(?:(\d{1,4})d)?$")
 MAX_TEXT = 1000
+
+
+FILE_KINDS: dict[str, Literal["yaml", "csv"]] = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
+
+
+def file_kind(path: Path | str) -> Literal["yaml", "csv"]:
+    """`yaml` for a `.yaml`/`.yml` file, `csv` for `.csv`; raise ValueError for any other."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FILE_KINDS:
+        raise ValueError(
+            f"{Path(path).name}: the file name must end in .yaml, .yml or .csv "
+            f"(it says which format to use), not {suffix or 'nothing'!r}"
+        )
+    return FILE_KINDS[suffix]
 
 
 class CaseFileError(ValueError):
@@ -80,7 +96,11 @@ class CourtSpec:
 
 @dataclass
 class HearingSpec:
-    """A hearing; `time` is None when the hour is not known."""
+    """A hearing; `time` is None when the hour is not known.
+
+    `tz` is the zone the hearing is held in when the file states one; otherwise
+    it is its court's zone, or the importer's default zone for a hearing with no court.
+    """
 
     day: date
     time: time | None
@@ -88,6 +108,7 @@ class HearingSpec:
     status: str
     judge: dict[str, str] = field(default_factory=dict)
     note: dict[str, str] = field(default_factory=dict)
+    tz: str | None = None
 
 
 @dataclass
@@ -114,10 +135,13 @@ class EventSpec:
 
 @dataclass
 class SentenceSpec:
-    """A sentence: term, pre-trial credit ratio and the dates that fix the release."""
+    """A sentence: term, pre-trial credit ratio and the dates that fix the release.
 
-    months: int
-    days: int
+    `months` and `days` are None when the term is not known (only dates are).
+    """
+
+    months: int | None
+    days: int | None
     ratio: float | None = None
     detained: date | None = None
     verdict: date | None = None
@@ -184,6 +208,23 @@ def parse_partial_date(text: str) -> tuple[date, str]:
     except ValueError:
         pass
     raise ValueError(f"{text[:40]!r} is not a date like 2020-01-21, 2019-10 or 2018")
+
+
+def parse_clock(text: str) -> time:
+    """Parse a local time like `10:00` or `9:30`; raise ValueError if bad."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+        return time(int(match.group(1)), int(match.group(2)))
+    raise ValueError(f"{text[:20]!r} is not a time like 10:00")
+
+
+def is_zone(name: str) -> bool:
+    """True when `name` is a known IANA time zone."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def format_partial_date(day: date, precision: str) -> str:
@@ -275,9 +316,7 @@ def _parse_courts(check: _Checker, raw: Any) -> list[CourtSpec]:
         if not SLUG_RE.match(slug):
             check.fail(data.line, f"court slug {slug[:40]!r} must be lower-case letters, digits, -")
         tz = str(data.get("tz", ""))
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not is_zone(tz):
             check.fail(data.line, f"time zone {tz[:40]!r} is not a known IANA zone")
         courts.append(
             CourtSpec(
@@ -304,17 +343,31 @@ def _parse_sources(check: _Checker, raw: Any) -> dict[str, _LineDict]:
     return sources
 
 
+def _ratio(value: Any) -> float | None:
+    """A pre-trial credit ratio as a float, or None when it is not 2, 1.5 or 1."""
+    if isinstance(value, bool):
+        return None
+    try:
+        ratio = float(value)
+    except (TypeError, ValueError):
+        return None
+    return ratio if ratio in RATIOS else None
+
+
 def _parse_sentence(check: _Checker, data: _LineDict) -> SentenceSpec | None:
     allowed = {"term", "ratio", "detained", "verdict", "release", "suspended"}
-    check.keys(data, allowed, {"term"}, "a sentence")
-    try:
-        months, days = parse_term(str(data.get("term", "")))
-    except ValueError as exc:
-        check.fail(data.line, str(exc))
-        return None
+    check.keys(data, allowed, set(), "a sentence")
+    months: int | None = None
+    days: int | None = None
+    if data.get("term") is not None:
+        try:
+            months, days = parse_term(str(data["term"]))
+        except ValueError as exc:
+            check.fail(data.line, str(exc))
+            return None
     ratio = data.get("ratio")
-    if ratio is not None and float(ratio) not in RATIOS:
-        check.fail(data.line, f"ratio {ratio!r} is not one of 2, 1.5, 1")
+    if ratio is not None and _ratio(ratio) is None:
+        check.fail(data.line, f"ratio {str(ratio)[:20]!r} is not one of 2, 1.5, 1")
         ratio = None
     return SentenceSpec(
         months=months,
@@ -328,7 +381,7 @@ def _parse_sentence(check: _Checker, data: _LineDict) -> SentenceSpec | None:
 
 
 def _parse_hearing(check: _Checker, data: _LineDict, courts: set[str]) -> HearingSpec | None:
-    allowed = {"date", "time", "court", "judge", "status", "note"}
+    allowed = {"date", "time", "tz", "court", "judge", "status", "note"}
     check.keys(data, allowed, {"date"}, "a hearing")
     day = check.day(data.get("date"), data.line, "hearing date")
     at: time | None = None
@@ -336,11 +389,13 @@ def _parse_hearing(check: _Checker, data: _LineDict, courts: set[str]) -> Hearin
     if raw_time is not None:
         if isinstance(raw_time, int):  # YAML 1.1 reads 10:00 unquoted as sexagesimal 600
             raw_time = f"{raw_time // 60:02d}:{raw_time % 60:02d}"
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(raw_time))
-        if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
-            at = time(int(match.group(1)), int(match.group(2)))
-        else:
+        try:
+            at = parse_clock(str(raw_time))
+        except ValueError:
             check.fail(data.line, f"hearing time {str(raw_time)[:20]!r} is not a time like 10:00")
+    tz = data.get("tz")
+    if tz is not None and not is_zone(str(tz)):
+        check.fail(data.line, f"hearing time zone {str(tz)[:40]!r} is not a known IANA zone")
     court = data.get("court")
     if court is not None and court not in courts:
         check.fail(data.line, f"hearing court {str(court)[:40]!r} is not among the file's courts")
@@ -354,6 +409,7 @@ def _parse_hearing(check: _Checker, data: _LineDict, courts: set[str]) -> Hearin
         status=status or "scheduled",
         judge=check.local_text(data.get("judge"), data.line, "judge"),
         note=check.local_text(data.get("note"), data.line, "note"),
+        tz=str(tz) if tz is not None else None,
     )
 
 

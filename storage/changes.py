@@ -8,27 +8,33 @@ transaction commits everything together or nothing at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from storage.casefile import STATUS_KEYS
 from storage.models import AuditEntry, Case, Court, Hearing
-from storage.outbox import enqueue_for_followers, retire_hearing_reminders
+from storage.outbox import dedupe_prefix, enqueue_for_followers, retire_hearing_reminders
+from storage.sentence import expected_release
 
 URGENT_RISKS = frozenset({"deportation_threat", "deportation_ordered"})
 
 
 @dataclass(frozen=True)
 class ChangeResult:
-    """What a change did: its alert kind, how many alerts it queued, its audit entry."""
+    """What a change did: its alert kind, how many alerts it queued, its audit entry,
+    and what undoing it needs (the state before, the key prefix of its alerts)."""
 
     case_id: int
     kind: str
     alerts: int
     audit_id: int
+    prefix: str = ""
+    before: dict[str, Any] = field(default_factory=dict)
+    hearing_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
 
 
 def _audit(
@@ -48,6 +54,29 @@ def _audit(
     session.flush()
     assert entry.id is not None
     return entry.id
+
+
+def _alert(
+    session: Session,
+    *,
+    case_id: int,
+    kind: str,
+    what: str,
+    payload: dict[str, Any],
+    now: datetime,
+    urgent: bool = False,
+) -> tuple[int, str]:
+    """Queue one alert per follower; return how many, and the key prefix that finds them."""
+    alerts = enqueue_for_followers(
+        session,
+        case_id=case_id,
+        kind=kind,
+        what=what,
+        payload=payload,
+        due_at=now,
+        urgent=urgent,
+    )
+    return alerts, dedupe_prefix(kind, case_id, what)
 
 
 def _case(session: Session, case_id: int) -> Case:
@@ -98,16 +127,24 @@ def change_status(
         after={dimension: key, "note": note or {}},
         now=now,
     )
-    alerts = enqueue_for_followers(
+    alerts, prefix = _alert(
         session,
         case_id=case_id,
         kind="status",
         what=f"v{case.version}",
         payload=payload,
-        due_at=now,
+        now=now,
         urgent=urgent,
     )
-    return ChangeResult(case_id, "status", alerts, audit_id)
+    return ChangeResult(
+        case_id,
+        "status",
+        alerts,
+        audit_id,
+        prefix=prefix,
+        before={dimension: old},
+        payload=payload,
+    )
 
 
 def next_hearing(session: Session, *, case_id: int, now: datetime) -> Hearing | None:
@@ -130,6 +167,7 @@ def _hearing_payload(hearing: Hearing, court: Court | None) -> dict[str, Any]:
         "starts_at": hearing.starts_at.isoformat(),
         "tz": hearing.tz,
         "time_known": hearing.time_known,
+        "court_id": hearing.court_id,
         "court": dict(court.name) if court else {},
         "city": dict(court.city) if court else {},
     }
@@ -208,15 +246,24 @@ def set_next_hearing(
         after=payload,
         now=now,
     )
-    alerts = enqueue_for_followers(
+    alerts, prefix = _alert(
         session,
         case_id=case_id,
         kind=kind,
         what=f"{hearing.id}:{hearing.version}",
         payload=payload,
-        due_at=now,
+        now=now,
     )
-    return ChangeResult(case_id, kind, alerts, audit_id)
+    return ChangeResult(
+        case_id,
+        kind,
+        alerts,
+        audit_id,
+        prefix=prefix,
+        before=before,
+        hearing_id=hearing.id,
+        payload=payload,
+    )
 
 
 def cancel_next_hearing(
@@ -246,12 +293,115 @@ def cancel_next_hearing(
         after={"status": "cancelled"},
         now=now,
     )
-    alerts = enqueue_for_followers(
+    alerts, prefix = _alert(
         session,
         case_id=case_id,
         kind="hearing_cancelled",
         what=f"{hearing.id}:{hearing.version}",
         payload=payload,
-        due_at=now,
+        now=now,
     )
-    return ChangeResult(case_id, "hearing_cancelled", alerts, audit_id)
+    return ChangeResult(
+        case_id,
+        "hearing_cancelled",
+        alerts,
+        audit_id,
+        prefix=prefix,
+        before=payload,
+        hearing_id=hearing.id,
+        payload=payload,
+    )
+
+
+def _release(case: Case) -> tuple[str | None, bool]:
+    estimate = expected_release(
+        months=case.sentence_months or 0,
+        days=case.sentence_days or 0,
+        ratio=case.credit_ratio,
+        detained_on=case.detained_on,
+        verdict_on=case.verdict_on,
+        stated_release=case.release_on,
+    )
+    if estimate is None:
+        return None, False
+    return estimate.release_on.isoformat(), estimate.stated
+
+
+SENTENCE_FIELDS = (
+    "sentence_months", "sentence_days", "credit_ratio", "detained_on", "verdict_on",
+    "release_on", "suspended",
+)  # fmt: skip
+
+
+def _sentence_state(case: Case) -> dict[str, Any]:
+    state: dict[str, Any] = {}
+    for name in SENTENCE_FIELDS:
+        value = getattr(case, name)
+        state[name] = value.isoformat() if isinstance(value, date) else value
+    return state
+
+
+def restore_sentence(case: Case, state: dict[str, Any]) -> None:
+    """Put back sentence fields saved by `_sentence_state`."""
+    for name in SENTENCE_FIELDS:
+        value = state.get(name)
+        if name.endswith("_on") and isinstance(value, str):
+            value = date.fromisoformat(value)
+        setattr(case, name, bool(value) if name == "suspended" else value)
+
+
+def set_sentence(
+    session: Session,
+    *,
+    case_id: int,
+    values: dict[str, Any],
+    actor_id: int | None = None,
+    now: datetime,
+) -> ChangeResult | None:
+    """Set sentence fields; followers are alerted only when the expected release moves.
+
+    `values` maps SENTENCE_FIELDS names to new values (dates as `date`). Returns None
+    when nothing changed.
+    """
+    case = _case(session, case_id)
+    before = _sentence_state(case)
+    old_release = _release(case)
+    for name, value in values.items():
+        if name not in SENTENCE_FIELDS:
+            raise ValueError(f"{name} is not a sentence field")
+        setattr(case, name, value)
+    after = _sentence_state(case)
+    if after == before:
+        return None
+    case.updated_at = now
+    case.version += 1
+    audit_id = _audit(
+        session,
+        case_id=case_id,
+        actor_id=actor_id,
+        action="sentence",
+        before=before,
+        after=after,
+        now=now,
+    )
+    new_release = _release(case)
+    if new_release[0] == old_release[0]:
+        return ChangeResult(case_id, "sentence", 0, audit_id, before=before)
+    payload = {"old_release": old_release[0], "release": new_release[0], "stated": new_release[1]}
+    alerts, prefix = _alert(
+        session,
+        case_id=case_id,
+        kind="release_changed",
+        what=f"v{case.version}",
+        payload=payload,
+        now=now,
+    )
+    return ChangeResult(
+        case_id,
+        "release_changed",
+        alerts,
+        audit_id,
+        prefix=prefix,
+        before=before,
+        payload=payload,
+    )

@@ -6,10 +6,15 @@ hearings by (court, local date), people by (role, name) and timeline events by
 differs, missing ones are added, and nothing the file does not mention is
 deleted. Importing the same file twice therefore changes nothing the second
 time, and the report says so.
+
+`import_file` reads YAML (`.yaml`, `.yml`) or CSV (`.csv`) by the file's
+extension. Either way the whole file is parsed and validated first: a file with
+any bad row raises `CaseFileError` listing every problem and changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -18,7 +23,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
-from storage.casefile import CaseFile, CaseSpec, HearingSpec, parse_case_file
+from storage.casefile import (
+    CaseFile,
+    CaseFileError,
+    CaseSpec,
+    HearingSpec,
+    file_kind,
+    parse_case_file,
+)
+from storage.csvfile import parse_csv
 from storage.models import (
     AuditEntry,
     Case,
@@ -33,16 +46,31 @@ from storage.names import name_key
 
 SAMPLE_FILE = Path(__file__).parent / "samples" / "cases.yaml"
 
+Progress = Callable[[int, int], None]
+"""Called as `progress(done, total)` after each case is applied."""
+
 
 @dataclass
 class ImportReport:
-    """What an import did: slugs added and changed, and how many were already current."""
+    """What an import did: slugs added and changed, and how many were already current.
+
+    `rejected` holds "line N: reason" for the rows of a refused file. A file with
+    any bad row is refused whole (`import_file` raises `CaseFileError` before any
+    change), so a report of an applied file has none; `ImportReport.refused`
+    turns the error into a report for callers that want one either way.
+    """
 
     added: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
     courts_added: int = 0
     courts_changed: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+    @classmethod
+    def refused(cls, error: CaseFileError) -> ImportReport:
+        """The report of a file refused whole: every problem, and no change."""
+        return cls(rejected=list(error.problems))
 
     @property
     def nothing_changed(self) -> bool:
@@ -51,6 +79,9 @@ class ImportReport:
 
     def summary(self) -> str:
         """A short human-readable account for the command line."""
+        if self.rejected:
+            lines = [f"Not imported, nothing changed: {len(self.rejected)} problems."]
+            return "\n".join(lines + [f"  {problem}" for problem in self.rejected])
         if self.nothing_changed:
             return f"No change: all {len(self.unchanged)} cases are already up to date."
         lines = [
@@ -140,7 +171,7 @@ def _sync_hearings(
     changes: list[str] = []
     for hearing in spec.hearings:
         court = courts.get(hearing.court) if hearing.court else None
-        zone = court.tz if court else default_tz
+        zone = hearing.tz or (court.tz if court else default_tz)
         values: dict[str, Any] = {
             "starts_at": _hearing_instant(hearing, zone),
             "tz": zone,
@@ -161,7 +192,9 @@ def _sync_hearings(
 
 
 def _person_key(role: str, name: dict[str, str]) -> tuple[str, str]:
-    return role, name.get("en") or next(iter(name.values()), "")
+    # English, else Russian, else Kazakh: the same key whatever order the texts come in.
+    known = (name[lang] for lang in ("en", "ru", "kk") if name.get(lang))
+    return role, next(known, next(iter(name.values()), ""))
 
 
 def _sync_people(session: Session, case: Case, spec: CaseSpec) -> list[str]:
@@ -215,13 +248,25 @@ def _sync_timeline(session: Session, case: Case, spec: CaseSpec) -> list[str]:
 
 
 def apply_case_file(
-    session: Session, data: CaseFile, *, default_tz: str, actor_id: int | None = None
+    session: Session,
+    data: CaseFile,
+    *,
+    default_tz: str,
+    actor_id: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Bring the database in line with a validated file, in the caller's transaction."""
+    """Bring the database in line with a validated file, in the caller's transaction.
+
+    `progress(done, total)` is called after each case (once with (0, 0) for a file
+    with no cases), so a long file can show how far it has got.
+    """
     report = ImportReport()
     courts = _upsert_courts(session, data, report)
     cases = {case.slug: case for case in session.exec(select(Case)).all()}
-    for spec in data.cases:
+    total = len(data.cases)
+    if progress is not None and total == 0:
+        progress(0, 0)
+    for done, spec in enumerate(data.cases, start=1):
         values = _case_values(spec)
         case = cases.get(spec.slug)
         if case is None:
@@ -252,14 +297,33 @@ def apply_case_file(
                     after={"changes": changes[:50]},
                 )
             )
+        if progress is not None:
+            progress(done, total)
     session.flush()
     return report
 
 
-def import_file(session: Session, path: Path, *, default_tz: str) -> ImportReport:
-    """Parse, validate and apply a case file; a bad file raises before any change."""
-    data = parse_case_file(path.read_text(encoding="utf-8"))
-    return apply_case_file(session, data, default_tz=default_tz)
+def read_case_file(path: Path) -> CaseFile:
+    """Parse and validate a `.yaml`/`.yml` or `.csv` case file; raise CaseFileError if bad."""
+    try:
+        kind = file_kind(path)
+    except ValueError as exc:
+        raise CaseFileError([str(exc)]) from exc
+    if kind == "csv":
+        return parse_csv(path.read_text(encoding="utf-8-sig"))
+    return parse_case_file(path.read_text(encoding="utf-8"))
+
+
+def import_file(
+    session: Session, path: Path, *, default_tz: str, progress: Progress | None = None
+) -> ImportReport:
+    """Parse, validate and apply a YAML or CSV case file; a bad file raises before any change.
+
+    The format follows the extension (`.yaml`, `.yml` or `.csv`; any other raises
+    `CaseFileError`). `progress(done, total)` is called as cases are applied.
+    """
+    data = read_case_file(path)
+    return apply_case_file(session, data, default_tz=default_tz, progress=progress)
 
 
 def count_cases(session: Session) -> int:

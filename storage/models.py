@@ -285,3 +285,25 @@ class JobState(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     last_run_at: datetime = Field(sa_type=UTCDateTime)
     detail: dict[str, Any] = _json_column()
+
+
+class Draft(SQLModel, table=True):
+    """A change an organizer previewed: sent only when they press Send, undoable for a while.
+
+    `state` moves open → sent (→ undone) or open → cancelled; the move from open is
+    one conditional UPDATE, so pressing Send twice sends once. `result` keeps what
+    undo needs: the state before, and the key of the alerts the change queued.
+    """
+
+    __tablename__ = "drafts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    case_id: int | None = _case_fk(nullable=True)
+    kind: str = Field(max_length=24)
+    params: dict[str, Any] = _json_column()
+    state: str = Field(default="open", max_length=12)
+    result: dict[str, Any] = _json_column()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)

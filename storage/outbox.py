@@ -60,12 +60,14 @@ class DeliveryResult:
     attempts: int | None = None
 
 
-def _insert(session: Session) -> Any:
+def insert_for(session: Session) -> Any:
+    """The dialect's INSERT (PostgreSQL or SQLite), which can skip duplicate keys."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def _ignore_duplicates(statement: Insert, session: Session) -> Any:
+def ignore_duplicates(statement: Insert) -> Any:
+    """An INSERT that skips rows whose dedupe key exists (ON CONFLICT DO NOTHING)."""
     return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])  # type: ignore[attr-defined]
 
 
@@ -116,8 +118,8 @@ def enqueue_for_followers(
         "dedupe_key", "chat_id", "case_id", "kind", "payload", "urgent", "due_at", "status",
         "attempts", "created_at", "updated_at",
     ]  # fmt: skip
-    statement = _insert(session)(Delivery).from_select(columns, followers)
-    result = session.execute(_ignore_duplicates(statement, session))
+    statement = insert_for(session)(Delivery).from_select(columns, followers)
+    result = session.execute(ignore_duplicates(statement))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -139,8 +141,8 @@ def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     ]
     written = 0
     for start in range(0, len(values), 2000):
-        statement = _insert(session)(Delivery).values(values[start : start + 2000])
-        result = session.execute(_ignore_duplicates(statement, session))
+        statement = insert_for(session)(Delivery).values(values[start : start + 2000])
+        result = session.execute(ignore_duplicates(statement))
         written += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return written
 
@@ -208,7 +210,11 @@ def claim_due(
 
 
 def record_results(session: Session, results: Sequence[DeliveryResult]) -> None:
-    """Store the outcome of sends; blocked and gone chats are marked on their subscriber."""
+    """Store the outcome of sends; blocked and gone chats are marked on their subscriber.
+
+    A retry (back to pending) is only recorded while the row is still `sending`:
+    a row withdrawn meanwhile (an undone change) must not come back to life.
+    """
     for result in results:
         values: dict[str, Any] = {
             "status": result.status,
@@ -223,7 +229,10 @@ def record_results(session: Session, results: Sequence[DeliveryResult]) -> None:
             values["due_at"] = result.retry_at
         if result.attempts is not None:
             values["attempts"] = result.attempts
-        session.execute(update(Delivery).where(col(Delivery.id) == result.id).values(**values))
+        statement = update(Delivery).where(col(Delivery.id) == result.id)
+        if result.status == PENDING:
+            statement = statement.where(col(Delivery.status) == SENDING)
+        session.execute(statement.values(**values))
     blocked = {r.id for r in results if r.status == BLOCKED}
     gone = {r.id for r in results if r.status == GONE}
     for status, ids, flag in ((BLOCKED, blocked, "blocked"), (GONE, gone, "gone")):

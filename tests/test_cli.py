@@ -188,3 +188,56 @@ def test_import_of_a_bad_file_lists_problems(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "nothing changed" in result.stderr and "line 3" in result.stderr
+
+
+def test_export_then_import_elsewhere(tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    run = [*casebot_command()]
+    subprocess.run(
+        [*run, "import", str(SAMPLE_FILE)],
+        cwd=first,
+        env=clean_env(first),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    for name in ("cases.yaml", "cases.csv"):
+        exported = subprocess.run(
+            [*run, "export", str(tmp_path / name)],
+            cwd=first,
+            env=clean_env(first),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert exported.returncode == 0, exported.stderr
+        assert "Exported 5 cases" in exported.stdout
+    loaded = subprocess.run(
+        [*run, "import", str(tmp_path / "cases.csv")],
+        cwd=second,
+        env=clean_env(second),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Added 5 cases" in loaded.stdout, loaded.stderr
+    again = subprocess.run(
+        [*run, "import", str(tmp_path / "cases.yaml")],
+        cwd=second,
+        env=clean_env(second),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "No change" in again.stdout, again.stdout
+    wrong = subprocess.run(
+        [*run, "export", str(tmp_path / "cases.txt")],
+        cwd=first,
+        env=clean_env(first),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert wrong.returncode == 2 and ".csv" in wrong.stderr

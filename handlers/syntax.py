@@ -1,0 +1,252 @@
+"""Strict parsing of the organizers' commands: plain functions, no Telegram.
+
+Each parser takes the text after the command and returns typed arguments or
+raises `UsageError` naming what is wrong, so the handler can answer with the
+exact usage and an example in the organizer's language. Where the syntax
+allows, the case is everything before the first token of the next argument,
+so multi-word names work ("/setstatus Qaster Musakhanuly released").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+
+from storage.casefile import STATUS_KEYS, parse_partial_date, parse_term
+
+DATE_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+PARTIAL_DATE_SHAPE = re.compile(r"^\d{4}(-\d{1,2}){0,2}$")
+TIME_SHAPE = re.compile(r"^\d{1,2}:\d{2}$")
+NAME_LANGS = ("kk", "ru", "en", "alias")
+TEXT_LANGS = ("kk", "ru", "en")
+SENTENCE_KEYS = ("term", "ratio", "detained", "verdict", "release", "suspended")
+RATIOS = {"1": 1.0, "1.5": 1.5, "2": 2.0}
+MAX_NOTE = 1000
+MAX_NAME = 200
+KEY_TO_DIMENSION = {key: dimension for dimension, keys in STATUS_KEYS.items() for key in keys}
+
+
+class UsageError(ValueError):
+    """The arguments do not fit the command; `problem` names what, `value` quotes it."""
+
+    def __init__(self, problem: str, value: str = "") -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.value = value[:60]
+
+
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
+def _before(tokens: list[str], index: int) -> str:
+    case = " ".join(tokens[:index]).strip()
+    if not case:
+        raise UsageError("missing_case")
+    return case
+
+
+def parse_day(token: str) -> date:
+    """A full date that exists (2020-02-30 does not)."""
+    try:
+        return date.fromisoformat(
+            "-".join(part.zfill(2) if i else part for i, part in enumerate(token.split("-")))
+        )
+    except ValueError:
+        raise UsageError("bad_date", token) from None
+
+
+def parse_clock(token: str) -> time:
+    """A 24-hour time that exists (25:99 does not)."""
+    hours, _, minutes = token.partition(":")
+    if TIME_SHAPE.match(token) and int(hours) < 24 and int(minutes) < 60:
+        return time(int(hours), int(minutes))
+    raise UsageError("bad_time", token)
+
+
+@dataclass(frozen=True)
+class HearingArgs:
+    """`/sethearing <case> <YYYY-MM-DD> <HH:MM> [court, city]`."""
+
+    case: str
+    day: date
+    at: time
+    court: str | None
+    city: str | None
+
+
+def parse_sethearing(text: str) -> HearingArgs:
+    """Parse /sethearing's arguments."""
+    tokens = _split(text)
+    index = next((i for i, token in enumerate(tokens) if DATE_SHAPE.match(token)), None)
+    if index is None:
+        bad = next((t for t in tokens if re.match(r"^\d{1,4}[-./]\d", t)), "")
+        raise UsageError(
+            "bad_date" if bad else ("missing_case" if not tokens else "missing_date"), bad
+        )
+    case = _before(tokens, index)
+    day = parse_day(tokens[index])
+    if index + 1 >= len(tokens):
+        raise UsageError("missing_time")
+    at = parse_clock(tokens[index + 1])
+    place = " ".join(tokens[index + 2 :]).strip(" ,")
+    court, _, city = place.rpartition(",") if "," in place else (place, "", "")
+    court, city = court.strip()[:MAX_NAME], city.strip()[:MAX_NAME]
+    return HearingArgs(case, day, at, court or None, city or None)
+
+
+@dataclass(frozen=True)
+class StatusArgs:
+    """`/setstatus <case> <key> [note]`."""
+
+    case: str
+    dimension: str
+    key: str
+    note: str | None
+
+
+def parse_setstatus(text: str) -> StatusArgs:
+    """Parse /setstatus's arguments; the key is the first token that is a status key."""
+    tokens = _split(text)
+    index = next((i for i, token in enumerate(tokens) if token.lower() in KEY_TO_DIMENSION), None)
+    if index is None:
+        if len(tokens) < 2:
+            raise UsageError("missing_case" if not tokens else "missing_key")
+        raise UsageError("bad_key", tokens[-1])
+    case = _before(tokens, index)
+    key = tokens[index].lower()
+    note = " ".join(tokens[index + 1 :]).strip()
+    if len(note) > MAX_NOTE:
+        raise UsageError("too_long", str(MAX_NOTE))
+    return StatusArgs(case, KEY_TO_DIMENSION[key], key, note or None)
+
+
+@dataclass(frozen=True)
+class EventArgs:
+    """`/addevent <case> <YYYY-MM-DD|YYYY-MM|YYYY> <text>`."""
+
+    case: str
+    day: date
+    precision: str
+    text: str
+    source_url: str | None
+
+
+def parse_addevent(text: str) -> EventArgs:
+    """Parse /addevent's arguments; a trailing http(s) link becomes the source."""
+    tokens = _split(text)
+    index = next(
+        (i for i, token in enumerate(tokens) if i > 0 and PARTIAL_DATE_SHAPE.match(token)), None
+    )
+    if index is None:
+        raise UsageError("missing_case" if not tokens else "missing_date")
+    case = _before(tokens, index)
+    try:
+        day, precision = parse_partial_date(
+            "-".join(p.zfill(2) if i else p for i, p in enumerate(tokens[index].split("-")))
+        )
+    except ValueError:
+        raise UsageError("bad_date", tokens[index]) from None
+    words = tokens[index + 1 :]
+    source = None
+    if words and re.match(r"^https?://\S+$", words[-1]) and len(words[-1]) <= 500:
+        source = words.pop()
+    body = " ".join(words).strip()
+    if not body:
+        raise UsageError("missing_text")
+    if len(body) > MAX_NOTE:
+        raise UsageError("too_long", str(MAX_NOTE))
+    return EventArgs(case, day, precision, body, source)
+
+
+@dataclass(frozen=True)
+class SentenceArgs:
+    """`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`."""
+
+    case: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_setsentence(text: str) -> SentenceArgs:
+    """Parse /setsentence's key=value arguments into sentence fields."""
+    tokens = _split(text)
+    index = next((i for i, token in enumerate(tokens) if "=" in token), None)
+    if index is None:
+        raise UsageError("missing_case" if not tokens else "nothing_to_set")
+    case = _before(tokens, index)
+    values: dict[str, Any] = {}
+    for token in tokens[index:]:
+        key, _, value = token.partition("=")
+        key, value = key.lower(), value.strip()
+        if key not in SENTENCE_KEYS or not value:
+            raise UsageError("bad_field", token)
+        if key == "term":
+            try:
+                values["sentence_months"], values["sentence_days"] = parse_term(value)
+            except ValueError:
+                raise UsageError("bad_term", value) from None
+        elif key == "ratio":
+            if value.replace(",", ".") not in RATIOS:
+                raise UsageError("bad_ratio", value)
+            values["credit_ratio"] = RATIOS[value.replace(",", ".")]
+        elif key == "suspended":
+            if value.lower() not in ("yes", "no"):
+                raise UsageError("bad_field", token)
+            values["suspended"] = value.lower() == "yes"
+        else:
+            name = {"detained": "detained_on", "verdict": "verdict_on", "release": "release_on"}
+            values[name[key]] = None if value.lower() == "none" else parse_day(value)
+    return SentenceArgs(case, values)
+
+
+@dataclass(frozen=True)
+class NameArgs:
+    """`/addname <case> <kk|ru|en|alias> <name>`."""
+
+    case: str
+    lang: str
+    name: str
+
+
+def parse_addname(text: str) -> NameArgs:
+    """Parse /addname's arguments; the language is the first kk/ru/en/alias token."""
+    tokens = _split(text)
+    index = next(
+        (i for i, token in enumerate(tokens) if i > 0 and token.lower() in NAME_LANGS), None
+    )
+    if index is None:
+        raise UsageError("missing_case" if not tokens else "bad_lang")
+    case = _before(tokens, index)
+    name = " ".join(tokens[index + 1 :]).strip()
+    if not name:
+        raise UsageError("missing_text")
+    if len(name) > MAX_NAME:
+        raise UsageError("too_long", str(MAX_NAME))
+    return NameArgs(case, tokens[index].lower(), name)
+
+
+def parse_organizer(text: str) -> tuple[bool, int]:
+    """`/organizer add|remove <user id>` → (add, user id)."""
+    tokens = _split(text)
+    if len(tokens) != 2 or tokens[0].lower() not in ("add", "remove"):
+        raise UsageError("bad_action", tokens[0] if tokens else "")
+    if not re.fullmatch(r"\d{1,15}", tokens[1]):
+        raise UsageError("bad_user_id", tokens[1])
+    return tokens[0].lower() == "add", int(tokens[1])
+
+
+def parse_translate(text: str) -> tuple[int, str, str]:
+    """`/translate <event> <kk|ru|en> <text>` → (event id, language, text)."""
+    tokens = _split(text)
+    if not tokens or not re.fullmatch(r"#?\d{1,9}", tokens[0]):
+        raise UsageError("bad_event", tokens[0] if tokens else "")
+    if len(tokens) < 2 or tokens[1].lower() not in TEXT_LANGS:
+        raise UsageError("bad_lang", tokens[1] if len(tokens) > 1 else "")
+    body = " ".join(tokens[2:]).strip()
+    if not body:
+        raise UsageError("missing_text")
+    if len(body) > MAX_NOTE:
+        raise UsageError("too_long", str(MAX_NOTE))
+    return int(tokens[0].lstrip("#")), tokens[1].lower(), body

@@ -1,0 +1,319 @@
+"""What organizers read: usage lines with examples, previews, confirmations, audit, stats."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from messages.common import (
+    DIMENSION_LABELS,
+    LANGUAGE_MARKS,
+    STATUS_LABELS,
+    clip,
+    status_label,
+)
+from messages.i18n import LANGUAGE_NAMES, N_, Translator
+
+USAGES: dict[str, str] = {
+    "newcase": N_("Usage: /newcase <name>. Example: /newcase Qaster Musakhanuly"),
+    "sethearing": N_(
+        "Usage: /sethearing <case> <YYYY-MM-DD> <HH:MM> [court, city]. "
+        "Example: /sethearing Alimuly 2025-03-04 10:00 Zaysan court, Zaysan"
+    ),
+    "cancelhearing": N_("Usage: /cancelhearing <case>. Example: /cancelhearing Alimuly"),
+    "setstatus": N_(
+        "Usage: /setstatus <case> <key> [note]. "
+        "Example: /setstatus Alimuly released Released this morning"
+    ),
+    "addevent": N_(
+        "Usage: /addevent <case> <YYYY-MM-DD|YYYY-MM|YYYY> <text> [link]. "
+        "Example: /addevent Alimuly 2020-05 Released from prison"
+    ),
+    "setsentence": N_(
+        "Usage: /setsentence <case> term=<1y6m> [ratio=2|1.5|1] [detained=<date>] "
+        "[verdict=<date>] [release=<date>]. "
+        "Example: /setsentence Alimuly term=1y ratio=2 detained=2019-10-18 verdict=2020-01-21"
+    ),
+    "addname": N_(
+        "Usage: /addname <case> <kk|ru|en|alias> <name>. "
+        "Example: /addname Alimuly ru Мурагер Алимулы"
+    ),
+    "organizer": N_("Usage: /organizer add|remove <user id>. Example: /organizer add 123456789"),
+    "audit": N_("Usage: /audit <case>. Example: /audit Alimuly"),
+    "translate": N_(
+        "Usage: /translate <event number> <kk|ru|en> <text>. "
+        "Example: /translate 12 en Released from prison"
+    ),
+}
+
+PROBLEMS: dict[str, str] = {
+    "missing_case": N_("Name the case first."),
+    "missing_date": N_("The date is missing."),
+    "bad_date": N_("“%(value)s” is not a date that exists."),
+    "missing_time": N_("The time is missing (HH:MM)."),
+    "bad_time": N_("“%(value)s” is not a time (HH:MM, from 00:00 to 23:59)."),
+    "bad_key": N_("“%(value)s” is not a status key."),
+    "missing_key": N_("The status key is missing."),
+    "missing_text": N_("The text is missing."),
+    "too_long": N_("The text is too long: at most %(value)s characters."),
+    "bad_lang": N_("The language must be kk, ru or en (or alias, for names)."),
+    "bad_term": N_("“%(value)s” is not a term like 1y, 6m, 1y6m or 3m15d."),
+    "bad_ratio": N_("“%(value)s” is not a ratio: use 2, 1.5 or 1."),
+    "bad_field": N_(
+        "“%(value)s” is not one of term=, ratio=, detained=, verdict=, release=, suspended=yes|no."
+    ),
+    "nothing_to_set": N_("Nothing to set: give term=, ratio=, detained=, verdict= or release=."),
+    "bad_action": N_("Say add or remove."),
+    "bad_user_id": N_("“%(value)s” is not a Telegram user id (digits only)."),
+    "bad_event": N_("“%(value)s” is not an event number."),
+}
+
+ACTIONS: dict[str, str] = {
+    "import": N_("import"),
+    "new_case": N_("case created"),
+    "status": N_("status"),
+    "hearing_set": N_("hearing set"),
+    "hearing_moved": N_("hearing moved"),
+    "hearing_cancelled": N_("hearing cancelled"),
+    "sentence": N_("sentence"),
+    "add_name": N_("name added"),
+    "add_event": N_("event added"),
+    "translate": N_("translation"),
+    "undo": N_("undone"),
+}
+
+
+def status_keys_text(t: Translator) -> str:
+    """Every valid status key, by dimension, with its meaning."""
+    lines = []
+    for dimension, labels in STATUS_LABELS.items():
+        keys = ", ".join(f"{key} ({t.gettext(label)})" for key, label in labels.items())
+        lines.append(f"{t.gettext(DIMENSION_LABELS[dimension])}: {keys}")
+    return "\n".join(lines)
+
+
+def usage_text(t: Translator, command: str, problem: str | None = None, value: str = "") -> str:
+    """What was wrong (if known), then the exact usage with an example (HTML)."""
+    parts = []
+    if problem in PROBLEMS:
+        parts.append(t.gettext(PROBLEMS[problem]) % {"value": clip(value, 40)})
+    parts.append(t.gettext(USAGES[command]))
+    if command == "setstatus" and problem in ("bad_key", "missing_key", None):
+        parts.append(t.gettext("Valid keys:") + "\n" + status_keys_text(t))
+    return escape("\n".join(parts))
+
+
+def refusal(t: Translator) -> str:
+    """A stranger tried an organizer command."""
+    return escape(t.gettext("This command is for the campaign's organizers. Nothing was changed."))
+
+
+def private_only(t: Translator) -> str:
+    """An organizer command sent in a group."""
+    return escape(t.gettext("Organizer commands work in a private chat: write to me directly."))
+
+
+def several_cases(t: Translator, query: str, labels: list[str]) -> str:
+    """A case name that matches several cases: organizers must use the number."""
+    return escape(
+        t.gettext("Several cases match “%(query)s”: %(cases)s. Use the case number.")
+        % {"query": clip(query), "cases": "; ".join(labels)}
+    )
+
+
+def no_case(t: Translator, query: str) -> str:
+    """No case matches."""
+    return escape(
+        t.gettext("No case matches “%(query)s”. /case lists them all.") % {"query": clip(query)}
+    )
+
+
+def preview_text(t: Translator, alert: str, count: int) -> str:
+    """The preview: how many will read it, then exactly what they will read."""
+    head = t.ngettext(
+        "Preview: %(count)d subscriber will get this message.",
+        "Preview: %(count)d subscribers will get this message.",
+        count,
+    ) % {"count": count}
+    note = t.gettext("Nothing is stored or sent until you press Send.")
+    return f"<b>{escape(head)}</b>\n{escape(note)}\n\n{alert}"
+
+
+def sent_text(t: Translator, count: int, minutes: int) -> str:
+    """After Send."""
+    done = t.ngettext(
+        "Sent: %(count)d subscriber will get it.",
+        "Sent: %(count)d subscribers will get it.",
+        count,
+    ) % {"count": count}
+    undo = t.gettext("You can undo it for %(minutes)d minutes.") % {"minutes": minutes}
+    return escape(f"{done} {undo}")
+
+
+def undone_text(t: Translator, corrections: int) -> str:
+    """After Undo."""
+    return escape(
+        t.ngettext(
+            "Undone. %(count)d subscriber who already got the alert will get a correction.",
+            "Undone. %(count)d subscribers who already got the alert will get a correction.",
+            corrections,
+        )
+        % {"count": corrections}
+    )
+
+
+def draft_state_text(t: Translator, state: str) -> str:
+    """Why a button on a preview did nothing."""
+    texts = {
+        "cancelled": N_("Cancelled: nothing was stored or sent."),
+        "expired": N_("This preview has expired; nothing was sent. Run the command again."),
+        "done": N_("This was already done."),
+        "too_late": N_("It is too late to undo this change."),
+        "missing": N_("This preview is not yours or no longer exists."),
+        "unchanged": N_("Nothing to send: the case already says this."),
+    }
+    return escape(t.gettext(texts.get(state, texts["missing"])))
+
+
+def case_created(t: Translator, number: int, name: str, slug: str) -> str:
+    """After /newcase."""
+    return escape(
+        t.gettext(
+            "Case No %(number)d created: %(name)s (short name: %(slug)s). Add names with /addname "
+            "and the next hearing with /sethearing."
+        )
+        % {"number": number, "name": name, "slug": slug}
+    )
+
+
+def language_name(t: Translator, lang: str) -> str:
+    """A language named in the reader's language ("in Kazakh" form)."""
+    return t.gettext(LANGUAGE_MARKS[lang]) if lang in LANGUAGE_MARKS else lang
+
+
+def event_added(t: Translator, number: int, name: str, lang: str) -> str:
+    """After /addevent."""
+    return escape(
+        t.gettext(
+            "Event %(number)d added to %(name)s, written %(language)s. Readers of other languages "
+            "see it marked with its language; add translations with /translate %(number)d."
+        )
+        % {"number": number, "name": name, "language": language_name(t, lang)}
+    )
+
+
+def name_added(t: Translator, name: str, text: str, added: bool) -> str:
+    """After /addname."""
+    if not added:
+        return escape(t.gettext("%(name)s already has this name.") % {"name": name})
+    return escape(t.gettext("Name added to %(name)s: %(text)s.") % {"name": name, "text": text})
+
+
+def sentence_saved(t: Translator, name: str) -> str:
+    """A sentence change that does not move the release date: stored without alerts."""
+    return escape(
+        t.gettext(
+            "Sentence saved for %(name)s. The expected release did not change, so no one is "
+            "alerted."
+        )
+        % {"name": name}
+    )
+
+
+def translation_saved(t: Translator, number: int, lang: str, found: bool) -> str:
+    """After /translate."""
+    if not found:
+        return escape(t.gettext("There is no event %(number)d.") % {"number": number})
+    return escape(
+        t.gettext("Translation %(language)s saved for event %(number)d.")
+        % {"language": language_name(t, lang), "number": number}
+    )
+
+
+def organizer_changed(t: Translator, user_id: int, add: bool, changed: bool) -> str:
+    """After /organizer."""
+    if not changed:
+        return escape(t.gettext("Nothing changed."))
+    text = (
+        t.gettext("User %(id)d is now an organizer.")
+        if add
+        else t.gettext("User %(id)d is no longer an organizer.")
+    )
+    return escape(text % {"id": user_id})
+
+
+def admins_only(t: Translator) -> str:
+    """/organizer by an organizer who is not an admin."""
+    return escape(t.gettext("Only admins can add or remove organizers."))
+
+
+def _value(t: Translator, key: str, value: Any) -> str:
+    if key in STATUS_LABELS:
+        return status_label(t, key, value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_value(t, k, v)}" for k, v in value.items() if v not in ({}, None))
+    return "—" if value in (None, "") else str(value)
+
+
+def audit_text(t: Translator, name: str, entries: list[Any], *, page: int, pages: int) -> str:
+    """A page of a case's audit log, newest first."""
+    head = t.gettext("Changes to %(name)s, newest first") % {"name": name}
+    if pages > 1:
+        head += " " + t.gettext("(page %(page)d of %(pages)d)") % {"page": page + 1, "pages": pages}
+    lines = [f"<b>{escape(head)}</b>"]
+    for entry in entries:
+        who = (
+            t.gettext("user %(id)d") % {"id": entry.actor_id}
+            if entry.actor_id is not None
+            else t.gettext("import")
+        )
+        action = t.gettext(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action
+        before = _value(t, "", entry.before) if entry.before else ""
+        after = _value(t, "", entry.after) if entry.after else ""
+        change = f"{before} → {after}" if before else after
+        stamp = f"{entry.at:%Y-%m-%d %H:%M} UTC"
+        lines.append(escape(f"{stamp} · {who} · {action}: {clip(change, 300)}"))
+    if not entries:
+        lines.append(escape(t.gettext("No changes recorded yet.")))
+    return "\n".join(lines)
+
+
+def stats_text(t: Translator, stats: Any, case_names: dict[int, str]) -> str:
+    """Subscribers per case and per language, deliveries by status, blocked recipients."""
+    lines = ["<b>" + escape(t.gettext("Subscribers")) + "</b>"]
+    lines.append(
+        escape(
+            t.gettext("Chats: %(count)d, of them blocked or gone: %(blocked)d")
+            % {"count": stats.subscribers, "blocked": stats.blocked}
+        )
+    )
+    by_language = " · ".join(
+        f"{LANGUAGE_NAMES[lang]}: {stats.per_language.get(lang, 0)}" for lang in LANGUAGE_NAMES
+    )
+    lines.append(escape(by_language))
+    for case_id, count in stats.per_case:
+        lines.append(escape(f"{case_id}. {case_names.get(case_id, '?')}: {count}"))
+    lines.append("")
+    lines.append("<b>" + escape(t.gettext("Deliveries")) + "</b>")
+    labels = {
+        "sent": N_("sent"), "pending": N_("waiting"), "sending": N_("being sent"),
+        "failed": N_("failed"), "blocked": N_("blocked"), "gone": N_("chat gone"),
+        "skipped": N_("withdrawn"), "dropped": N_("too late"),
+    }  # fmt: skip
+    for status, label in labels.items():
+        lines.append(escape(f"{t.gettext(label)}: {stats.deliveries.get(status, 0)}"))
+    return "\n".join(lines)
+
+
+def guided_prompt(t: Translator, step: str, name: str = "") -> str:
+    """The questions of /update."""
+    prompts = {
+        "case": N_("Which case do you want to update?"),
+        "what": N_("What changes for %(name)s?"),
+        "key": N_("Choose the new status:"),
+        "hearing": N_(
+            "Type the date and time of the next hearing: YYYY-MM-DD HH:MM, optionally "
+            "followed by “court, city”."
+        ),
+    }
+    return escape(t.gettext(prompts[step]) % {"name": name})

@@ -1,0 +1,556 @@
+"""The CSV form of a case file: one record per row, for spreadsheets.
+
+Every row has a `record` column saying what it holds (`court`, `case`, `name`,
+`hearing`, `person`, `event`) and, except for courts, a `case` column with the
+slug of the case it belongs to; the other columns are the fields that record
+needs, a localized field spread over `_kk`, `_ru` and `_en` columns. Columns a
+record does not use must be empty. docs/data-format.md lists them all.
+
+`parse_csv` returns the same `CaseFile` as `storage.casefile.parse_case_file`,
+so the importer applies both forms the same way; it checks every row and raises
+`CaseFileError` listing every problem as "line N: reason". `write_csv` is its
+inverse: parsing what it writes gives back the same specs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import date
+
+from storage.casefile import (
+    HEARING_STATUSES,
+    LANGS,
+    MAX_TEXT,
+    NAME_LANGS,
+    PERSON_ROLES,
+    RATIOS,
+    SLUG_RE,
+    STATUS_KEYS,
+    CaseFile,
+    CaseFileError,
+    CaseSpec,
+    CourtSpec,
+    EventSpec,
+    HearingSpec,
+    PersonSpec,
+    SentenceSpec,
+    format_partial_date,
+    format_term,
+    is_zone,
+    parse_clock,
+    parse_partial_date,
+    parse_term,
+)
+
+
+def _local_columns(prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}_{lang}" for lang in LANGS)
+
+
+SENTENCE_COLUMNS = ("term", "ratio", "detained", "verdict", "release", "suspended")
+SOURCE_COLUMNS = ("source_title", "source_outlet", "source_url")
+
+COLUMNS: tuple[str, ...] = (
+    "record",
+    "case",
+    "court",
+    "tz",
+    "lang",
+    "text",
+    "primary",
+    "date",
+    "time",
+    "status",
+    "role",
+    *_local_columns("name"),
+    *_local_columns("city"),
+    *_local_columns("summary"),
+    "summary_lang",
+    *STATUS_KEYS,
+    *SENTENCE_COLUMNS,
+    *_local_columns("judge"),
+    *_local_columns("text"),
+    *_local_columns("note"),
+    "note_lang",
+    *SOURCE_COLUMNS,
+)
+"""Every column, in the order `write_csv` writes them."""
+
+RECORDS: dict[str, frozenset[str]] = {
+    "court": frozenset({"court", "tz", *_local_columns("name"), *_local_columns("city")}),
+    "case": frozenset(
+        {
+            "case",
+            *_local_columns("summary"),
+            "summary_lang",
+            *STATUS_KEYS,
+            *SENTENCE_COLUMNS,
+        }
+    ),
+    "name": frozenset({"case", "lang", "text", "primary"}),
+    "hearing": frozenset(
+        {
+            "case",
+            "date",
+            "time",
+            "tz",
+            "court",
+            "status",
+            *_local_columns("judge"),
+            *_local_columns("note"),
+            "note_lang",
+        }
+    ),
+    "person": frozenset({"case", "role", *_local_columns("name"), *_local_columns("note")}),
+    "event": frozenset({"case", "date", "lang", *_local_columns("text"), *SOURCE_COLUMNS}),
+}
+"""The columns each record type may fill (besides `record`)."""
+
+_Child = tuple[str, str, bool] | HearingSpec | PersonSpec | EventSpec
+"""What a name, hearing, person or event row gives its case."""
+
+_TRUE = ("true", "yes", "1")
+_FALSE = ("false", "no", "0", "")
+_URL_RE = re.compile(r"^https?://\S+$")
+_SOURCE_LIMITS = {"source_title": 300, "source_outlet": 120, "source_url": 500}
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _put_local(row: dict[str, str], prefix: str, texts: dict[str, str]) -> None:
+    for lang in LANGS:
+        row[f"{prefix}_{lang}"] = texts.get(lang, "")
+
+
+def _original(texts: dict[str, str]) -> str:
+    """The language to state beside a text whose original the importer takes from its order."""
+    return next(iter(texts), "") if texts and "en" not in texts else ""
+
+
+def _format_ratio(ratio: float | None) -> str:
+    if ratio is None:
+        return ""
+    return str(int(ratio)) if ratio.is_integer() else str(ratio)
+
+
+def _day(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _court_row(court: CourtSpec) -> dict[str, str]:
+    row = {"record": "court", "court": court.slug, "tz": court.tz}
+    _put_local(row, "name", court.name)
+    _put_local(row, "city", court.city)
+    return row
+
+
+def _case_row(case: CaseSpec) -> dict[str, str]:
+    row = {"record": "case", "case": case.slug, "summary_lang": _original(case.summary)}
+    _put_local(row, "summary", case.summary)
+    for dimension in STATUS_KEYS:
+        row[dimension] = case.status.get(dimension) or ""
+    sentence = case.sentence
+    if sentence is not None:
+        known_term = sentence.months is not None or sentence.days is not None
+        row["term"] = format_term(sentence.months or 0, sentence.days or 0) if known_term else ""
+        row["ratio"] = _format_ratio(sentence.ratio)
+        row["detained"] = _day(sentence.detained)
+        row["verdict"] = _day(sentence.verdict)
+        row["release"] = _day(sentence.release)
+        row["suspended"] = "true" if sentence.suspended else "false"
+    return row
+
+
+def _hearing_row(slug: str, hearing: HearingSpec) -> dict[str, str]:
+    row = {
+        "record": "hearing",
+        "case": slug,
+        "date": hearing.day.isoformat(),
+        "time": hearing.time.strftime("%H:%M") if hearing.time else "",
+        "tz": hearing.tz or "",
+        "court": hearing.court or "",
+        "status": hearing.status,
+        "note_lang": _original(hearing.note),
+    }
+    _put_local(row, "judge", hearing.judge)
+    _put_local(row, "note", hearing.note)
+    return row
+
+
+def _person_row(slug: str, person: PersonSpec) -> dict[str, str]:
+    row = {"record": "person", "case": slug, "role": person.role}
+    _put_local(row, "name", person.name)
+    _put_local(row, "note", person.note)
+    return row
+
+
+def _event_row(slug: str, event: EventSpec) -> dict[str, str]:
+    row = {
+        "record": "event",
+        "case": slug,
+        "date": format_partial_date(event.day, event.precision),
+        "lang": event.lang,
+        "source_title": event.source_title or "",
+        "source_outlet": event.source_outlet or "",
+        "source_url": event.source_url or "",
+    }
+    _put_local(row, "text", event.text)
+    return row
+
+
+def _rows(data: CaseFile) -> Iterable[dict[str, str]]:
+    for court in data.courts:
+        yield _court_row(court)
+    for case in data.cases:
+        yield _case_row(case)
+        for lang, text, primary in case.names:
+            yield {
+                "record": "name",
+                "case": case.slug,
+                "lang": lang,
+                "text": text,
+                "primary": "true" if primary else "false",
+            }
+        for hearing in case.hearings:
+            yield _hearing_row(case.slug, hearing)
+        for person in case.people:
+            yield _person_row(case.slug, person)
+        for event in case.timeline:
+            yield _event_row(case.slug, event)
+
+
+def write_csv(data: CaseFile) -> str:
+    """The CSV form of a case file: a header of `COLUMNS`, then courts, then each case's rows."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_rows(data))
+    return out.getvalue()
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+class _Row:
+    """One data row being checked; problems go to the shared list with the row's line."""
+
+    def __init__(self, values: dict[str, str], line: int, problems: list[tuple[int, str]]):
+        self.values = values
+        self.line = line
+        self.problems = problems
+
+    def fail(self, message: str) -> None:
+        self.problems.append((self.line, message))
+
+    def raw(self, column: str) -> str:
+        return self.values.get(column, "")
+
+    def text(self, column: str, *, limit: int = MAX_TEXT) -> str | None:
+        text = self.raw(column).strip()
+        if len(text) > limit:
+            self.fail(f"{column} is longer than {limit} characters")
+            return None
+        return text or None
+
+    def local(self, prefix: str, original_column: str | None = None) -> dict[str, str]:
+        texts = {
+            lang: text for lang in LANGS if (text := self.text(f"{prefix}_{lang}")) is not None
+        }
+        if original_column is None:
+            return texts
+        first = self.raw(original_column).strip()
+        if not first:
+            return texts
+        if first not in LANGS:
+            self.fail(f"{original_column} {first[:20]!r} is not one of kk, ru, en")
+        elif "en" in texts:
+            self.fail(f"{original_column} is only for a text with no English (English comes first)")
+        elif first not in texts:
+            self.fail(f"{original_column} is {first!r} but {prefix}_{first} is empty")
+        else:
+            return {first: texts[first], **texts}
+        return texts
+
+    def choice(self, column: str, allowed: Iterable[str]) -> str | None:
+        value = self.raw(column).strip()
+        if not value:
+            return None
+        options = tuple(allowed)
+        if value not in options:
+            self.fail(f"{column} {value[:40]!r} is not one of: {', '.join(options)}")
+            return None
+        return value
+
+    def day(self, column: str) -> date | None:
+        value = self.raw(column).strip()
+        if not value:
+            return None
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+        self.fail(f"{column} {value[:40]!r} is not a date like 2020-01-21")
+        return None
+
+    def flag(self, column: str) -> bool:
+        value = self.raw(column).strip().lower()
+        if value in _TRUE:
+            return True
+        if value not in _FALSE:
+            self.fail(f"{column} {value[:20]!r} is not true or false")
+        return False
+
+
+def _parse_court(row: _Row) -> CourtSpec | None:
+    slug = row.raw("court").strip()
+    tz = row.raw("tz").strip()
+    ok = True
+    if not SLUG_RE.match(slug):
+        row.fail(f"court slug {slug[:40]!r} must be lower-case letters, digits, -")
+        ok = False
+    if not is_zone(tz):
+        row.fail(f"time zone {tz[:40]!r} is not a known IANA zone")
+        ok = False
+    name, city = row.local("name"), row.local("city")
+    return CourtSpec(slug=slug, tz=tz, name=name, city=city) if ok else None
+
+
+def _parse_sentence(row: _Row) -> SentenceSpec | None:
+    if not any(row.raw(column).strip() for column in SENTENCE_COLUMNS):
+        return None
+    months: int | None = None
+    days: int | None = None
+    term = row.raw("term").strip()
+    if term:
+        try:
+            months, days = parse_term(term)
+        except ValueError as exc:
+            row.fail(f"term: {exc}")
+    ratio: float | None = None
+    raw_ratio = row.raw("ratio").strip()
+    if raw_ratio:
+        try:
+            ratio = float(raw_ratio.replace(",", "."))
+        except ValueError:
+            ratio = None
+        if ratio not in RATIOS:
+            row.fail(f"ratio {raw_ratio[:20]!r} is not one of 2, 1.5, 1")
+            ratio = None
+    return SentenceSpec(
+        months=months,
+        days=days,
+        ratio=ratio,
+        detained=row.day("detained"),
+        verdict=row.day("verdict"),
+        release=row.day("release"),
+        suspended=row.flag("suspended"),
+    )
+
+
+def _parse_case(row: _Row, slug: str) -> CaseSpec:
+    if not SLUG_RE.match(slug):
+        row.fail(f"case slug {slug[:40]!r} must be lower-case letters, digits, -")
+    return CaseSpec(
+        slug=slug,
+        line=row.line,
+        names=[],
+        summary=row.local("summary", "summary_lang"),
+        status={dimension: row.choice(dimension, keys) for dimension, keys in STATUS_KEYS.items()},
+        sentence=_parse_sentence(row),
+        hearings=[],
+        people=[],
+        timeline=[],
+    )
+
+
+def _parse_name(row: _Row) -> tuple[str, str, bool] | None:
+    lang = row.choice("lang", NAME_LANGS)
+    text = row.text("text", limit=200)
+    primary = row.flag("primary")
+    if not row.raw("lang").strip():
+        row.fail("a name row needs a lang (kk, ru, en or alias)")
+    if text is None:
+        row.fail("a name row needs a text")
+    return (lang, text, primary) if lang and text else None
+
+
+def _parse_hearing(row: _Row) -> HearingSpec | None:
+    day = row.day("date")
+    if not row.raw("date").strip():
+        row.fail("a hearing row needs a date")
+    at = None
+    raw_time = row.raw("time").strip()
+    if raw_time:
+        try:
+            at = parse_clock(raw_time)
+        except ValueError:
+            row.fail(f"hearing time {raw_time[:20]!r} is not a time like 10:00")
+    tz = row.raw("tz").strip() or None
+    if tz is not None and not is_zone(tz):
+        row.fail(f"hearing time zone {tz[:40]!r} is not a known IANA zone")
+    status = row.choice("status", HEARING_STATUSES)
+    judge, note = row.local("judge"), row.local("note", "note_lang")
+    if day is None:
+        return None
+    return HearingSpec(
+        day=day,
+        time=at,
+        court=row.raw("court").strip() or None,
+        status=status or "scheduled",
+        judge=judge,
+        note=note,
+        tz=tz,
+    )
+
+
+def _parse_person(row: _Row) -> PersonSpec | None:
+    role = row.choice("role", PERSON_ROLES)
+    if not row.raw("role").strip():
+        row.fail(f"a person row needs a role ({', '.join(PERSON_ROLES)})")
+    name, note = row.local("name"), row.local("note")
+    if not name:
+        row.fail("a person row needs a name (name_kk, name_ru or name_en)")
+    return PersonSpec(role, name, note) if role and name else None
+
+
+def _parse_event(row: _Row) -> EventSpec | None:
+    raw_date = row.raw("date").strip()
+    day = precision = None
+    try:
+        day, precision = parse_partial_date(raw_date)
+    except ValueError as exc:
+        row.fail(str(exc) if raw_date else "an event row needs a date")
+    lang = row.choice("lang", LANGS)
+    if not row.raw("lang").strip():
+        row.fail("an event row needs a lang (kk, ru or en): the language it was written in")
+    text = row.local("text")
+    if lang and lang not in text:
+        row.fail(f"event text has no {lang!r} original (text_{lang} is empty)")
+        lang = None
+    source = {column: row.text(column, limit=limit) for column, limit in _SOURCE_LIMITS.items()}
+    if source["source_title"] is None and (source["source_outlet"] or source["source_url"]):
+        row.fail("an event's source needs a source_title")
+    url = source["source_url"]
+    if url is not None and not _URL_RE.match(url):
+        row.fail(f"source_url {url[:60]!r} is not an http(s) address")
+    if day is None or precision is None or lang is None:
+        return None
+    return EventSpec(
+        day=day,
+        precision=precision,
+        lang=lang,
+        text=text,
+        source_title=source["source_title"],
+        source_outlet=source["source_outlet"],
+        source_url=url,
+    )
+
+
+def _read_rows(text: str, problems: list[tuple[int, str]]) -> list[tuple[int, dict[str, str]]]:
+    """The data rows as (line, column → cell), after checking the header."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    rows: list[tuple[int, dict[str, str]]] = []
+    header: list[str] | None = None
+    header_line = 1
+    consumed = 0
+    try:
+        for cells in reader:
+            line, consumed = consumed + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header, header_line = [cell.strip() for cell in cells], line
+                continue
+            if len(cells) > len(header):
+                problems.append((line, f"{len(cells)} cells but the header has {len(header)}"))
+                continue
+            rows.append((line, dict(zip(header, cells, strict=False))))
+    except csv.Error as exc:
+        problems.append((consumed + 1, f"not valid CSV ({exc})"))
+        return []
+    if header is None:
+        problems.append((1, "the file is empty: it needs a header row naming its columns"))
+        return []
+    for column in sorted(set(header) - set(COLUMNS)):
+        problems.append((header_line, f"unknown column {column[:40]!r}"))
+    for column in sorted({column for column in header if header.count(column) > 1}):
+        problems.append((header_line, f"column {column!r} appears twice"))
+    if "record" not in header:
+        problems.append((header_line, "the header has no 'record' column"))
+    return [] if problems else rows
+
+
+def parse_csv(text: str) -> CaseFile:
+    """Parse and validate a CSV case file; raise CaseFileError with every problem and its line."""
+    problems: list[tuple[int, str]] = []
+    courts: list[CourtSpec] = []
+    court_lines: dict[str, int] = {}
+    cases: dict[str, CaseSpec] = {}
+    children: list[tuple[_Row, str, _Child | None]] = []
+    hearing_courts: list[tuple[_Row, str]] = []
+    for line, values in _read_rows(text, problems):
+        row = _Row(values, line, problems)
+        record = row.raw("record").strip()
+        if record not in RECORDS:
+            row.fail(f"unknown record type {record[:20]!r} (one of: {', '.join(RECORDS)})")
+            continue
+        for column in COLUMNS:
+            if column != "record" and column not in RECORDS[record] and row.raw(column).strip():
+                row.fail(f"column {column!r} does not apply to a {record} row")
+        if record == "court":
+            court = _parse_court(row)
+            if court is not None and court.slug in court_lines:
+                row.fail(f"court slug {court.slug!r} appears twice")
+            elif court is not None:
+                court_lines[court.slug] = line
+                courts.append(court)
+            continue
+        slug = row.raw("case").strip()
+        if not slug:
+            row.fail(f"a {record} row needs the slug of its case in the 'case' column")
+        if record == "case":
+            if slug and slug in cases:
+                row.fail(f"case slug {slug!r} appears twice")
+            elif slug:
+                cases[slug] = _parse_case(row, slug)
+            continue
+        spec: _Child | None
+        if record == "name":
+            spec = _parse_name(row)
+        elif record == "hearing":
+            spec = _parse_hearing(row)
+        elif record == "person":
+            spec = _parse_person(row)
+        else:
+            spec = _parse_event(row)
+        if isinstance(spec, HearingSpec) and spec.court is not None:
+            hearing_courts.append((row, spec.court))
+        if slug:
+            children.append((row, slug, spec))
+    for row, court_slug in hearing_courts:
+        if court_slug not in court_lines:
+            row.fail(f"hearing court {court_slug[:40]!r} is not among the file's courts")
+    for row, slug, spec in children:
+        case = cases.get(slug)
+        if case is None:
+            row.fail(f"case {slug[:40]!r} has no case row")
+        elif isinstance(spec, HearingSpec):
+            case.hearings.append(spec)
+        elif isinstance(spec, PersonSpec):
+            case.people.append(spec)
+        elif isinstance(spec, EventSpec):
+            case.timeline.append(spec)
+        elif spec is not None:
+            case.names.append(spec)
+    for case in cases.values():
+        if not case.names:
+            problems.append((case.line, f"case {case.slug!r} has no names (no name rows)"))
+    if problems:
+        ordered = sorted(enumerate(problems), key=lambda item: (item[1][0], item[0]))
+        raise CaseFileError([f"line {line}: {message}" for _, (line, message) in ordered])
+    return CaseFile(courts=courts, cases=list(cases.values()))

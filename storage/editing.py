@@ -1,0 +1,345 @@
+"""Organizer edits that alert no one (new cases, names, timeline events, translations,
+organizers), and the reads organizers use: the audit log and the delivery statistics.
+
+Every write here records an audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from storage.models import (
+    AuditEntry,
+    Case,
+    CaseName,
+    Court,
+    Organizer,
+    Subscriber,
+    Subscription,
+    TimelineEvent,
+)
+from storage.names import name_key
+from storage.outbox import count_by_status
+from storage.search import IndexedCase
+
+KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str, fallback: str) -> str:
+    """kk when Kazakh letters appear, ru for other Cyrillic, en for Latin, else `fallback`."""
+    if any(char in KAZAKH_LETTERS for char in text):
+        return "kk"
+    cyrillic, latin = len(CYRILLIC.findall(text)), len(LATIN.findall(text))
+    if cyrillic > latin:
+        return "ru"
+    if latin > cyrillic:
+        return "en"
+    return fallback
+
+
+def _audit(
+    session: Session,
+    *,
+    actor_id: int | None,
+    case_id: int | None,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    now: datetime,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now, actor_id=actor_id, case_id=case_id, action=action, before=before, after=after
+        )
+    )
+
+
+def slug_for(session: Session, name: str) -> str:
+    """A free slug from a name: its Latin key with hyphens, numbered when taken."""
+    base = name_key(name).replace(" ", "-")[:60].strip("-") or "case"
+    slug, number = base, 2
+    while session.exec(select(Case.id).where(Case.slug == slug)).first() is not None:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def indexed(session: Session, case_id: int) -> IndexedCase:
+    """A case as the search index needs it (after its names changed)."""
+    case = session.get(Case, case_id)
+    assert case is not None
+    names = session.exec(select(CaseName.text).where(CaseName.case_id == case_id)).all()
+    return IndexedCase(case_id=case_id, slug=case.slug, names=tuple(names))
+
+
+def create_case(
+    session: Session, *, name: str, lang: str, actor_id: int | None, now: datetime
+) -> Case:
+    """A new case named `name` (its primary name in `lang`)."""
+    case = Case(slug=slug_for(session, name), created_at=now, updated_at=now)
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    session.add(
+        CaseName(case_id=case.id, lang=lang, text=name, is_primary=True, key=name_key(name))
+    )
+    _audit(
+        session,
+        actor_id=actor_id,
+        case_id=case.id,
+        action="new_case",
+        before={},
+        after={"slug": case.slug, "name": name, "lang": lang},
+        now=now,
+    )
+    session.flush()
+    return case
+
+
+def add_name(
+    session: Session,
+    *,
+    case_id: int,
+    lang: str,
+    text: str,
+    actor_id: int | None,
+    now: datetime,
+) -> bool:
+    """Add a name or spelling; False when the case already has it."""
+    exists = session.exec(
+        select(CaseName.id).where(
+            CaseName.case_id == case_id, CaseName.lang == lang, CaseName.text == text
+        )
+    ).first()
+    if exists is not None:
+        return False
+    has_primary = session.exec(
+        select(CaseName.id).where(
+            CaseName.case_id == case_id, CaseName.lang == lang, col(CaseName.is_primary).is_(True)
+        )
+    ).first()
+    primary = lang != "alias" and has_primary is None
+    session.add(
+        CaseName(case_id=case_id, lang=lang, text=text, is_primary=primary, key=name_key(text))
+    )
+    case = session.get(Case, case_id)
+    assert case is not None
+    case.updated_at = now
+    _audit(
+        session,
+        actor_id=actor_id,
+        case_id=case_id,
+        action="add_name",
+        before={},
+        after={"lang": lang, "text": text},
+        now=now,
+    )
+    session.flush()
+    return True
+
+
+def add_event(
+    session: Session,
+    *,
+    case_id: int,
+    day: date,
+    precision: str,
+    text: str,
+    lang: str,
+    source_url: str | None,
+    actor_id: int | None,
+    now: datetime,
+) -> TimelineEvent:
+    """Add a timeline event written in one language."""
+    event = TimelineEvent(
+        case_id=case_id,
+        occurred_on=day,
+        precision=precision,
+        lang=lang,
+        text={lang: text},
+        source_url=source_url,
+        created_at=now,
+    )
+    session.add(event)
+    case = session.get(Case, case_id)
+    assert case is not None
+    case.updated_at = now
+    session.flush()
+    _audit(
+        session,
+        actor_id=actor_id,
+        case_id=case_id,
+        action="add_event",
+        before={},
+        after={
+            "event": event.id,
+            "date": day.isoformat(),
+            "precision": precision,
+            "lang": lang,
+            "text": text,
+        },
+        now=now,
+    )
+    return event
+
+
+def translate_event(
+    session: Session,
+    *,
+    event_id: int,
+    lang: str,
+    text: str,
+    actor_id: int | None,
+    now: datetime,
+) -> TimelineEvent | None:
+    """Add or replace one language's text of an event; None when there is no such event."""
+    event = session.get(TimelineEvent, event_id)
+    if event is None:
+        return None
+    before = dict(event.text)
+    event.text = {**event.text, lang: text}
+    _audit(
+        session,
+        actor_id=actor_id,
+        case_id=event.case_id,
+        action="translate",
+        before={"event": event_id, "text": before},
+        after={"event": event_id, lang: text},
+        now=now,
+    )
+    session.flush()
+    return event
+
+
+def set_organizer(
+    session: Session, *, user_id: int, add: bool, actor_id: int, now: datetime
+) -> bool:
+    """Add or remove an organizer; False when nothing changed."""
+    current = session.get(Organizer, user_id)
+    if add == (current is not None):
+        return False
+    if add:
+        session.add(Organizer(user_id=user_id, added_by=actor_id, added_at=now))
+    else:
+        session.delete(current)
+    _audit(
+        session,
+        actor_id=actor_id,
+        case_id=None,
+        action="organizer_add" if add else "organizer_remove",
+        before={},
+        after={"user_id": user_id},
+        now=now,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One audit entry as organizers read it."""
+
+    at: datetime
+    actor_id: int | None
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def list_audit(
+    session: Session, *, case_id: int, offset: int, limit: int
+) -> tuple[list[AuditLine], int]:
+    """A case's audit entries, newest first, and how many there are."""
+    total = int(
+        session.exec(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.case_id == case_id)
+        ).one()
+    )
+    rows = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.case_id == case_id)
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [
+        AuditLine(row.at, row.actor_id, row.action, row.before, row.after) for row in rows
+    ], total
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Subscribers per case and per language, deliveries by status, blocked recipients."""
+
+    per_case: list[tuple[int, int]]
+    per_language: dict[str, int]
+    deliveries: dict[str, int]
+    blocked: int
+    subscribers: int
+
+
+def get_stats(session: Session, *, language_of: Callable[[str | None, str | None], str]) -> Stats:
+    """The figures /stats shows (a few grouped queries).
+
+    `language_of(chosen, telegram_code)` says which language a subscriber reads.
+    """
+    per_case = session.exec(
+        select(Subscription.case_id, func.count())
+        .join(Subscriber, col(Subscriber.chat_id) == col(Subscription.chat_id))
+        .where(col(Subscriber.blocked).is_(False), col(Subscriber.gone).is_(False))
+        .group_by(col(Subscription.case_id))
+        .order_by(col(Subscription.case_id))
+    ).all()
+    languages: Counter[str] = Counter()
+    for lang, telegram_lang, count in session.exec(
+        select(Subscriber.lang, Subscriber.telegram_lang, func.count())
+        .where(col(Subscriber.blocked).is_(False), col(Subscriber.gone).is_(False))
+        .group_by(col(Subscriber.lang), col(Subscriber.telegram_lang))
+    ).all():
+        languages[language_of(lang, telegram_lang)] += int(count)
+    blocked = int(
+        session.exec(
+            select(func.count())
+            .select_from(Subscriber)
+            .where(col(Subscriber.blocked).is_(True) | col(Subscriber.gone).is_(True))
+        ).one()
+    )
+    subscribers = int(session.exec(select(func.count()).select_from(Subscriber)).one())
+    return Stats(
+        per_case=[(int(case_id), int(count)) for case_id, count in per_case],
+        per_language=dict(languages),
+        deliveries=count_by_status(session),
+        blocked=blocked,
+        subscribers=subscribers,
+    )
+
+
+def find_or_create_court(
+    session: Session, *, name: str, city: str | None, lang: str, tz: str
+) -> Court:
+    """The court whose name (in any language) matches `name`, or a new one in `lang`."""
+    key = name_key(name)
+    for court in session.exec(select(Court)).all():
+        if any(name_key(text) == key for text in court.name.values()):
+            return court
+    court = Court(
+        slug=_court_slug(session, name), tz=tz, name={lang: name}, city={lang: city} if city else {}
+    )
+    session.add(court)
+    session.flush()
+    return court
+
+
+def _court_slug(session: Session, name: str) -> str:
+    base = name_key(name).replace(" ", "-")[:60].strip("-") or "court"
+    slug, number = base, 2
+    while session.exec(select(Court.id).where(Court.slug == slug)).first() is not None:
+        slug, number = f"{base}-{number}", number + 1
+    return slug

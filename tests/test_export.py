@@ -1,0 +1,577 @@
+"""Exporting case files (YAML and CSV), importing CSV, and the round trip between them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+import storage.db
+from storage.casefile import CaseFile, CaseFileError, parse_case_file
+from storage.csvfile import COLUMNS, parse_csv, write_csv
+from storage.exporter import collect_case_file, export_cases, export_file
+from storage.importer import SAMPLE_FILE, ImportReport, import_file
+from storage.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
+from storage.names import name_key
+
+TZ = "Asia/Almaty"
+QUOTED_ALIAS = 'Aliev, "Ali"\nsecond line'
+
+MakeDb = Callable[[str], Engine]
+
+
+@pytest.fixture
+def make_db(tmp_path: Path) -> Iterator[MakeDb]:
+    """Migrated SQLite files under tmp_path, by name."""
+    engines: list[Engine] = []
+
+    def make(name: str) -> Engine:
+        engine = storage.db.make_engine(f"sqlite:///{tmp_path}/{name}")
+        storage.db.upgrade(engine)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def rows(engine: Engine) -> dict[str, list[str]]:
+    """Every case table's rows without ids, timestamps and edit counters, links as slugs."""
+    skip = {"id", "created_at", "updated_at", "version", "case_id", "court_id"}
+    models: dict[str, type[Case | CaseName | Court | Hearing | Person | TimelineEvent]] = {
+        "cases": Case,
+        "names": CaseName,
+        "courts": Court,
+        "hearings": Hearing,
+        "people": Person,
+        "events": TimelineEvent,
+    }
+    with storage.db.session_scope(engine) as session:
+        cases = {case.id: case.slug for case in session.exec(select(Case)).all()}
+        courts = {court.id: court.slug for court in session.exec(select(Court)).all()}
+        result: dict[str, list[str]] = {}
+        for table, model in models.items():
+            dumped = []
+            for row in session.exec(select(model)).all():
+                data = row.model_dump(exclude=skip)
+                if hasattr(row, "case_id"):
+                    data["case"] = cases[row.case_id]
+                if isinstance(row, Hearing):
+                    data["court"] = courts.get(row.court_id)
+                dumped.append(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False))
+            result[table] = sorted(dumped)
+        return result
+
+
+def load_sample(engine: Engine) -> None:
+    with storage.db.session_scope(engine) as session:
+        import_file(session, SAMPLE_FILE, default_tz=TZ)
+
+
+def add_rich_case(session: Session) -> None:
+    """A case with every field set, built as the bot's own code would store it."""
+    oral = Court(
+        slug="oral-court",
+        tz="Asia/Oral",
+        name={"ru": "Уральский суд", "en": "Oral court"},
+        city={"en": "Oral"},
+    )
+    unused = Court(slug="unused-court", tz="Europe/Moscow", name={"en": "Unused"}, city={})
+    session.add_all([oral, unused])
+    case = Case(
+        slug="rich-case",
+        custody="detained",
+        proceedings="trial",
+        protection=None,
+        risk=None,
+        summary={"ru": 'Сводка, с "кавычками"\nи второй строкой', "kk": "Қысқаша"},
+        summary_lang="ru",
+        sentence_months=18,
+        sentence_days=3,
+        credit_ratio=1.5,
+        detained_on=date(2023, 2, 1),
+        verdict_on=date(2024, 6, 1),
+        release_on=date(2024, 12, 31),
+        suspended=True,
+    )
+    bare = Case(slug="bare-case")
+    session.add_all([case, bare])
+    session.flush()
+    assert case.id is not None and bare.id is not None and oral.id is not None
+    names = [
+        ("kk", "Әли Әлиев", True),
+        ("ru", "Али Алиев", True),
+        ("en", 'Ali "Ali" Aliev', True),
+        ("alias", QUOTED_ALIAS, False),
+    ]
+    for lang, text, primary in names:
+        session.add(
+            CaseName(case_id=case.id, lang=lang, text=text, is_primary=primary, key=name_key(text))
+        )
+    session.add(CaseName(case_id=bare.id, lang="en", text="Bare", key=name_key("Bare")))
+
+    def instant(day: date, hour: int, minute: int, zone: str) -> datetime:
+        local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
+        return local.astimezone(UTC)
+
+    session.add_all(
+        [
+            Hearing(  # in the Oral court's own zone, hour known
+                case_id=case.id,
+                court_id=oral.id,
+                starts_at=instant(date(2024, 5, 2), 9, 30, "Asia/Oral"),
+                tz="Asia/Oral",
+                status="held",
+                judge={"en": "Judge Dredd", "ru": "Судья Дредд"},
+                note={"ru": "Заседание, отложено", "kk": "Отырыс"},
+                note_lang="ru",
+            ),
+            Hearing(  # no court, hour not known, in Moscow
+                case_id=case.id,
+                starts_at=instant(date(2024, 5, 20), 0, 0, "Europe/Moscow"),
+                tz="Europe/Moscow",
+                time_known=False,
+                status="scheduled",
+            ),
+            Hearing(  # in the Oral court, but held in another zone than the court's
+                case_id=case.id,
+                court_id=oral.id,
+                starts_at=instant(date(2024, 6, 1), 14, 0, TZ),
+                tz=TZ,
+                status="postponed",
+                note={"en": "Moved, again"},
+                note_lang="en",
+            ),
+        ]
+    )
+    session.add_all(
+        [
+            Person(
+                case_id=case.id,
+                role="lawyer",
+                name={"kk": "Адвокат", "ru": "Адвокат", "en": "Lawyer, Esq."},
+                note={"en": 'Says "no comment"'},
+            ),
+            Person(case_id=case.id, role="organisation", name={"ru": "Атажурт"}, note={}),
+        ]
+    )
+
+    def full_source(event: TimelineEvent) -> TimelineEvent:
+        event.source_title = "An article, with a comma"
+        event.source_outlet = "Outlet"
+        event.source_url = "https://example.org/a?b=1,2"
+        return event
+
+    session.add_all(
+        [
+            full_source(
+                TimelineEvent(
+                    case_id=case.id,
+                    occurred_on=date(2024, 6, 1),
+                    precision="day",
+                    lang="ru",
+                    text={"ru": "Приговор", "en": "Verdict"},
+                )
+            ),
+            TimelineEvent(
+                case_id=case.id,
+                occurred_on=date(2019, 10, 1),
+                precision="month",
+                lang="en",
+                text={"en": "Month only"},
+                source_title="No address",
+                source_outlet="Print weekly",
+            ),
+            TimelineEvent(
+                case_id=case.id,
+                occurred_on=date(2018, 1, 1),
+                precision="year",
+                lang="kk",
+                text={"kk": "Жыл ғана"},
+            ),
+            full_source(
+                TimelineEvent(
+                    case_id=case.id,
+                    occurred_on=date(2024, 6, 2),
+                    precision="day",
+                    lang="en",
+                    text={"en": "Same article again"},
+                )
+            ),
+            TimelineEvent(
+                case_id=case.id,
+                occurred_on=date(2024, 6, 2),
+                precision="day",
+                lang="en",
+                text={"en": "A title alone"},
+                source_title="Title only",
+            ),
+        ]
+    )
+
+
+@pytest.fixture
+def full_db(make_db: MakeDb) -> Engine:
+    """The sample cases plus a case with every field set, a bare case and an unused court."""
+    engine = make_db("a.db")
+    load_sample(engine)
+    with storage.db.session_scope(engine) as session:
+        add_rich_case(session)
+    return engine
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv"])
+def test_round_trip_gives_the_same_rows_and_the_same_bytes(
+    full_db: Engine, make_db: MakeDb, tmp_path: Path, suffix: str
+) -> None:
+    first, second = tmp_path / f"first{suffix}", tmp_path / f"second{suffix}"
+    with storage.db.session_scope(full_db) as session:
+        written = export_file(session, first)
+    assert (written.cases, written.courts, written.hearings) == (7, 4, 8)
+    copy = make_db("b.db")
+    with storage.db.session_scope(copy) as session:
+        report = import_file(session, first, default_tz=TZ)
+    assert len(report.added) == 7 and report.courts_added == 4
+    assert rows(copy) == rows(full_db)
+    with storage.db.session_scope(copy) as session:
+        export_file(session, second)
+    assert second.read_bytes() == first.read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv"])
+def test_importing_an_export_into_its_own_database_changes_nothing(
+    full_db: Engine, tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"export{suffix}"
+    with storage.db.session_scope(full_db) as session:
+        export_file(session, path)
+    before = rows(full_db)
+    with storage.db.session_scope(full_db) as session:
+        report = import_file(session, path, default_tz=TZ)
+    assert report.nothing_changed, report.summary()
+    assert "No change" in report.summary()
+    assert rows(full_db) == before
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv"])
+def test_sample_export_reimports_as_no_change(make_db: MakeDb, tmp_path: Path, suffix: str) -> None:
+    engine = make_db("sample.db")
+    load_sample(engine)
+    path = tmp_path / f"sample{suffix}"
+    with storage.db.session_scope(engine) as session:
+        export_file(session, path)
+    with storage.db.session_scope(engine) as session:
+        report = import_file(session, path, default_tz=TZ)
+    assert report.nothing_changed and len(report.unchanged) == 5
+
+
+def test_csv_and_yaml_carry_the_same_data(full_db: Engine, make_db: MakeDb, tmp_path: Path) -> None:
+    with storage.db.session_scope(full_db) as session:
+        export_file(session, tmp_path / "a.csv")
+        yaml_text = export_cases(session)
+        data = collect_case_file(session)
+    via_csv = make_db("via-csv.db")
+    with storage.db.session_scope(via_csv) as session:
+        import_file(session, tmp_path / "a.csv", default_tz=TZ)
+        assert export_cases(session) == yaml_text
+    unnumbered = [replace(case, line=0) for case in parse_csv(write_csv(data)).cases]
+    assert CaseFile(data.courts, unnumbered) == data
+    unnumbered = [replace(case, line=0) for case in parse_case_file(yaml_text).cases]
+    assert CaseFile(data.courts, unnumbered) == data
+
+
+def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
+    with storage.db.session_scope(full_db) as session:
+        text = export_cases(session)
+    assert text.startswith("format: casebot-cases/1\n")
+    assert 'time: "09:30"' in text and 'time: "14:00"' in text
+    assert 'date: "2019-10"' in text and 'date: "2018"' in text
+    assert "date: 2024-06-01" in text
+    assert "Әли Әлиев" in text  # allow_unicode
+    document = yaml.safe_load(text)
+    assert [court["slug"] for court in document["courts"]] == [
+        "oral-court",
+        "unused-court",
+        "zaysan-court",
+        "zharkent-court",
+    ]
+    rich = next(case for case in document["cases"] if case["slug"] == "rich-case")
+    assert rich["status"] == {
+        "custody": "detained",
+        "proceedings": "trial",
+        "protection": None,
+        "risk": None,
+    }
+    assert rich["sentence"] == {
+        "term": "1y6m3d",
+        "ratio": 1.5,
+        "detained": date(2023, 2, 1),
+        "verdict": date(2024, 6, 1),
+        "release": date(2024, 12, 31),
+        "suspended": True,
+    }
+    assert list(rich["summary"]) == ["ru", "kk"]  # the original first: there is no English
+    oral, moscow, moved = rich["hearings"]
+    assert oral["date"] == date(2024, 5, 2) and "tz" not in oral
+    assert moscow == {"date": date(2024, 5, 20), "tz": "Europe/Moscow", "status": "scheduled"}
+    assert moved["tz"] == TZ and moved["court"] == "oral-court"
+    assert [event["date"] for event in rich["timeline"]] == [
+        "2018",
+        "2019-10",
+        date(2024, 6, 1),
+        date(2024, 6, 2),
+        date(2024, 6, 2),
+    ]
+    assert "source" not in rich["timeline"][0]
+    sources = {source["id"]: source for source in document["sources"]}
+    assert list(sources) == [f"src-{n}" for n in range(1, len(sources) + 1)]
+    titles = [source["title"] for source in sources.values()]
+    assert len(titles) == len(set(titles)) == 8  # five from the sample, three here
+    no_url = sources[rich["timeline"][1]["source"]]
+    assert no_url == {"id": no_url["id"], "title": "No address", "outlet": "Print weekly"}
+    assert rich["timeline"][2]["source"] == rich["timeline"][3]["source"]
+    bare = next(case for case in document["cases"] if case["slug"] == "bare-case")
+    assert "sentence" not in bare and bare["hearings"] == [] and bare["timeline"] == []
+
+
+def test_csv_export_keeps_awkward_text_in_one_record(full_db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    with storage.db.session_scope(full_db) as session:
+        export_file(session, path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM, for spreadsheets
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == ",".join(COLUMNS)
+    assert '"Aliev, ""Ali""\nsecond line"' in text
+    data = parse_csv(text)
+    rich = next(case for case in data.cases if case.slug == "rich-case")
+    assert ("alias", QUOTED_ALIAS, False) in rich.names
+    assert rich.sentence is not None and rich.sentence.suspended
+    assert rich.status["protection"] is None
+    assert [event.precision for event in rich.timeline] == ["year", "month", "day", "day", "day"]
+
+
+# --------------------------------------------------------------------------- bad CSV
+
+BAD_CSV = """\
+record,case,court,tz,lang,text,primary,date,time,status,custody,text_en,source_title
+court,,court-a,Asia/Almaty,,,,,,,,,
+case,good-case,,,,,,,,,,,
+name,good-case,,,en,Good Person,true,,,,,,
+case,bad-case,,,,,,,,,on_the_moon,,
+name,bad-case,,,en,"Bad, ""Person""
+on two lines",false,,,,,,
+event,bad-case,,,en,,,2019-13,,,,Something,
+hearing,bad-case,court-a,,,,,2020-02-30,25:99,,,,
+meeting,bad-case,,,,,,,,,,,
+name,ghost-case,,,en,Ghost,true,,,,,,
+name,,,,en,Nobody,,,,,,,
+hearing,good-case,nowhere,,,,,2020-03-01,,maybe,,,
+"""
+
+
+def test_a_csv_with_bad_rows_changes_nothing_and_lists_each_line(
+    make_db: MakeDb, tmp_path: Path
+) -> None:
+    engine = make_db("a.db")
+    load_sample(engine)
+    before = rows(engine)
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD_CSV, encoding="utf-8")
+    with pytest.raises(CaseFileError) as caught, storage.db.session_scope(engine) as session:
+        import_file(session, path, default_tz=TZ)
+    problems = caught.value.problems
+    assert all(problem.startswith("line ") for problem in problems)
+    by_line = {
+        line: [p for p in problems if p.startswith(f"line {line}: ")] for line in range(1, 15)
+    }
+    assert any("on_the_moon" in p for p in by_line[5])  # unknown status key
+    assert by_line[6] == []  # a valid name, quoted over two lines
+    assert any("2019-13" in p for p in by_line[8])  # bad date
+    assert any("2020-02-30" in p for p in by_line[9]) and any("25:99" in p for p in by_line[9])
+    assert any("unknown record type 'meeting'" in p for p in by_line[10])
+    assert any("'ghost-case' has no case row" in p for p in by_line[11])  # missing case
+    assert any("needs the slug of its case" in p for p in by_line[12])
+    assert any("nowhere" in p for p in by_line[13]) and any("maybe" in p for p in by_line[13])
+    assert not by_line[1] and not by_line[2] and not by_line[3] and not by_line[4]
+    lines = [int(problem.split(":")[0].removeprefix("line ")) for problem in problems]
+    assert lines == sorted(lines)
+    assert rows(engine) == before  # not even good-case was added
+    refused = ImportReport.refused(caught.value)
+    assert refused.rejected == problems and refused.nothing_changed
+    assert "Not imported" in refused.summary() and "line 10" in refused.summary()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "line 1: the file is empty"),
+        ("record,case,colour\n", "line 1: unknown column 'colour'"),
+        ("case,lang\ncase,x\n", "line 1: the header has no 'record' column"),
+        ("record,case,tz\ncase,x,Asia/Almaty\n", "line 2: column 'tz' does not apply to a case"),
+        ("record,case\ncase,x\n", "line 2: case 'x' has no names"),
+        ("record,case\ncase,x\ncase,x\n", "line 3: case slug 'x' appears twice"),
+        ("record,case\ncase,Bad Slug\n", "line 2: case slug 'Bad Slug' must be"),
+        ("record,court,tz\ncourt,c,Mars/Base\n", "line 2: time zone 'Mars/Base'"),
+        ("record,case,term\ncase,x,1q\n", "line 2: term:"),
+        ("record,case,ratio\ncase,x,3\n", "line 2: ratio '3'"),
+        ("record,case,suspended\ncase,x,maybe\n", "line 2: suspended 'maybe'"),
+        (
+            "record,case,summary_en,summary_lang\ncase,x,Hello,en\n",
+            "line 2: summary_lang is only for a text with no English",
+        ),
+        (
+            "record,case,summary_kk,summary_lang\ncase,x,Сәлем,ru\n",
+            "line 2: summary_lang is 'ru' but summary_ru is empty",
+        ),
+        ("record,case,lang\nname,x,en\n", "line 2: a name row needs a text"),
+        ("record,case,role\nperson,x,lawyer\n", "line 2: a person row needs a name"),
+        (
+            "record,case,date,lang,text_ru\nevent,x,2020,en,Текст\n",
+            "line 2: event text has no 'en' original",
+        ),
+        (
+            "record,case,date,lang,text_en,source_url\nevent,x,2020,en,T,ftp://x\n",
+            "line 2: an event's source needs a source_title",
+        ),
+        ('record,case\ncase,"x\n', "not valid CSV"),
+        ("record,case\ncase,x,extra\n", "line 2: 3 cells but the header has 2"),
+    ],
+)
+def test_invalid_csv_is_refused_with_its_line(text: str, expected: str) -> None:
+    with pytest.raises(CaseFileError) as caught:
+        parse_csv(text)
+    assert any(expected in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_a_hand_written_csv_with_few_columns_imports(make_db: MakeDb, tmp_path: Path) -> None:
+    path = tmp_path / "hand.csv"
+    path.write_text(
+        "\ufeffcase,record,lang,text,primary,date,text_en,summary_kk,summary_ru,summary_lang\n"
+        "x-case,name,en,X Person,yes,,,,,\n"
+        "\n"
+        "x-case,case,,,,,,Қазақша,Русский,ru\n"
+        "x-case,event,en,,,2021-03,Something happened,,,\n",
+        encoding="utf-8",
+    )
+    engine = make_db("a.db")
+    with storage.db.session_scope(engine) as session:
+        report = import_file(session, path, default_tz=TZ)
+    assert report.added == ["x-case"]
+    with storage.db.session_scope(engine) as session:
+        case = session.exec(select(Case)).one()
+        assert case.summary_lang == "ru" and case.sentence_months is None
+        event = session.exec(select(TimelineEvent)).one()
+        assert (event.occurred_on, event.precision) == (date(2021, 3, 1), "month")
+
+
+# --------------------------------------------------------------------------- files
+
+
+@pytest.mark.parametrize("name", ["cases.txt", "cases", "cases.json", "cases.yaml.bak"])
+def test_export_refuses_other_extensions(full_db: Engine, tmp_path: Path, name: str) -> None:
+    with (
+        storage.db.session_scope(full_db) as session,
+        pytest.raises(ValueError, match=r"\.yaml, \.yml or \.csv"),
+    ):
+        export_file(session, tmp_path / name)
+    assert list(tmp_path.glob("cases*")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("c.yml", "yaml"), ("C.YAML", "yaml"), ("c.CSV", "csv")]
+)
+def test_extension_chooses_the_format(
+    full_db: Engine, make_db: MakeDb, tmp_path: Path, name: str, kind: str
+) -> None:
+    path = tmp_path / name
+    with storage.db.session_scope(full_db) as session:
+        report = export_file(session, path)
+    assert report.kind == kind and report.path == path
+    assert "Exported 7 cases" in report.summary()
+    head = path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert head == ("format: casebot-cases/1" if kind == "yaml" else ",".join(COLUMNS))
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+    with storage.db.session_scope(make_db("c.db")) as session:
+        assert len(import_file(session, path, default_tz=TZ).added) == 7
+
+
+def test_import_refuses_other_extensions(make_db: MakeDb, tmp_path: Path) -> None:
+    path = tmp_path / "cases.json"
+    path.write_text(SAMPLE_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    engine = make_db("a.db")
+    with pytest.raises(CaseFileError) as caught, storage.db.session_scope(engine) as session:
+        import_file(session, path, default_tz=TZ)
+    assert ".yaml, .yml or .csv" in caught.value.problems[0]
+    assert rows(engine)["cases"] == []
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv"])
+def test_progress_counts_up_to_the_total(
+    full_db: Engine, make_db: MakeDb, tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"cases{suffix}"
+    with storage.db.session_scope(full_db) as session:
+        export_file(session, path)
+    calls: list[tuple[int, int]] = []
+    with storage.db.session_scope(make_db("b.db")) as session:
+        import_file(
+            session, path, default_tz=TZ, progress=lambda done, total: calls.append((done, total))
+        )
+    assert calls == [(done, 7) for done in range(1, 8)]
+
+
+def test_progress_of_a_file_without_cases(make_db: MakeDb, tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("format: casebot-cases/1\n", encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    with storage.db.session_scope(make_db("a.db")) as session:
+        import_file(session, path, default_tz=TZ, progress=lambda *call: calls.append(call))
+    assert calls == [(0, 0)]
+
+
+# --------------------------------------------------------------------------- YAML additions
+
+
+def test_yaml_hearing_zone_and_a_sentence_without_term(make_db: MakeDb, tmp_path: Path) -> None:
+    path = tmp_path / "zones.yaml"
+    path.write_text(
+        "format: casebot-cases/1\n"
+        "cases:\n"
+        "  - slug: z\n"
+        "    names: [{lang: en, text: Z}]\n"
+        "    sentence: {release: 2025-01-02}\n"
+        '    hearings: [{date: 2025-03-04, time: "10:00", tz: Europe/Berlin}]\n',
+        encoding="utf-8",
+    )
+    engine = make_db("a.db")
+    with storage.db.session_scope(engine) as session:
+        import_file(session, path, default_tz=TZ)
+    with storage.db.session_scope(engine) as session:
+        hearing = session.exec(select(Hearing)).one()
+        assert hearing.tz == "Europe/Berlin"
+        assert hearing.starts_at == datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+        case = session.exec(select(Case)).one()
+        assert (case.sentence_months, case.release_on) == (None, date(2025, 1, 2))
+    with pytest.raises(CaseFileError, match="Mars/Base"):
+        parse_case_file(path.read_text(encoding="utf-8").replace("Europe/Berlin", "Mars/Base"))
+    with pytest.raises(CaseFileError, match="ratio 'abc'"):
+        parse_case_file(
+            "format: casebot-cases/1\ncases:\n  - slug: r\n    names: [{lang: en, text: R}]\n"
+            "    sentence: {term: 1y, ratio: abc}\n"
+        )
