@@ -8,6 +8,7 @@ wires these together; handlers reach the services through `bot_data`.
                                     the same bot in this terminal, no token needed
     casebot import FILE             load cases from a YAML case file
     casebot export FILE             write cases to a file
+    casebot backup FILE             an online copy of the SQLite database
     casebot db upgrade              apply database migrations
 """
 
@@ -35,7 +36,7 @@ from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import command_menu
 from settings import Services, Settings, SettingsError, load_settings
 from storage.casefile import CaseFileError
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import backup_sqlite, make_engine, session_scope, upgrade
 from storage.exporter import export_file
 from storage.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
 
@@ -263,6 +264,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """`casebot backup FILE`: an online copy of the SQLite database."""
+    settings = _settings_or_exit()
+    engine = open_database(settings)
+    target = Path(args.file)
+    if target.exists() and not args.force:
+        print(f"casebot backup: {target} exists; add --force to overwrite it", file=sys.stderr)
+        return 2
+    try:
+        size = backup_sqlite(engine, target)
+    except ValueError as exc:
+        print(f"casebot backup: {exc} (pg_dump --format=custom -f FILE DBNAME)", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"backed up to {target} ({size:,} bytes)")
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     """`casebot db upgrade`: apply migrations."""
     settings = _settings_or_exit()
@@ -292,6 +312,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     exp = commands.add_parser("export", help="write cases to a YAML or CSV file")
     exp.add_argument("file")
     exp.set_defaults(handler=cmd_export)
+    backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
+    backup.add_argument("file")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    backup.set_defaults(handler=cmd_backup)
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db)

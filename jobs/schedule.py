@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy import text
 from telegram.ext import Application, ContextTypes
 
 from jobs.planner import plan
@@ -18,10 +19,26 @@ PLANNER_INTERVAL = 60.0
 DISPATCHER_NUDGE_INTERVAL = 5.0
 
 
+PLANNER_LOCK = 0x636173656274  # "casebt": the advisory lock id of the planner
+
+
 def run_planner(services: Services) -> int:
-    """One planner run in its own transaction; returns the reminder rows written."""
+    """One planner run in its own transaction; returns the reminder rows written.
+
+    On PostgreSQL several casebot processes may share the database: a
+    transaction-scoped advisory lock lets one of them plan at a time (the others
+    skip this round; their rows would be duplicates anyway and are refused by the
+    dedupe keys). SQLite serializes writers by itself.
+    """
     settings = services.settings
     with session_scope(services.engine) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            locked = session.execute(
+                text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": PLANNER_LOCK}
+            ).scalar()
+            if not locked:
+                log.info("another process is planning; skipping this round")
+                return 0
         report = plan(
             session,
             now=services.clock(),

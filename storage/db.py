@@ -7,6 +7,7 @@ run programmatically so an installed package needs no alembic.ini.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,3 +94,23 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision the package ships."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def backup_sqlite(engine: Engine, target: Path) -> int:
+    """Copy a live SQLite database to `target` with SQLite's online backup; returns its size.
+
+    Safe while the bot runs: the backup API copies a consistent snapshot page by
+    page, and writers are only paused briefly between steps.
+    """
+    if engine.dialect.name != "sqlite":
+        raise ValueError("online backup is for SQLite; back PostgreSQL up with pg_dump")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with engine.connect() as connection:
+        source = connection.connection.driver_connection
+        assert isinstance(source, sqlite3.Connection)
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination, pages=1024)
+        finally:
+            destination.close()
+    return target.stat().st_size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -241,3 +242,36 @@ def test_export_then_import_elsewhere(tmp_path: Path) -> None:
         timeout=60,
     )
     assert wrong.returncode == 2 and ".csv" in wrong.stderr
+
+
+def test_backup_copies_the_live_database(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    subprocess.run(
+        [*casebot_command(), "import", str(SAMPLE_FILE)],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    target = tmp_path / "backup" / "copy.db"
+    done = subprocess.run(
+        [*casebot_command(), "backup", str(target)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT count(*) FROM cases").fetchone() == (5,)
+    again = subprocess.run(
+        [*casebot_command(), "backup", str(target)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 2 and "--force" in again.stderr
