@@ -3,11 +3,13 @@
 settings → engine → Application → handlers (and, later, jobs). Nothing else
 wires these together; handlers reach the services through `bot_data`.
 
-    casebot run [--demo]            the bot, long-polling Telegram
+    casebot run [--demo] [--webhook URL [--listen HOST:PORT]]
+                                    the bot, long-polling Telegram (or by webhook)
     casebot chat [--demo] [--user ID] [--lang kk|ru|en]
                                     the same bot in this terminal, no token needed
     casebot import FILE             load cases from a YAML case file
     casebot export FILE             write cases to a file
+    casebot worker [--id NAME]      only the alert dispatcher (more senders on PostgreSQL)
     casebot backup FILE             an online copy of the SQLite database
     casebot db upgrade              apply database migrations
 """
@@ -15,23 +17,30 @@ wires these together; handlers reach the services through `bot_data`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
 import sys
 import zoneinfo
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
 from jobs.dispatcher import Dispatcher
+from jobs.health import application_health
 from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
 from jobs.render import AlertRenderer
 from jobs.schedule import schedule_jobs
+from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webhook_url
 from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import command_menu
 from settings import Services, Settings, SettingsError, load_settings
@@ -41,6 +50,7 @@ from storage.exporter import export_file
 from storage.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
 
 log = logging.getLogger("casebot")
+DEFAULT_LISTEN = "127.0.0.1:8443"
 PROGRESS_FROM = 50  # cases in a file before the import shows its progress
 
 
@@ -184,9 +194,23 @@ def _settings_or_exit(*, require_token: bool = False) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Long-poll Telegram until SIGTERM or Ctrl-C."""
+    """Long-poll Telegram (or, with --webhook, receive its POSTs) until SIGTERM or Ctrl-C."""
     settings = _settings_or_exit(require_token=True)
     assert settings.token is not None
+    listen: tuple[str, int] | None = None
+    if args.listen is not None and args.webhook is None:
+        print("casebot run: --listen needs --webhook URL", file=sys.stderr)
+        return 2
+    if args.webhook is not None:
+        parts = urlsplit(args.webhook)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            print("casebot run: --webhook must be an https:// address", file=sys.stderr)
+            return 2
+        try:
+            listen = parse_listen(args.listen or DEFAULT_LISTEN)
+        except ValueError as exc:
+            print(f"casebot run: {exc}", file=sys.stderr)
+            return 2
     configure_logging(settings.token)
     check_timezone_data()
     engine = open_database(settings)
@@ -198,10 +222,97 @@ def cmd_run(args: argparse.Namespace) -> int:
         Services(settings=settings, engine=engine), token=settings.token, api_url=settings.api_url
     )
     log.info("casebot is running; stop it with Ctrl-C or SIGTERM")
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    code = 0
+    if listen is None:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    else:
+        code = _run_webhook_mode(app, base_url=args.webhook, listen=listen)
     engine.dispose()
     log.info("casebot stopped")
+    return code
+
+
+def _run_webhook_mode(
+    app: Application,  # type: ignore[type-arg]
+    *,
+    base_url: str,
+    listen: tuple[str, int],
+) -> int:
+    """Webhook mode until SIGINT or SIGTERM, with a fresh secret token (redacted from logs)."""
+    secret = generate_secret_token()
+    redact = RedactSecrets([secret])
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_webhook(
+            app,
+            webhook_url=webhook_url(base_url, secret),
+            listen_host=listen[0],
+            listen_port=listen[1],
+            secret_token=secret,
+            health=application_health(app),
+            stop_event=stop,
+        )
+
+    try:
+        asyncio.run(serve())
+    except TelegramError as exc:
+        log.error("Telegram refused the webhook: %s", exc)
+        return 1
+    except OSError as exc:
+        log.error("cannot listen on %s port %d: %s", listen[0], listen[1], exc)
+        return 1
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """`casebot worker --id NAME`: only the dispatcher, sharing the database with `run`."""
+    settings = _settings_or_exit(require_token=True)
+    assert settings.token is not None
+    configure_logging(settings.token)
+    check_timezone_data()
+    engine = open_database(settings)
+    asyncio.run(_dispatch_until_stopped(settings, engine, worker_id=f"worker:{args.id}"))
+    engine.dispose()
+    log.info("worker %s stopped", args.id)
+    return 0
+
+
+async def _dispatch_until_stopped(settings: Settings, engine: Engine, *, worker_id: str) -> None:
+    assert settings.token is not None
+    limiter = PriorityRateLimiter(SendGate(settings.rate), pacer=ChatPacer())
+    bot: ExtBot[Any] = ExtBot(
+        settings.token,
+        base_url=f"{settings.api_url}/bot",
+        base_file_url=f"{settings.api_url}/file/bot",
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        rate_limiter=limiter,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        dispatcher = Dispatcher(
+            engine=engine,
+            bot=bot,
+            renderer=AlertRenderer(zone=settings.timezone),
+            gate=limiter.gate,
+            pacer=limiter.pacer,
+            clock=lambda: datetime.now(UTC),
+            worker_id=worker_id,
+        )
+        await dispatcher.start()
+        log.info("worker %s is sending; stop it with Ctrl-C or SIGTERM", worker_id)
+        await stop.wait()
+        await dispatcher.stop(timeout=5.0)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -298,9 +409,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="casebot", description="Follow detainees' cases on Telegram."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="run the bot (long polling)")
+    run = commands.add_parser("run", help="run the bot (long polling, or a webhook)")
     run.add_argument("--demo", action="store_true", help="load the sample cases when empty")
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates by webhook at this public https:// address (a secret path is added)",
+    )
+    run.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help=f"where the webhook server listens (default {DEFAULT_LISTEN}); also serves /healthz",
+    )
     run.set_defaults(handler=cmd_run)
+    worker = commands.add_parser("worker", help="only send alerts (beside `run`, same database)")
+    worker.add_argument("--id", default="1", help="a stable name for this worker (default 1)")
+    worker.set_defaults(handler=cmd_worker)
     chat = commands.add_parser("chat", help="talk to the bot in this terminal, no token needed")
     chat.add_argument("--demo", action="store_true", help="load the sample cases when empty")
     chat.add_argument("--user", type=int, default=1001, help="your user id (default 1001)")

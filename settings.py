@@ -36,6 +36,7 @@ VARIABLES = (
     "CASEBOT_REMINDERS",
     "CASEBOT_RELEASE_REMINDERS",
     "CASEBOT_RATE",
+    "CASEBOT_STALL_AFTER",
 )
 
 
@@ -60,6 +61,7 @@ class Settings:
     reminders: tuple[timedelta, ...]
     release_reminders: tuple[timedelta, ...]
     rate: int
+    stall_after: timedelta = timedelta(minutes=10)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -153,6 +155,13 @@ def _check_rate(raw: str, problems: list[str]) -> int:
     return 30
 
 
+def _check_stall(raw: str, problems: list[str]) -> timedelta:
+    offsets = _check_offsets("CASEBOT_STALL_AFTER", raw, problems)
+    if len(offsets) > 1:
+        problems.append("CASEBOT_STALL_AFTER must be one duration such as 10m or 1h")
+    return offsets[0] if offsets else timedelta(minutes=10)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -204,6 +213,7 @@ def load_settings(
             problems,
         ),
         rate=_check_rate(values.get("CASEBOT_RATE") or "30", problems),
+        stall_after=_check_stall(values.get("CASEBOT_STALL_AFTER") or "10m", problems),
     )
     if problems:
         raise SettingsError(problems)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import cases, errors, organizers, start, subscriptions
+from handlers import cases, errors, flood, organizers, start, subscriptions
 
 
 def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
@@ -13,6 +13,7 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     All command handlers share group 0, where the first match wins, so the
     fallback must stay last.
     """
+    flood.register(app)  # group -1: per-user flood control before every other handler
     commands = (
         start.register(app)
         | cases.register(app)

@@ -20,10 +20,9 @@ from html import escape
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from handlers.common import Context, run_db, services, user_translator
+from handlers.common import Context, edit_in_place, run_db, services, user_translator
 from messages import N_, Translator
 from messages.calendar import render_calendar
 from messages.card import (
@@ -73,7 +72,8 @@ def command_argument(update: Update) -> str:
     message = update.effective_message
     if message is None or not message.text:
         return ""
-    parts = message.text.split(maxsplit=1)
+    # NUL cannot be stored in PostgreSQL text and never means anything here.
+    parts = message.text.replace("\x00", "").split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
 
 
@@ -199,11 +199,7 @@ async def send_list(
     markup = _list_markup(t, items, target=target, page=page, pages=pages)
     query = update.callback_query
     if edit and query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit_in_place(query, text, markup)
         return
     chat = update.effective_chat
     assert chat is not None
@@ -300,11 +296,7 @@ async def send_timeline(
     markup = _timeline_markup(t, case_id, page, len(pages))
     query = update.callback_query
     if edit and query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(pages[page], reply_markup=markup)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit_in_place(query, pages[page], markup)
         return
     chat = update.effective_chat
     assert chat is not None
@@ -353,7 +345,7 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
 
 def _parse_ids(data: str, parts: int) -> list[int] | None:
     pieces = data.split(":")[1:]
-    if len(pieces) != parts or not all(piece.isdigit() and len(piece) < 10 for piece in pieces):
+    if len(pieces) != parts or not all(piece.isdecimal() and len(piece) < 10 for piece in pieces):
         return None
     return [int(piece) for piece in pieces]
 
@@ -374,7 +366,7 @@ async def case_button(update: Update, context: Context) -> None:
     elif kind == "list":
         _, target, page = [*data.split(":"), "", ""][:3]
         t = await user_translator(update, context)
-        if target in TARGETS and page.isdigit() and len(page) < 6:
+        if target in TARGETS and page.isdecimal() and len(page) < 6:
             await send_list(update, context, t, page=int(page), target=target, edit=True)
 
 

@@ -21,7 +21,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.cases import command_argument, lookup, send_list
-from handlers.common import Context, answer, run_db, services, user_translator
+from handlers.common import Context, answer, edit_in_place, run_db, services, user_translator
 from handlers.syntax import (
     KEY_TO_DIMENSION,
     UsageError,
@@ -225,7 +225,7 @@ async def draft_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     _, action, raw_id = ((query.data or "") + "::").split(":")[:3]
-    if not raw_id.isdigit() or len(raw_id) > 12 or action not in ("send", "cancel", "undo"):
+    if not raw_id.isdecimal() or len(raw_id) > 12 or action not in ("send", "cancel", "undo"):
         await query.answer()
         return
     user = update.effective_user
@@ -257,7 +257,7 @@ async def draft_button(update: Update, context: Context) -> None:
         text = undone_text(t, outcome.corrections)
     else:
         text = draft_state_text(t, outcome.state)
-    await query.edit_message_text(text, reply_markup=markup)
+    await edit_in_place(query, text, markup)
 
 
 async def newcase(update: Update, context: Context) -> None:
@@ -534,7 +534,7 @@ async def _send_audit(
     markup = InlineKeyboardMarkup([nav]) if nav else None
     query = update.callback_query
     if edit and query is not None:
-        await query.edit_message_text(text, reply_markup=markup)
+        await edit_in_place(query, text, markup)
     else:
         await answer_markup(update, text, markup)
 
@@ -569,7 +569,7 @@ async def audit_button(update: Update, context: Context) -> None:
     if t is None:
         return
     parts = (query.data or "").split(":")
-    if len(parts) == 3 and all(p.isdigit() and len(p) < 10 for p in parts[1:]):
+    if len(parts) == 3 and all(p.isdecimal() and len(p) < 10 for p in parts[1:]):
         await _send_audit(update, context, t, int(parts[1]), int(parts[2]), edit=True)
 
 
@@ -613,7 +613,7 @@ async def guided_button(update: Update, context: Context) -> None:
     if t is None:
         return
     kind, *rest = (query.data or "").split(":")
-    if not rest or not rest[0].isdigit() or len(rest[0]) > 9:
+    if not rest or not rest[0].isdecimal() or len(rest[0]) > 9:
         return
     case_id = int(rest[0])
     if kind == "upd":
@@ -654,7 +654,8 @@ async def typed_hearing(update: Update, context: Context) -> None:
     case_id = int(context.user_data[AWAITING_HEARING])
     message = update.effective_message
     try:
-        args = parse_sethearing(f"#{case_id} {message.text if message else ''}")
+        typed = (message.text or "").replace("\x00", "") if message else ""
+        args = parse_sethearing(f"#{case_id} {typed}")
     except UsageError as error:
         await _usage(update, t, "sethearing", error)
         return

@@ -247,7 +247,7 @@ async def subscription_button(update: Update, context: Context) -> None:
     kind, _, value = data.partition(":")
     chat = update.effective_chat
     assert chat is not None
-    if kind in ("sub", "unsub") and value.isdigit() and len(value) < 10:
+    if kind in ("sub", "unsub") and value.isdecimal() and len(value) < 10:
         await (do_subscribe if kind == "sub" else do_unsubscribe)(update, context, int(value))
     elif kind == "rem" and value in REMINDER_PRESETS:
         t = await user_translator(update, context)

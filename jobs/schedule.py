@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from sqlalchemy import text
 from telegram.ext import Application, ContextTypes
 
+from jobs import deadman
 from jobs.planner import plan
 from settings import Services
 from storage.db import session_scope
+from storage.outbox import reclaim_stale
 
 log = logging.getLogger("casebot.jobs")
 
@@ -19,6 +22,7 @@ PLANNER_INTERVAL = 60.0
 DISPATCHER_NUDGE_INTERVAL = 5.0
 
 
+STALE_CLAIM = timedelta(minutes=10)
 PLANNER_LOCK = 0x636173656274  # "casebt": the advisory lock id of the planner
 
 
@@ -39,6 +43,11 @@ def run_planner(services: Services) -> int:
             if not locked:
                 log.info("another process is planning; skipping this round")
                 return 0
+        reclaimed = reclaim_stale(session, now=services.clock(), older_than=STALE_CLAIM)
+        if reclaimed:
+            log.warning(
+                "%d deliveries left claimed by a stopped process are pending again", reclaimed
+            )
         report = plan(
             session,
             now=services.clock(),
@@ -64,11 +73,20 @@ async def nudge_dispatcher(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
-    """Run the planner now and every minute; nudge the dispatcher every few seconds."""
+    """Run the planner now and every minute; nudge the dispatcher every few seconds; check
+    health every minute and tell the admins when something is wrong."""
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     queue.run_repeating(planner_job, interval=PLANNER_INTERVAL, first=0.0, name="planner")
+    services: Services = app.bot_data["services"]
+    deadman.install(app, services.settings.stall_after)
+    queue.run_repeating(
+        deadman.deadman_job,
+        interval=deadman.CHECK_INTERVAL,
+        first=deadman.CHECK_INTERVAL,
+        name="deadman",
+    )
     queue.run_repeating(
         nudge_dispatcher,
         interval=DISPATCHER_NUDGE_INTERVAL,

@@ -32,7 +32,7 @@ from storage.outbox import (
     SENDING,
     SENT,
     SKIPPED,
-    ignore_duplicates,
+    count_inserted,
     insert_for,
     retire_hearing_reminders,
 )
@@ -291,14 +291,14 @@ def _correct(session: Session, draft: Draft, now: datetime) -> int:
         "updated_at",
     ]
     statement = insert_for(session)(Delivery).from_select(columns, reached)
-    written = session.execute(ignore_duplicates(statement))
+    written = count_inserted(session, statement)
     # In-flight rows become sent if their send succeeds; otherwise they stay withdrawn.
     session.execute(
         update(Delivery)
         .where(mine, col(Delivery.status).in_([PENDING, SENDING]))
         .values(status=SKIPPED, updated_at=now)
     )
-    return int(written.rowcount or 0)  # type: ignore[attr-defined]
+    return written
 
 
 def undo_draft(session: Session, *, draft_id: int, actor_id: int, now: datetime) -> DraftOutcome:

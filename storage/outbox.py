@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, literal, update
@@ -71,6 +71,16 @@ def ignore_duplicates(statement: Insert) -> Any:
     return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])  # type: ignore[attr-defined]
 
 
+def count_inserted(session: Session, statement: Insert) -> int:
+    """Run an INSERT that skips duplicate keys; return how many rows it wrote.
+
+    RETURNING counts exactly on SQLite and PostgreSQL alike (psycopg reports no row
+    count for INSERT … SELECT … ON CONFLICT).
+    """
+    returning = ignore_duplicates(statement).returning(Delivery.__table__.c.id)  # type: ignore[attr-defined]
+    return len(session.execute(returning).all())
+
+
 def dedupe_prefix(kind: str, case_id: int | None, what: str) -> str:
     """The part of a dedupe key before the chat id."""
     return f"{kind}:{case_id if case_id is not None else '-'}:{what}:"
@@ -119,8 +129,7 @@ def enqueue_for_followers(
         "attempts", "created_at", "updated_at",
     ]  # fmt: skip
     statement = insert_for(session)(Delivery).from_select(columns, followers)
-    result = session.execute(ignore_duplicates(statement))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count_inserted(session, statement)
 
 
 def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
@@ -142,8 +151,7 @@ def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     written = 0
     for start in range(0, len(values), 2000):
         statement = insert_for(session)(Delivery).values(values[start : start + 2000])
-        result = session.execute(ignore_duplicates(statement))
-        written += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        written += count_inserted(session, statement)
     return written
 
 
@@ -186,11 +194,25 @@ def claim_due(
     if not rows:
         return []
     ids = [delivery.id for delivery, _ in rows]
-    session.execute(
+    result = session.execute(
         update(Delivery)
-        .where(col(Delivery.id).in_(ids))
+        .where(col(Delivery.id).in_(ids), col(Delivery.status) == PENDING)
         .values(status=SENDING, claimed_by=worker, updated_at=now)
     )
+    if int(result.rowcount or 0) != len(ids):  # type: ignore[attr-defined]
+        # Another process claimed some of them between our read and our write (SQLite has
+        # no SKIP LOCKED): keep only the rows this worker holds now.
+        mine = set(
+            session.exec(
+                select(Delivery.id).where(
+                    col(Delivery.id).in_(ids),
+                    col(Delivery.claimed_by) == worker,
+                    col(Delivery.status) == SENDING,
+                    col(Delivery.updated_at) == now,
+                )
+            ).all()
+        )
+        rows = [(delivery, subscriber) for delivery, subscriber in rows if delivery.id in mine]
     return [
         DeliveryWork(
             id=delivery.id or 0,
@@ -287,6 +309,21 @@ def retire_hearing_reminders(
         and payload.get("version") != keep_version
     ]
     return skip_pending(session, ids=stale)
+
+
+def reclaim_stale(session: Session, *, now: datetime, older_than: timedelta) -> int:
+    """Return to pending the rows a vanished process left `sending` for too long.
+
+    A live dispatcher records each outcome within seconds; a row claimed longer ago
+    than `older_than` belongs to a process that died (and did not come back under
+    the same worker id), so another one may send it. Returns how many.
+    """
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.status) == SENDING, col(Delivery.updated_at) < now - older_than)
+        .values(status=PENDING, claimed_by=None, updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def next_due_at(session: Session) -> datetime | None:

@@ -8,7 +8,6 @@ asserted by counting calls and by the order in which the server received them.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -49,8 +48,10 @@ class FakeClock:
 def test_gate_spacing_uses_a_two_percent_margin() -> None:
     gate = SendGate(30)
     assert gate.interval == pytest.approx(1 / (30 * 0.98))
+    assert gate.window_cap == 28  # floor(30 × 0.95): room for jitter at the server
     gate.rate = 1000
     assert gate.interval == pytest.approx(1 / 980)
+    assert gate.window_cap == 950
     with pytest.raises(ValueError):
         gate.rate = 0
 
@@ -81,7 +82,7 @@ def test_late_pump_makes_up_at_most_one_missed_slot() -> None:
     assert gate._grant(clock(), catch_up=True)
     clock.advance(gate.interval * 10)  # the event loop was busy for ten slots
     granted = 0
-    while gate._grant(clock(), catch_up=True):
+    while gate._grant(clock(), catch_up=True) is not None:
         granted += 1
     assert granted == 2  # the slot due now plus one missed slot, not ten
 
@@ -97,11 +98,23 @@ def test_no_sliding_second_ever_sees_more_than_the_rate(rate: int) -> None:
         if tick % 5 == 0:
             clock.advance(step * 3)  # irregular wake-ups
         clock.advance(step)
-        while gate._grant(clock(), catch_up=True):
+        while gate._grant(clock(), catch_up=True) is not None:
             times.append(clock())
     worst = max(sum(1 for t in times[i:] if t < start + 1.0) for i, start in enumerate(times))
-    assert worst <= math.floor(rate * 0.98) <= rate
+    assert worst <= gate.window_cap < rate
     assert len(times) >= 2.5 * rate * 0.9  # and it still runs close to the rate
+
+
+def test_a_late_caller_holds_its_place_in_the_window() -> None:
+    clock = FakeClock()
+    gate = SendGate(3, clock=clock)  # two sends in any second (3 × 0.95 → 2)
+    first = gate._grant(clock(), catch_up=True)
+    clock.advance(gate.interval)
+    assert gate._grant(clock(), catch_up=True) is not None
+    assert gate._free_at() == pytest.approx(1000.0 + 1.0, abs=0.01)
+    assert first is not None
+    first[0] = 1000.0 + 0.3  # its caller only resumed (and sent) 0.3 s after the grant
+    assert gate._free_at() == pytest.approx(1000.0 + 0.3 + 1.0, abs=0.01)
 
 
 def test_high_priority_is_served_before_queued_low_priority() -> None:

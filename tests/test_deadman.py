@@ -1,0 +1,88 @@
+"""The dead-man's switch: admins hear when a job stalls, once, and when it recovers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from jobs.deadman import DeadMansSwitch, deadman_job, describe
+from jobs.health import HealthReport
+from messages import translator
+from tests.conftest import RunningBot
+
+NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def report(problems: list[str], **fields: object) -> HealthReport:
+    values: dict[str, object] = {
+        "ok": not problems,
+        "database": True,
+        "backlog": 0,
+        "oldest_due_seconds": None,
+        "planner_last_run": NOW,
+        "dispatcher_last_run": NOW,
+        "problems": problems,
+    }
+    values.update(fields)
+    return HealthReport(**values)  # type: ignore[arg-type]
+
+
+def test_the_switch_speaks_once_repeats_hourly_and_says_when_it_is_fixed() -> None:
+    switch = DeadMansSwitch(stall_after=timedelta(minutes=10))
+    assert switch.decide(report([]), NOW) is None
+    stalled = report(["planner has not run for 20 minutes"])
+    assert switch.decide(stalled, NOW) == "alarm"
+    assert switch.decide(stalled, NOW + timedelta(minutes=1)) is None
+    worse = report(["planner has not run for 20 minutes", "database unreachable"])
+    assert switch.decide(worse, NOW + timedelta(minutes=2)) == "alarm"
+    assert switch.decide(worse, NOW + timedelta(hours=1, minutes=3)) == "alarm"
+    assert switch.decide(report([]), NOW + timedelta(hours=2)) == "recovered"
+    assert switch.decide(report([]), NOW + timedelta(hours=3)) is None
+
+
+def test_problems_are_described_in_the_admins_language() -> None:
+    bad = report(
+        ["planner stalled", "dispatcher has not run yet", "deliveries failing"],
+        planner_last_run=NOW - timedelta(minutes=25),
+        dispatcher_last_run=None,
+        failed_recently=7,
+        backlog=40,
+        oldest_due_seconds=1500.0,
+        database=False,
+    )
+    lines = describe(
+        translator("ru"), bad, now=NOW, stall_after=timedelta(minutes=10), failed_threshold=5
+    )
+    text = "\n".join(lines)
+    assert "25" in text and "7" in text and "40" in text
+    assert len(lines) == 5
+    assert all(line != translator("en").gettext(line) or line.isascii() is False for line in lines)
+
+
+def test_admins_are_told_on_telegram(running_bot: RunningBot) -> None:
+    running_bot.app.bot_data["dispatcher"].wake()
+    running_bot._run(_fresh_planner(running_bot))
+    real_clock = running_bot.services.clock
+    later = real_clock() + timedelta(minutes=30)
+    running_bot.services.clock = lambda: later
+    context = SimpleNamespace(bot=running_bot.app.bot, bot_data=running_bot.app.bot_data)
+    running_bot._run(deadman_job(context))  # type: ignore[arg-type]
+    [alarm] = running_bot.server.wait_for_messages(900, 1)
+    assert "casebot needs attention" in alarm.text
+    assert "planner last ran 30 minutes ago" in alarm.text
+    running_bot._run(deadman_job(context))  # type: ignore[arg-type]
+    running_bot.services.clock = real_clock
+    running_bot.app.bot_data["dispatcher"].wake()
+    running_bot._run(_fresh_planner(running_bot))
+    running_bot._run(deadman_job(context))  # type: ignore[arg-type]
+    messages = running_bot.server.wait_for_messages(900, 2)
+    assert "healthy again" in messages[-1].text
+
+
+async def _fresh_planner(bot: RunningBot) -> None:
+    import asyncio
+
+    from jobs.schedule import run_planner
+
+    await asyncio.to_thread(run_planner, bot.services)
+    await asyncio.sleep(0.3)  # let the dispatcher's loop record a run after the wake
