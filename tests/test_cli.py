@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+import httpx
 import pytest
 
 from botsim.server import BotApiServer
@@ -275,3 +277,57 @@ def test_backup_copies_the_live_database(tmp_path: Path) -> None:
         timeout=60,
     )
     assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_run_in_webhook_mode_as_a_real_process(tmp_path: Path, botapi: BotApiServer) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = clean_env(tmp_path, TELEGRAM_BOT_TOKEN=botapi.token, TELEGRAM_API_URL=botapi.url)
+    command = [
+        *casebot_command(),
+        "run",
+        "--webhook",
+        f"http://127.0.0.1:{port}",
+        "--listen",
+        f"127.0.0.1:{port}",
+    ]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while botapi.webhook is None:
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline, "the webhook was never set"
+            time.sleep(0.1)
+        hook = botapi.webhook
+        url, secret = hook["url"], hook["secret_token"]
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "text": "/start",
+                "chat": {"id": 5151, "type": "private", "first_name": "W"},
+                "from": {"id": 5151, "is_bot": False, "first_name": "W", "language_code": "kk"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        refused = httpx.post(url, json=update, timeout=10)
+        assert refused.status_code == 403
+        accepted = httpx.post(
+            url, json=update, timeout=10, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+        )
+        assert accepted.status_code == 200
+        [reply] = botapi.wait_for_messages(5151, 1, timeout=30)
+        assert "Casebot: сотталып жатқан адамдар туралы жаңалықтар" in reply.text
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        assert health.json()["database"] is True
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert botapi.token not in output and secret not in output
