@@ -1,0 +1,249 @@
+"""Scale benchmark: 100,000 subscribers across 10,000 cases, on SQLite and PostgreSQL.
+
+For each database it prints the time to enqueue one status change (for the most
+followed case and for a typical one), then the dispatcher's throughput draining
+such a broadcast against the local Bot API server limited to 1,000 messages per
+second (paid broadcasts), with one and with two `casebot worker` processes, and
+each worker's peak memory (VmHWM). Traffic goes to 127.0.0.1 only.
+
+    python benchmarks/scale_bench.py [--subscribers 100000] [--cases 10000]
+                                     [--db sqlite|postgres|both]
+
+PostgreSQL is used when TEST_DATABASE_URL is set (a private schema is created
+and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, text
+from sqlmodel import col, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from botsim.server import BotApiServer  # noqa: E402
+from storage.changes import change_status  # noqa: E402
+from storage.db import make_engine, session_scope, upgrade  # noqa: E402
+from storage.models import Case, CaseName, Delivery, Subscriber, Subscription  # noqa: E402
+
+FIRST_CHAT = 20_000_000
+KEYS = ("detained", "imprisoned", "released", "free", "abroad", "house_arrest")
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}; {os.cpu_count()} cores; Python {platform.python_version()}"
+
+
+def seed(engine: Engine, subscribers: int, cases: int) -> list[int]:
+    """Cases and subscribers; each follows 1-3 cases drawn from a Zipf-like law.
+
+    Returns case ids, most followed first.
+    """
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    weights = [1 / (rank + 1) for rank in range(cases)]
+    with session_scope(engine) as session:
+        session.execute(
+            insert(Case),
+            [
+                {
+                    "slug": f"case-{n}",
+                    "summary": {},
+                    "suspended": False,
+                    "version": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(cases)
+            ],
+        )
+        ids = list(session.exec(select(Case.id).order_by(col(Case.id))).all())
+        session.execute(
+            insert(CaseName),
+            [
+                {
+                    "case_id": case_id,
+                    "lang": "en",
+                    "text": f"Person {case_id}",
+                    "is_primary": True,
+                    "key": f"person {case_id}",
+                }
+                for case_id in ids
+            ],
+        )
+        chats = range(FIRST_CHAT, FIRST_CHAT + subscribers)
+        session.execute(
+            insert(Subscriber),
+            [
+                {
+                    "chat_id": chat,
+                    "chat_type": "private",
+                    "lang": ("kk", "ru", "en")[chat % 3],
+                    "blocked": False,
+                    "gone": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for chat in chats
+            ],
+        )
+        rows = []
+        for chat in chats:
+            for case_index in set(rng.choices(range(cases), weights, k=rng.randint(1, 3))):
+                rows.append({"chat_id": chat, "case_id": ids[case_index], "created_at": now})
+        for start in range(0, len(rows), 20_000):
+            session.execute(insert(Subscription), rows[start : start + 20_000])
+    with session_scope(engine) as session:
+        counts = session.exec(
+            select(Subscription.case_id, func.count()).group_by(col(Subscription.case_id))
+        ).all()
+    return [case_id for case_id, _ in sorted(counts, key=lambda row: -row[1])]
+
+
+def enqueue(engine: Engine, case_id: int, key: str) -> tuple[int, float]:
+    start = time.perf_counter()
+    with session_scope(engine) as session:
+        result = change_status(
+            session, case_id=case_id, dimension="custody", key=key, now=datetime.now(UTC)
+        )
+    elapsed = time.perf_counter() - start
+    return (result.alerts if result else 0), elapsed
+
+
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def drain(url: str, server: BotApiServer, expected: int, workers: int, data_dir: Path) -> None:
+    """Start `workers` casebot worker processes; time them draining `expected` alerts."""
+    before = len(server.outbox())
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TELEGRAM_BOT_TOKEN": server.token,
+        "TELEGRAM_API_URL": server.url,
+        "CASEBOT_RATE": str(1000 // workers),
+        "CASEBOT_DATA_DIR": str(data_dir),
+    }
+    script = Path(sys.executable).parent / "casebot"
+    processes = [
+        subprocess.Popen(
+            [str(script), "worker", "--id", f"bench-{n}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(workers)
+    ]
+    try:
+        deadline = time.monotonic() + 600
+        while len(server.outbox()) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        start = time.perf_counter()
+        while len(server.outbox()) - before < expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - start
+        peaks = [peak_rss_kib(process.pid) for process in processes]
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(30)
+    got = len(server.outbox()) - before
+    print(
+        f"  {workers} worker(s): {got:,} messages in {elapsed:.1f} s = {got / elapsed:,.0f}/s; "
+        f"429s {server.stats.rate_limited}; peak RSS per worker "
+        f"{', '.join(f'{kib / 1024:.0f} MiB' for kib in peaks)}"
+    )
+
+
+def run(label: str, url: str, subscribers: int, cases: int) -> None:
+    print(f"--- {label}: {subscribers:,} subscribers across {cases:,} cases")
+    engine = make_engine(url)
+    upgrade(engine)
+    start = time.perf_counter()
+    order = seed(engine, subscribers, cases)
+    print(f"  seeding: {time.perf_counter() - start:.1f} s")
+    with session_scope(engine) as session:
+        followers = Counter(session.exec(select(Subscription.case_id)).all())
+    biggest, typical = order[0], order[len(order) // 2]
+    for name, case_id in (("most followed", biggest), ("typical", typical)):
+        alerts, elapsed = enqueue(engine, case_id, "detained")
+        print(
+            f"  enqueue one status change, {name} case ({followers[case_id]:,} followers): "
+            f"{alerts:,} rows in {elapsed * 1000:.0f} ms"
+        )
+    with session_scope(engine) as session:
+        session.execute(text("UPDATE deliveries SET status = 'sent'"))
+    with BotApiServer(messages_per_second=1000) as server, tempfile.TemporaryDirectory() as scratch:
+        for workers, key in ((1, "imprisoned"), (2, "released")):
+            alerts, _ = enqueue(engine, biggest, key)
+            drain(url, server, alerts, workers, Path(scratch))
+            with session_scope(engine) as session:
+                left = session.exec(
+                    select(func.count()).select_from(Delivery).where(Delivery.status != "sent")
+                ).one()
+            print(f"    rows not sent afterwards: {left}")
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    args = parser.parse_args()
+    print(machine())
+    if args.db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            run("SQLite", f"sqlite:///{folder}/bench.db", args.subscribers, args.cases)
+    base = os.environ.get("TEST_DATABASE_URL")
+    if args.db in ("postgres", "both"):
+        if not base:
+            print("--- PostgreSQL: skipped (TEST_DATABASE_URL is not set)")
+            return
+        schema = f"casebot_bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(base)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            separator = "&" if "?" in base else "?"
+            run(
+                "PostgreSQL",
+                f"{base}{separator}options=-csearch_path%3D{schema}",
+                args.subscribers,
+                args.cases,
+            )
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
