@@ -306,6 +306,7 @@ class _HTTPServer(ThreadingHTTPServer):
     """ThreadingHTTPServer that knows its :class:`BotApiServer` and its open sockets."""
 
     daemon_threads = True
+    request_queue_size = 128  # a client opening dozens of pooled connections at once
 
     def __init__(self, address: tuple[str, int], api: BotApiServer) -> None:
         self.api = api

@@ -13,7 +13,13 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from handlers.cases import command_argument, lookup, send_choices, send_list
 from handlers.common import Context, run_db, services, user_translator
@@ -25,6 +31,7 @@ from storage.subscriptions import (
     REMINDER_PRESETS,
     forget_chat,
     list_followed,
+    migrate_chat,
     set_reminder_preset,
     subscribe,
     unsubscribe,
@@ -284,8 +291,19 @@ async def subscribe_by_slug(update: Update, context: Context, slug: str) -> None
     await do_subscribe(update, context, case_id)
 
 
+async def chat_migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup: its subscriptions follow it to the new chat id."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    await run_db(
+        context, migrate_chat, old_chat_id=message.chat_id, new_chat_id=message.migrate_to_chat_id
+    )
+
+
 def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     """Add the subscription handlers; return the commands they answer."""
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))
     app.add_handler(CommandHandler("subscribe", subscribe_command))
     app.add_handler(CommandHandler("unsubscribe", unsubscribe_command))
     app.add_handler(CommandHandler("mysubs", mysubs))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, literal, update
+from sqlalchemy import String, bindparam, cast, literal, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
@@ -178,19 +178,30 @@ def claim_due(
     for later. On PostgreSQL rows are locked with SKIP LOCKED so several workers
     never claim the same row.
     """
-    query = (
-        select(Delivery, Subscriber)
-        .join(Subscriber, col(Subscriber.chat_id) == col(Delivery.chat_id))
-        .where(col(Delivery.status) == PENDING, col(Delivery.due_at) <= now)
-        .order_by(col(Delivery.urgent).desc(), col(Delivery.due_at), col(Delivery.id))
-        .limit(limit)
-    )
     skip = list(skip_chats)
-    if skip:
-        query = query.where(col(Delivery.chat_id).not_in(skip))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Delivery)
-    rows = session.exec(query).all()
+
+    def due(urgent: bool, count: int) -> list[tuple[Delivery, Subscriber]]:
+        # One query per urgency, each an ordered range of ix_deliveries_claim.
+        query = (
+            select(Delivery, Subscriber)
+            .join(Subscriber, col(Subscriber.chat_id) == col(Delivery.chat_id))
+            .where(
+                col(Delivery.status) == PENDING,
+                col(Delivery.urgent).is_(urgent),
+                col(Delivery.due_at) <= now,
+            )
+            .order_by(col(Delivery.due_at), col(Delivery.id))
+            .limit(count)
+        )
+        if skip:
+            query = query.where(col(Delivery.chat_id).not_in(skip))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        return list(session.exec(query).all())
+
+    rows = due(True, limit)
+    if len(rows) < limit:
+        rows += due(False, limit - len(rows))
     if not rows:
         return []
     ids = [delivery.id for delivery, _ in rows]
@@ -236,8 +247,31 @@ def record_results(session: Session, results: Sequence[DeliveryResult]) -> None:
 
     A retry (back to pending) is only recorded while the row is still `sending`:
     a row withdrawn meanwhile (an undone change) must not come back to life.
+    Successes, the bulk of every flush, are written with one executemany.
     """
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    sent = [result for result in results if result.status == SENT and result.error is None]
+    if sent:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status=SENT,
+                updated_at=bindparam("b_at", type_=table.c.updated_at.type),
+                sent_at=bindparam("b_at", type_=table.c.sent_at.type),
+                message_id=bindparam("b_message"),
+                attempts=func.coalesce(bindparam("b_attempts"), table.c.attempts),
+                last_error=None,
+                claimed_by=None,
+            ),
+            [
+                {"b_id": r.id, "b_at": r.at, "b_message": r.message_id, "b_attempts": r.attempts}
+                for r in sent
+            ],
+        )
     for result in results:
+        if result.status == SENT and result.error is None:
+            continue
         values: dict[str, Any] = {
             "status": result.status,
             "updated_at": result.at,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
 from storage.models import Delivery, Subscriber, Subscription, utcnow
@@ -109,3 +110,41 @@ def set_reminder_preset(session: Session, *, chat_id: int, preset: str) -> None:
         raise ValueError(f"unknown preset {preset!r}")
     subscriber = upsert_subscriber(session, chat_id=chat_id)
     subscriber.reminders = REMINDER_PRESETS[preset] or None
+
+
+def migrate_chat(session: Session, *, old_chat_id: int, new_chat_id: int) -> bool:
+    """A group became a supergroup (a new chat id): move what it follows and its queue.
+
+    Returns False when the bot kept nothing about the old chat.
+    """
+    old = session.get(Subscriber, old_chat_id)
+    if old is None:
+        return False
+    new = session.get(Subscriber, new_chat_id)
+    if new is None:
+        new = Subscriber(
+            chat_id=new_chat_id,
+            chat_type="supergroup",
+            lang=old.lang,
+            telegram_lang=old.telegram_lang,
+            reminders=old.reminders,
+        )
+        session.add(new)
+        session.flush()
+    followed = set(list_followed(session, chat_id=new_chat_id))
+    for subscription in session.exec(
+        select(Subscription).where(Subscription.chat_id == old_chat_id)
+    ).all():
+        if subscription.case_id in followed:
+            session.delete(subscription)
+        else:
+            subscription.chat_id = new_chat_id
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.chat_id) == old_chat_id, col(Delivery.status) == PENDING)
+        .values(chat_id=new_chat_id)
+    )
+    session.flush()
+    session.delete(old)
+    session.flush()
+    return True

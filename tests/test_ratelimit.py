@@ -48,10 +48,11 @@ class FakeClock:
 def test_gate_spacing_uses_a_two_percent_margin() -> None:
     gate = SendGate(30)
     assert gate.interval == pytest.approx(1 / (30 * 0.98))
-    assert gate.window_cap == 28  # floor(30 × 0.95): room for jitter at the server
+    assert gate.window_cap == 29  # floor(30 × 0.98): one slot of room for jitter
     gate.rate = 1000
     assert gate.interval == pytest.approx(1 / 980)
-    assert gate.window_cap == 950
+    assert gate.window_cap == 980
+    assert SendGate(30, window_margin=0.9).window_cap == 27
     with pytest.raises(ValueError):
         gate.rate = 0
 
@@ -107,7 +108,7 @@ def test_no_sliding_second_ever_sees_more_than_the_rate(rate: int) -> None:
 
 def test_a_late_caller_holds_its_place_in_the_window() -> None:
     clock = FakeClock()
-    gate = SendGate(3, clock=clock)  # two sends in any second (3 × 0.95 → 2)
+    gate = SendGate(3, clock=clock)  # two sends in any second (3 × 0.98 → 2)
     first = gate._grant(clock(), catch_up=True)
     clock.advance(gate.interval)
     assert gate._grant(clock(), catch_up=True) is not None
