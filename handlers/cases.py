@@ -50,7 +50,7 @@ from storage.cases import (
     list_upcoming_hearings,
 )
 from storage.search import SearchResult
-from storage.sentence import expected_release
+from storage.sentence import estimate_for
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
@@ -135,16 +135,7 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     if view is None:
         await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
         return
-    estimate = None
-    if view.sentence_months is not None or view.sentence_days is not None:
-        estimate = expected_release(
-            months=view.sentence_months or 0,
-            days=view.sentence_days or 0,
-            ratio=view.credit_ratio,
-            detained_on=view.detained_on,
-            verdict_on=view.verdict_on,
-            stated_release=view.release_on,
-        )
+    estimate = estimate_for(view)
     text = render_card(t, view, estimate=estimate, today=_local_now(context).date())
     link = share_link(context, view.slug)
     if link:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -260,6 +261,22 @@ async def draft_button(update: Update, context: Context) -> None:
     await edit_in_place(query, text, markup)
 
 
+async def _command_for_case(
+    update: Update, context: Context, command: str, parse: Callable[[str], Any]
+) -> tuple[Translator, Any, int] | None:
+    """Rights, then strict parsing (usage on error), then the one case the arguments name."""
+    t = await _guard(update, context)
+    if t is None:
+        return None
+    try:
+        args = parse(command_argument(update))
+    except UsageError as error:
+        await _usage(update, t, command, error)
+        return None
+    case_id = await _case_id(update, context, t, args.case)
+    return None if case_id is None else (t, args, case_id)
+
+
 async def newcase(update: Update, context: Context) -> None:
     """`/newcase <name>`."""
     t = await _guard(update, context)
@@ -287,19 +304,11 @@ async def newcase(update: Update, context: Context) -> None:
 
 async def sethearing(update: Update, context: Context) -> None:
     """`/sethearing <case> <YYYY-MM-DD> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE)."""
-    t = await _guard(update, context)
-    if t is None:
+    found = await _command_for_case(update, context, "sethearing", parse_sethearing)
+    if found is None:
         return
-    try:
-        args = parse_sethearing(command_argument(update))
-    except UsageError as error:
-        await _usage(update, t, "sethearing", error)
-        return
-    case_id = await _case_id(update, context, t, args.case)
-    if case_id is not None:
-        await _propose_hearing(
-            update, context, t, case_id, args.day, args.at, args.court, args.city
-        )
+    t, args, case_id = found
+    await _propose_hearing(update, context, t, case_id, args.day, args.at, args.court, args.city)
 
 
 async def _propose_hearing(
@@ -352,17 +361,10 @@ async def cancelhearing(update: Update, context: Context) -> None:
 
 async def setstatus(update: Update, context: Context) -> None:
     """`/setstatus <case> <key> [note]`."""
-    t = await _guard(update, context)
-    if t is None:
+    found = await _command_for_case(update, context, "setstatus", parse_setstatus)
+    if found is None:
         return
-    try:
-        args = parse_setstatus(command_argument(update))
-    except UsageError as error:
-        await _usage(update, t, "setstatus", error)
-        return
-    case_id = await _case_id(update, context, t, args.case)
-    if case_id is None:
-        return
+    t, args, case_id = found
     note_lang = detect_language(args.note, t.lang) if args.note else None
     params = {
         "dimension": args.dimension,
@@ -375,17 +377,10 @@ async def setstatus(update: Update, context: Context) -> None:
 
 async def setsentence(update: Update, context: Context) -> None:
     """`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`."""
-    t = await _guard(update, context)
-    if t is None:
+    found = await _command_for_case(update, context, "setsentence", parse_setsentence)
+    if found is None:
         return
-    try:
-        args = parse_setsentence(command_argument(update))
-    except UsageError as error:
-        await _usage(update, t, "setsentence", error)
-        return
-    case_id = await _case_id(update, context, t, args.case)
-    if case_id is None:
-        return
+    t, args, case_id = found
     values = {
         name: value.isoformat() if hasattr(value, "isoformat") else value
         for name, value in args.values.items()
@@ -395,17 +390,10 @@ async def setsentence(update: Update, context: Context) -> None:
 
 async def addevent(update: Update, context: Context) -> None:
     """`/addevent <case> <date> <text> [link]`: stored at once (timeline events alert no one)."""
-    t = await _guard(update, context)
-    if t is None:
+    found = await _command_for_case(update, context, "addevent", parse_addevent)
+    if found is None:
         return
-    try:
-        args = parse_addevent(command_argument(update))
-    except UsageError as error:
-        await _usage(update, t, "addevent", error)
-        return
-    case_id = await _case_id(update, context, t, args.case)
-    if case_id is None:
-        return
+    t, args, case_id = found
     user = update.effective_user
     assert user is not None
     lang, now = detect_language(args.text, t.lang), _now(context)
@@ -431,17 +419,10 @@ async def addevent(update: Update, context: Context) -> None:
 
 async def addname(update: Update, context: Context) -> None:
     """`/addname <case> <kk|ru|en|alias> <name>`; the search index learns it at once."""
-    t = await _guard(update, context)
-    if t is None:
+    found = await _command_for_case(update, context, "addname", parse_addname)
+    if found is None:
         return
-    try:
-        args = parse_addname(command_argument(update))
-    except UsageError as error:
-        await _usage(update, t, "addname", error)
-        return
-    case_id = await _case_id(update, context, t, args.case)
-    if case_id is None:
-        return
+    t, args, case_id = found
     user = update.effective_user
     assert user is not None
     now, lookup_index = _now(context), services(context).lookup

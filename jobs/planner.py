@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from settings import parse_offsets
 from storage.models import Case, Hearing, JobState, Subscriber, Subscription
 from storage.outbox import dedupe_prefix, enqueue_rows
-from storage.sentence import expected_release
+from storage.sentence import estimate_for
 
 log = logging.getLogger("casebot.planner")
 
@@ -162,14 +162,7 @@ def _plan_releases(
     ).all()
     plans: list[tuple[Case, Any, bool]] = []
     for case in cases:
-        estimate = expected_release(
-            months=case.sentence_months or 0,
-            days=case.sentence_days or 0,
-            ratio=case.credit_ratio,
-            detained_on=case.detained_on,
-            verdict_on=case.verdict_on,
-            stated_release=case.release_on,
-        )
+        estimate = estimate_for(case)
         if estimate is not None and release_instant(estimate.release_on, zone) > now:
             plans.append((case, estimate.release_on, estimate.stated))
     if not plans:

@@ -27,7 +27,7 @@ from messages.card import case_title
 from storage.cases import CaseView, get_case_view
 from storage.models import Court, Hearing
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
-from storage.sentence import expected_release
+from storage.sentence import estimate_for
 
 log = logging.getLogger("casebot.render")
 
@@ -70,14 +70,7 @@ class AlertRenderer:
     def _release(
         self, view: CaseView, work: DeliveryWork, today: date
     ) -> tuple[date, bool] | Closed:
-        estimate = expected_release(
-            months=view.sentence_months or 0,
-            days=view.sentence_days or 0,
-            ratio=view.credit_ratio,
-            detained_on=view.detained_on,
-            verdict_on=view.verdict_on,
-            stated_release=view.release_on,
-        )
+        estimate = estimate_for(view)
         if estimate is None or estimate.release_on.isoformat() != work.payload.get("release_on"):
             return Closed(SKIPPED, "release date changed")
         if estimate.release_on < today:

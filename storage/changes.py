@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from storage.casefile import STATUS_KEYS
 from storage.models import AuditEntry, Case, Court, Hearing
 from storage.outbox import dedupe_prefix, enqueue_for_followers, retire_hearing_reminders
-from storage.sentence import expected_release
+from storage.sentence import estimate_for
 
 URGENT_RISKS = frozenset({"deportation_threat", "deportation_ordered"})
 
@@ -314,14 +314,7 @@ def cancel_next_hearing(
 
 
 def _release(case: Case) -> tuple[str | None, bool]:
-    estimate = expected_release(
-        months=case.sentence_months or 0,
-        days=case.sentence_days or 0,
-        ratio=case.credit_ratio,
-        detained_on=case.detained_on,
-        verdict_on=case.verdict_on,
-        stated_release=case.release_on,
-    )
+    estimate = estimate_for(case)
     if estimate is None:
         return None, False
     return estimate.release_on.isoformat(), estimate.stated

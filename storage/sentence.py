@@ -56,8 +56,9 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Protocol
 
-__all__ = ["ReleaseEstimate", "add_months", "expected_release"]
+__all__ = ["HasSentence", "ReleaseEstimate", "add_months", "estimate_for", "expected_release"]
 
 
 @dataclass(frozen=True)
@@ -158,4 +159,35 @@ def expected_release(
         credited_days=credited_days,
         detention_days=detention_days,
         remaining_days=(release_on - verdict_on).days,
+    )
+
+
+class HasSentence(Protocol):
+    """Anything holding a case's sentence fields (the Case table, a CaseView)."""
+
+    @property
+    def sentence_months(self) -> int | None: ...
+    @property
+    def sentence_days(self) -> int | None: ...
+    @property
+    def credit_ratio(self) -> float | None: ...
+    @property
+    def detained_on(self) -> date | None: ...
+    @property
+    def verdict_on(self) -> date | None: ...
+    @property
+    def release_on(self) -> date | None: ...
+
+
+def estimate_for(record: HasSentence) -> ReleaseEstimate | None:
+    """The expected release of a case's sentence (None without a term or a stated date)."""
+    if record.sentence_months is None and record.sentence_days is None and not record.release_on:
+        return None
+    return expected_release(
+        months=record.sentence_months or 0,
+        days=record.sentence_days or 0,
+        ratio=record.credit_ratio,
+        detained_on=record.detained_on,
+        verdict_on=record.verdict_on,
+        stated_release=record.release_on,
     )
