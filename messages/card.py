@@ -99,7 +99,8 @@ def render_card(
     lines.append("")
     heading = "<b>" + escape(t.gettext("Next hearing:")) + "</b>"
     if view.next_hearing is None:
-        lines.append(f"{heading} {escape(t.gettext('none scheduled'))}")
+        none = t.gettext("none scheduled")
+        lines.append(f"{heading} {escape(none)}")
     else:
         first, *rest = hearing_lines(t, view.next_hearing, today)
         lines.append(f"{heading} {first}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +98,34 @@ def test_menus_and_help_differ_per_language() -> None:
         for lang in SUPPORTED_LANGUAGES
     }
     assert len(helps) == 3
+
+
+def _literal_messages(path: Path) -> set[str]:
+    """Every string literal passed to gettext/ngettext/N_ in a file, f-strings included."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = (
+            node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        )
+        first = node.args[0]
+        if (
+            name in ("gettext", "ngettext", "N_")
+            and isinstance(first, ast.Constant)
+            and (isinstance(first.value, str))
+        ):
+            found.add(first.value)
+    return found
+
+
+def test_no_message_hides_where_the_extractor_cannot_see_it() -> None:
+    # Babel does not look inside f-strings: a gettext call there would go untranslated.
+    root = Path(__file__).resolve().parent.parent
+    files = [
+        root / "bot.py",
+        *[p for d in ("handlers", "jobs", "messages") for p in (root / d).rglob("*.py")],
+    ]
+    literals = set().union(*(_literal_messages(path) for path in files))
+    extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in extract_catalog() if m.id}
+    assert literals - extracted == set()
