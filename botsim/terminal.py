@@ -30,7 +30,7 @@ DRAIN_LIMIT_SECONDS = 10.0
 
 def html_to_text(text: str) -> str:
     """Telegram HTML as plain terminal text; links keep their address."""
-    text = _LINK.sub(lambda match: f"{match.group(2)} <{html.unescape(match.group(1))}>", text)
+    text = _LINK.sub(lambda match: f"{match.group(2)} [{html.unescape(match.group(1))}]", text)
     return html.unescape(_TAG.sub("", text))
 
 

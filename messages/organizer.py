@@ -252,6 +252,8 @@ def _value(t: Translator, key: str, value: Any) -> str:
         return status_label(t, key, value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={_value(t, k, v)}" for k, v in value.items() if v not in ({}, None))
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
     return "—" if value in (None, "") else str(value)
 
 
