@@ -375,3 +375,38 @@ def test_a_429_on_one_chat_does_not_delay_the_others(bot: RunningBot, engine: En
     assert order[-1] == 3001  # the paused chat is served last...
     assert sorted(order) == followers  # ...everyone exactly once
     assert len([call for call in sends if call.status == 429]) == 1
+
+
+def test_only_group_admins_subscribe_a_group_and_alerts_go_to_the_group(
+    bot: RunningBot, engine: Engine
+) -> None:
+    group = -100_900
+    [refused] = bot.ask(
+        "/subscribe Alimuly",
+        user_id=2101,
+        chat_id=group,
+        chat_type="supergroup",
+        chat_title="Supporters",
+        language_code="ru",
+    )
+    assert "только её администраторы" in refused.text
+    with session_scope(engine) as session:
+        assert session.get(Subscriber, group) is None
+    bot.server.set_admins(group, [2102])
+    [done] = bot.ask(
+        "/subscribe Alimuly",
+        user_id=2102,
+        chat_id=group,
+        chat_type="supergroup",
+        chat_title="Supporters",
+        language_code="ru",
+    )
+    assert "Теперь вы следите за делом" in done.text
+    mark = len(bot.server.outbox(group))
+    with session_scope(engine) as session:
+        change_status(
+            session, case_id=ALIMULY, dimension="custody", key="released", now=datetime.now(UTC)
+        )
+    settle(bot)
+    [alert] = texts(bot, group, mark)
+    assert "освобождён(а)" in alert
