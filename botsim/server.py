@@ -640,6 +640,30 @@ class BotApiServer:
             self._user_messages[(chat_id, message["message_id"])] = message
             return self._queue_update({"message": message})
 
+    def channel_post(self, text: str, *, chat_id: int, chat_title: str | None = None) -> JSONDict:
+        """Queue a ``channel_post`` update: an admin posted ``text`` in a channel the bot
+        administers (channel posts carry no ``from``; only admins can post)."""
+        if not text or not text.strip():
+            raise ValueError("a channel post cannot be empty")
+        if chat_id >= 0:
+            raise ValueError("a channel needs a negative chat_id")
+        with self._cond:
+            title = chat_title or self._chats.get(chat_id, {}).get("title") or "Test channel"
+            chat: JSONDict = {"id": chat_id, "type": "channel", "title": title}
+            self._chats[chat_id] = chat
+            post: JSONDict = {
+                "message_id": self._new_message_id(chat_id),
+                "sender_chat": dict(chat),
+                "chat": dict(chat),
+                "date": int(time.time()),
+                "text": text,
+            }
+            entities = bot_command_entities(text)
+            if entities:
+                post["entities"] = entities
+            self._user_messages[(chat_id, post["message_id"])] = post
+            return self._queue_update({"channel_post": post})
+
     def press_button(
         self,
         *,

@@ -1,8 +1,9 @@
 """/subscribe, /unsubscribe, /mysubs, /settings, /forget and their buttons.
 
 Callback data: sub:<id>, unsub:<id>, rem:<preset>, forget:yes, forget:no.
-In a group only its administrators may subscribe or unsubscribe it; alerts then
-go to the group.
+In a group only its administrators may subscribe or unsubscribe it; in a channel
+the bot administers, /subscribe posted by the channel (only its admins can post)
+subscribes the channel. Alerts then go to the group or channel.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ SUBSCRIBE_USAGE = N_("Usage: /subscribe followed by a name or number. Or choose:
 async def _may_change(update: Update, context: Context, t: Translator) -> bool:
     """In groups only administrators may change what the group follows."""
     chat, user = update.effective_chat, update.effective_user
-    if chat is None or chat.type == ChatType.PRIVATE:
-        return True
+    if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+        return True  # only a channel's admins can post in it
     message = update.effective_message
     if (
         user is not None
@@ -306,6 +307,10 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))
     app.add_handler(CommandHandler("subscribe", subscribe_command))
     app.add_handler(CommandHandler("unsubscribe", unsubscribe_command))
+    # A channel follows a case when one of its admins posts /subscribe in it.
+    channel = filters.UpdateType.CHANNEL_POST
+    app.add_handler(CommandHandler("subscribe", subscribe_command, filters=channel))
+    app.add_handler(CommandHandler("unsubscribe", unsubscribe_command, filters=channel))
     app.add_handler(CommandHandler("mysubs", mysubs))
     app.add_handler(CommandHandler("settings", settings_command))
     app.add_handler(CommandHandler("forget", forget_command))

@@ -410,3 +410,18 @@ def test_only_group_admins_subscribe_a_group_and_alerts_go_to_the_group(
     settle(bot)
     [alert] = texts(bot, group, mark)
     assert "освобождён(а)" in alert
+
+
+def test_a_channel_subscribes_by_posting_and_gets_alerts(bot: RunningBot, engine: Engine) -> None:
+    channel = -1_001_777
+    since = len(bot.server.outbox(channel))
+    bot.server.channel_post("/subscribe Alimuly", chat_id=channel, chat_title="Free them")
+    [done] = bot.server.wait_for_messages(channel, 1, since=since)
+    assert "You now follow Murager Alimuly" in done.text
+    with session_scope(engine) as session:
+        assert session.get(Subscriber, channel).chat_type == "channel"  # type: ignore[union-attr]
+        change_status(
+            session, case_id=ALIMULY, dimension="custody", key="released", now=datetime.now(UTC)
+        )
+    settle(bot)
+    assert "released" in bot.server.outbox(channel)[-1].text
