@@ -28,6 +28,7 @@ from handlers.syntax import (
     UsageError,
     parse_addevent,
     parse_addname,
+    parse_case_only,
     parse_organizer,
     parse_sethearing,
     parse_setsentence,
@@ -347,15 +348,9 @@ async def _propose_hearing(
 
 async def cancelhearing(update: Update, context: Context) -> None:
     """`/cancelhearing <case>`."""
-    t = await _guard(update, context)
-    if t is None:
-        return
-    query = command_argument(update)
-    if not query:
-        await _usage(update, t, "cancelhearing", UsageError("missing_case"))
-        return
-    case_id = await _case_id(update, context, t, query)
-    if case_id is not None:
+    found = await _command_for_case(update, context, "cancelhearing", parse_case_only)
+    if found is not None:
+        t, _args, case_id = found
         await propose(update, context, t, case_id, "cancel_hearing", {})
 
 
@@ -529,15 +524,9 @@ async def answer_markup(update: Update, text: str, markup: InlineKeyboardMarkup 
 
 async def audit(update: Update, context: Context) -> None:
     """`/audit <case>`: who changed what, when; newest first, paginated."""
-    t = await _guard(update, context)
-    if t is None:
-        return
-    query = command_argument(update)
-    if not query:
-        await _usage(update, t, "audit", UsageError("missing_case"))
-        return
-    case_id = await _case_id(update, context, t, query)
-    if case_id is not None:
+    found = await _command_for_case(update, context, "audit", parse_case_only)
+    if found is not None:
+        t, _args, case_id = found
         await _send_audit(update, context, t, case_id, 0, edit=False)
 
 

@@ -67,6 +67,21 @@ def parse_clock(token: str) -> time:
 
 
 @dataclass(frozen=True)
+class CaseArgs:
+    """A command whose only argument is the case (`/cancelhearing`, `/audit`)."""
+
+    case: str
+
+
+def parse_case_only(text: str) -> CaseArgs:
+    """The whole argument is the case; it must not be empty."""
+    case = " ".join(text.split())
+    if not case:
+        raise UsageError("missing_case")
+    return CaseArgs(case)
+
+
+@dataclass(frozen=True)
 class HearingArgs:
     """`/sethearing <case> <YYYY-MM-DD> <HH:MM> [court, city]`."""
 
