@@ -76,7 +76,6 @@ from storage.editing import (
     add_name,
     create_case,
     detect_language,
-    find_or_create_court,
     get_stats,
     indexed,
     list_audit,
@@ -323,25 +322,18 @@ async def _propose_hearing(
     city: str | None,
 ) -> None:
     settings = services(context).settings
-    court_id = None
-    if court:
-        lang = detect_language(court, t.lang)
-
-        def find(session: Session) -> int | None:
-            return find_or_create_court(
-                session, name=court, city=city, lang=lang, tz=settings.timezone
-            ).id
-
-        court_id = await run_db(context, find)
     local = datetime.combine(day, at, tzinfo=ZoneInfo(settings.timezone))
     if local.astimezone(UTC) <= _now(context):
         await answer(update, escape(t.gettext("That moment has already passed.")))
         return
+    # The court is found or created when the change is made (never by the preview).
     params = {
         "starts_at": local.astimezone(UTC).isoformat(),
         "tz": settings.timezone,
         "time_known": True,
-        "court_id": court_id,
+        "court": court,
+        "city": city,
+        "court_lang": detect_language(court, t.lang) if court else None,
     }
     await propose(update, context, t, case_id, "hearing", params)
 

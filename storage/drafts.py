@@ -26,6 +26,7 @@ from storage.changes import (
     set_next_hearing,
     set_sentence,
 )
+from storage.editing import find_or_create_court
 from storage.models import AuditEntry, Case, Delivery, Draft, Hearing
 from storage.outbox import (
     PENDING,
@@ -127,13 +128,22 @@ def _apply(session: Session, draft: Draft, now: datetime) -> ChangeResult | None
             now=now,
         )
     if draft.kind == "hearing":
+        court_id = params.get("court_id")
+        if params.get("court"):
+            court_id = find_or_create_court(
+                session,
+                name=params["court"],
+                city=params.get("city"),
+                lang=params.get("court_lang") or "en",
+                tz=params["tz"],
+            ).id
         return set_next_hearing(
             session,
             case_id=case_id,
             starts_at=datetime.fromisoformat(params["starts_at"]),
             tz=params["tz"],
             time_known=params.get("time_known", True),
-            court_id=params.get("court_id"),
+            court_id=court_id,
             actor_id=draft.actor_id,
             now=now,
         )

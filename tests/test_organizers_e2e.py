@@ -18,6 +18,7 @@ from storage.models import (
     AuditEntry,
     Case,
     CaseName,
+    Court,
     Delivery,
     Hearing,
     Organizer,
@@ -316,3 +317,20 @@ def test_guided_update_flow(bot: RunningBot) -> None:
     assert "YYYY-MM-DD HH:MM" in ask.text
     [hearing] = admin(bot, "2030-06-01 11:30 Zaysan court, Zaysan")
     assert "a hearing is set" in hearing.text and "11:30" in hearing.text
+
+
+def test_a_cancelled_hearing_preview_stores_not_even_its_new_court(
+    bot: RunningBot, engine: Engine
+) -> None:
+    before = snapshot(engine)
+    with session_scope(engine) as session:
+        courts = len(session.exec(select(Court)).all())
+    [preview] = admin(bot, "/sethearing Alimuly 2030-05-10 10:00 Almaty city court, Almaty")
+    assert "Almaty city court, Almaty" in preview.text
+    bot.server.press_button(
+        user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=preview.buttons()[1][1]
+    )
+    bot.wait_for_edit(ADMIN, preview.message_id)
+    with session_scope(engine) as session:
+        assert len(session.exec(select(Court)).all()) == courts
+    assert snapshot(engine) == before
