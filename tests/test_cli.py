@@ -39,6 +39,21 @@ def read_until(stream: IO[str], marker: str, limit: int = 60) -> list[str]:
     raise AssertionError("".join(lines))
 
 
+def run_casebot(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run `casebot ARGS` in `cwd` (with a clean environment there unless one is given)."""
+    return subprocess.run(
+        [*casebot_command(), *args],
+        cwd=cwd,
+        env=env if env is not None else clean_env(cwd),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=check,
+    )
+
+
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
@@ -50,14 +65,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def test_run_without_token_explains_what_to_do(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*casebot_command(), "run"],
-        cwd=tmp_path,
-        env=clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_casebot("run", cwd=tmp_path)
     assert result.returncode != 0
     assert "@BotFather" in result.stderr and "casebot chat" in result.stderr
 
@@ -68,14 +76,7 @@ def test_run_with_a_bad_setting_names_it(tmp_path: Path) -> None:
         CASEBOT_REMINDERS="banana",
         TELEGRAM_BOT_TOKEN="123456:TEST-token-for-botsim-only_0123456789",
     )
-    result = subprocess.run(
-        [*casebot_command(), "run"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_casebot("run", cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert "CASEBOT_REMINDERS" in result.stderr and "banana" in result.stderr
     assert "TEST-token" not in result.stderr
@@ -146,34 +147,13 @@ def test_chat_demo_answers_start_and_buttons_through_a_pipe(tmp_path: Path) -> N
 
 def test_import_twice_and_db_upgrade(tmp_path: Path) -> None:
     env = clean_env(tmp_path)
-    upgrade = subprocess.run(
-        [*casebot_command(), "db", "upgrade"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    upgrade = run_casebot("db", "upgrade", cwd=tmp_path, env=env)
     assert upgrade.returncode == 0, upgrade.stderr
     assert (tmp_path / "data" / "casebot.db").exists()
-    first = subprocess.run(
-        [*casebot_command(), "import", str(SAMPLE_FILE)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    first = run_casebot("import", str(SAMPLE_FILE), cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
     assert "Added 5 cases" in first.stdout
-    second = subprocess.run(
-        [*casebot_command(), "import", str(SAMPLE_FILE)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    second = run_casebot("import", str(SAMPLE_FILE), cwd=tmp_path, env=env)
     assert second.returncode == 0
     assert "No change" in second.stdout
 
@@ -181,14 +161,7 @@ def test_import_twice_and_db_upgrade(tmp_path: Path) -> None:
 def test_import_of_a_bad_file_lists_problems(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("format: casebot-cases/1\ncases:\n  - slug: Bad Slug\n", encoding="utf-8")
-    result = subprocess.run(
-        [*casebot_command(), "import", str(bad)],
-        cwd=tmp_path,
-        env=clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_casebot("import", str(bad), cwd=tmp_path)
     assert result.returncode == 1
     assert "nothing changed" in result.stderr and "line 3" in result.stderr
 
@@ -197,85 +170,28 @@ def test_export_then_import_elsewhere(tmp_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
     first.mkdir()
     second.mkdir()
-    run = [*casebot_command()]
-    subprocess.run(
-        [*run, "import", str(SAMPLE_FILE)],
-        cwd=first,
-        env=clean_env(first),
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    run_casebot("import", str(SAMPLE_FILE), cwd=first, check=True)
     for name in ("cases.yaml", "cases.csv"):
-        exported = subprocess.run(
-            [*run, "export", str(tmp_path / name)],
-            cwd=first,
-            env=clean_env(first),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        exported = run_casebot("export", str(tmp_path / name), cwd=first)
         assert exported.returncode == 0, exported.stderr
         assert "Exported 5 cases" in exported.stdout
-    loaded = subprocess.run(
-        [*run, "import", str(tmp_path / "cases.csv")],
-        cwd=second,
-        env=clean_env(second),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    loaded = run_casebot("import", str(tmp_path / "cases.csv"), cwd=second)
     assert "Added 5 cases" in loaded.stdout, loaded.stderr
-    again = subprocess.run(
-        [*run, "import", str(tmp_path / "cases.yaml")],
-        cwd=second,
-        env=clean_env(second),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = run_casebot("import", str(tmp_path / "cases.yaml"), cwd=second)
     assert "No change" in again.stdout, again.stdout
-    wrong = subprocess.run(
-        [*run, "export", str(tmp_path / "cases.txt")],
-        cwd=first,
-        env=clean_env(first),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    wrong = run_casebot("export", str(tmp_path / "cases.txt"), cwd=first)
     assert wrong.returncode == 2 and ".csv" in wrong.stderr
 
 
 def test_backup_copies_the_live_database(tmp_path: Path) -> None:
     env = clean_env(tmp_path)
-    subprocess.run(
-        [*casebot_command(), "import", str(SAMPLE_FILE)],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    run_casebot("import", str(SAMPLE_FILE), cwd=tmp_path, env=env, check=True)
     target = tmp_path / "backup" / "copy.db"
-    done = subprocess.run(
-        [*casebot_command(), "backup", str(target)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_casebot("backup", str(target), cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT count(*) FROM cases").fetchone() == (5,)
-    again = subprocess.run(
-        [*casebot_command(), "backup", str(target)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = run_casebot("backup", str(target), cwd=tmp_path, env=env)
     assert again.returncode == 2 and "--force" in again.stderr
 
 
