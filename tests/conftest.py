@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,19 @@ from settings import Services, Settings, load_settings
 from storage.db import make_engine, upgrade
 
 TEST_TOKEN = "123456:TEST-token-for-botsim-only_0123456789"
+
+FIXED_NOW = datetime(2026, 6, 19, 6, 0, tzinfo=UTC)
+"""The "now" of tests that render day counts: never the real date (11:00 in Almaty)."""
+
+
+class Clock:
+    """A clock the test sets and moves by hand (the bot's injectable ``Services.clock``)."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def make_settings(tmp_path: Path, **overrides: str) -> Settings:

@@ -19,21 +19,11 @@ from storage.db import session_scope
 from storage.importer import SAMPLE_FILE, import_file
 from storage.models import Court, Delivery, Subscriber
 from storage.outbox import count_by_status
-from tests.conftest import RunningBot
+from tests.conftest import Clock, RunningBot
 
 ALIMULY = 1  # case numbers of the sample file
 ALMATY = ZoneInfo("Asia/Almaty")
 READERS = {2001: "kk", 2002: "ru", 2003: "en"}
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

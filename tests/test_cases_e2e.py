@@ -16,7 +16,7 @@ from storage.casefile import parse_case_file
 from storage.db import session_scope
 from storage.importer import SAMPLE_FILE, apply_case_file, import_file
 from storage.models import Case, Court, Hearing
-from tests.conftest import RunningBot
+from tests.conftest import FIXED_NOW, Clock, RunningBot
 
 TWINS = """\
 format: casebot-cases/1
@@ -30,7 +30,8 @@ cases:
 
 @pytest.fixture
 def bot(running_bot: RunningBot, engine: Engine) -> Iterator[RunningBot]:
-    """The running bot with the sample cases loaded."""
+    """The running bot with the sample cases loaded, on a fixed day (never today's date)."""
+    running_bot.services.clock = Clock(FIXED_NOW)
     with session_scope(engine) as session:
         import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
     yield running_bot
@@ -68,7 +69,7 @@ def test_card_shows_sentence_credit_and_estimated_release(bot: RunningBot) -> No
     assert "1 год" in card.text
     assert "каждый день в СИЗО засчитывается за 2 дня" in card.text
     assert "15 июля 2020" in card.text and "оценка" in card.text
-    assert "дней назад" in card.text  # the estimate lies in the past now
+    assert "2165 дней назад" in card.text  # 2020-07-15 seen from the fixed day 2026-06-19
     assert "суд не допустил депортацию" in card.text
     assert "https://t.me/casebot_test_bot?start=case_murager-alimuly" in card.text
 
