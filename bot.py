@@ -35,6 +35,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
+from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatcher import Dispatcher
 from jobs.health import application_health
 from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
@@ -158,11 +159,14 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
     """The Telegram Application with its handlers; nothing is started yet.
 
     One gate paces every message at CASEBOT_RATE per second: replies to users go
-    first, the dispatcher's broadcast fills the rest.
+    first, the dispatcher's broadcast fills the rest. Updates are handled
+    concurrently, each chat's in order (handlers.lanes).
     """
     limiter = PriorityRateLimiter(SendGate(services.settings.rate), pacer=ChatPacer())
     app = (
         ApplicationBuilder()
+        .application_class(CasebotApplication)
+        .concurrent_updates(FairUpdateProcessor())
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
 from handlers.common import Context, user_translator
+from jobs.deferred import ReplyDeferred
 from messages import language_from_telegram, translator
 from messages.texts import apology
 
@@ -33,6 +34,9 @@ async def on_error(update: object, context: Context) -> None:
     error = context.error
     kind = type(error).__name__ if error else "unknown"
     where = describe_update(update)
+    if isinstance(error, ReplyDeferred):
+        log.info("reply to %s deferred: its chat is rate limited or Telegram is unreachable", where)
+        return
     if isinstance(error, NetworkError | Forbidden):
         log.warning("telegram call failed while handling %s: %s", where, kind)
         return

@@ -12,8 +12,9 @@ pieces keep casebot under those limits without ever pausing the whole bot:
   to a private chat, one every three seconds to a group, supergroup or channel, and
   no message at all while the chat is paused by a 429 (only that chat is paused).
 - :class:`PriorityRateLimiter` is the ``Application``'s rate limiter: every send-type
-  call passes the gate; interactive calls also respect group pacing and chat pauses
-  and retry a 429 after its ``retry_after`` (up to ``max_retries``), while broadcast
+  call passes the gate; interactive calls also respect group pacing and short chat
+  pauses, and hand longer waits to :mod:`jobs.deferred` (sent later, in order, by a
+  task of their own), while broadcast
   calls (``rate_limit_args={"broadcast": True}``, made by the dispatcher) re-raise
   ``RetryAfter`` at once so the dispatcher reschedules that one chat.
 
@@ -34,10 +35,12 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from jobs.deferred import INTERACTIVE_WAIT, DeferredReplies, ReplyDeferred, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -406,6 +409,7 @@ class LimiterStats:
     group_waits: int = 0
     rate_limited: int = 0
     retried: int = 0
+    deferred: int = 0
 
 
 BROADCAST: dict[str, Any] = {"broadcast": True}
@@ -423,9 +427,13 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
     getUpdates, answerCallbackQuery, getMe, setMyCommands, sendChatAction) passes the
     gate: at high priority, unless ``rate_limit_args={"broadcast": True}`` is given.
 
-    Interactive calls also wait for a 429 pause of their chat and for a group's
-    20-a-minute pacing; on ``RetryAfter`` they pause that chat only, wait
-    ``retry_after`` and retry up to ``max_retries`` times. Broadcast calls re-raise
+    Interactive calls also wait for a short 429 pause of their chat and for a group's
+    20-a-minute pacing; on ``RetryAfter`` they pause that chat only and retry up to
+    ``max_retries`` times. A pause longer than
+    :data:`~jobs.deferred.INTERACTIVE_WAIT`, a chat with replies already deferred, or
+    Telegram unreachable (network error, 5xx) hands the request to
+    :attr:`deferred` and raises :class:`~jobs.deferred.ReplyDeferred` in the handler:
+    the handler never waits out someone's long pause. Broadcast calls re-raise
     ``RetryAfter`` at once (after pausing the chat): the dispatcher reschedules that
     chat and keeps sending to the others. With ``{"broadcast": True,
     "gate_acquired": True}`` the caller has already passed this same gate and the call
@@ -446,12 +454,20 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self.pacer = pacer if pacer is not None else ChatPacer()
         self.max_retries = max_retries
         self.stats = LimiterStats()
+        self.deferred = DeferredReplies(
+            ready_at=self.pacer.paused_until,
+            pause=self.pacer.pause,
+            retry_after=retry_after_seconds,
+            gate=functools.partial(self.gate.acquire, high=True),
+            clock=self.pacer.now,
+        )
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
-        """Nothing to release."""
+        """Stop sending deferred replies; those left unsent are counted in the log."""
+        await self.deferred.close()
 
     async def process_request(
         self,
@@ -499,32 +515,48 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         chat: ChatKey | None,
     ) -> JSONResult:
         self.stats.interactive += 1
-        group = chat is not None and is_group_chat(chat)
+        if chat is None:
+            await self.gate.acquire(high=True)
+            return await callback(*args, **kwargs)
+        group = is_group_chat(chat)
+        send = functools.partial(callback, *args, **kwargs)
         attempt = 0
         while True:
-            if chat is not None:
-                await self.pacer.wait_unpaused(chat)
-                if group:
-                    at = self.pacer.reserve(chat, True)
-                    if at > self.pacer.now():
-                        self.stats.group_waits += 1
-                        await sleep_until(functools.partial(float, at), self.pacer.now)
+            if self._must_defer(chat):
+                self._defer(chat, send)
+            await self.pacer.wait_unpaused(chat)
+            if group:
+                at = self.pacer.reserve(chat, True)
+                if at > self.pacer.now():
+                    self.stats.group_waits += 1
+                    await sleep_until(functools.partial(float, at), self.pacer.now)
             await self.gate.acquire(high=True)
             try:
-                return await callback(*args, **kwargs)
+                return await send()
             except RetryAfter as error:
                 self.stats.rate_limited += 1
                 seconds = retry_after_seconds(error)
-                if chat is not None:
-                    self.pacer.pause(chat, seconds)
-                if attempt >= self.max_retries:
-                    log.warning("interactive send still rate limited after %d retries", attempt)
-                    raise
+                self.pacer.pause(chat, seconds)
+                if seconds > INTERACTIVE_WAIT or attempt >= self.max_retries:
+                    self._defer(chat, send)
                 attempt += 1
                 self.stats.retried += 1
                 log.info("interactive send rate limited; retrying in %.1f s", seconds)
-                if chat is None:
-                    await asyncio.sleep(seconds)
+            except TelegramError as error:
+                if not is_transient(error):
+                    raise
+                self._defer(chat, send)  # Telegram is unreachable: try again later, in order
             finally:
-                if chat is not None:
-                    self.pacer.note_sent(chat, group)
+                self.pacer.note_sent(chat, group)
+
+    def _must_defer(self, chat: ChatKey) -> bool:
+        """A reply waits in the handler only briefly, and never overtakes deferred ones."""
+        waits = self.pacer.paused_until(chat) - self.pacer.now()
+        return waits > INTERACTIVE_WAIT or self.deferred.has_backlog(chat)
+
+    def _defer(
+        self, chat: ChatKey, send: Callable[[], Coroutine[Any, Any, JSONResult]]
+    ) -> NoReturn:
+        self.stats.deferred += 1
+        self.deferred.defer(chat, send)
+        raise ReplyDeferred

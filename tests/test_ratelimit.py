@@ -17,6 +17,7 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from botsim.server import BotApiServer
+from jobs.deferred import ReplyDeferred
 from jobs.ratelimit import (
     ChatPacer,
     PriorityRateLimiter,
@@ -305,17 +306,35 @@ def test_interactive_429_waits_for_its_chat_only_and_retries(botapi: BotApiServe
     assert limiter.stats.retried == 1
 
 
-def test_interactive_429_gives_up_after_max_retries(botapi: BotApiServer) -> None:
+def test_interactive_429_beyond_max_retries_is_deferred_then_sent(botapi: BotApiServer) -> None:
     limiter = PriorityRateLimiter(SendGate(30), max_retries=1)
     botapi.fail_next(12, 429, times=2, retry_after=1)
 
     async def action(bot: ExtBot[Any]) -> None:
-        with pytest.raises(RetryAfter):
-            await bot.send_message(12, "never")
+        with pytest.raises(ReplyDeferred):
+            await bot.send_message(12, "later")  # the handler is released at once
+        assert limiter.deferred.waiting == 1
+        await sleep_until(lambda: limiter.deferred.sent, lambda: 1, 0.02)
 
     run_with_bot(botapi, limiter, action)
-    assert len(botapi.calls("sendMessage")) == 2
-    assert botapi.outbox(12) == []
+    assert [c.status for c in botapi.calls("sendMessage")] == [429, 429, 200]
+    assert [m.text for m in botapi.outbox(12)] == ["later"]
+
+
+def test_interactive_reply_to_a_long_paused_chat_is_deferred_at_once(
+    botapi: BotApiServer,
+) -> None:
+    limiter = PriorityRateLimiter(SendGate(30))
+    limiter.pacer.pause(15, 600)
+
+    async def action(bot: ExtBot[Any]) -> None:
+        with pytest.raises(ReplyDeferred):
+            await bot.send_message(15, "after the pause")
+        await bot.send_message(16, "another chat is not held back")
+
+    run_with_bot(botapi, limiter, action)
+    assert botapi.calls("sendMessage")[0].params["chat_id"] == 16
+    assert limiter.deferred.lost == 1  # still waiting when the bot stopped: counted
 
 
 def test_broadcast_429_is_raised_at_once_and_pauses_that_chat(botapi: BotApiServer) -> None:
