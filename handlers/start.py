@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from sqlmodel import Session
@@ -9,6 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import cases, subscriptions
+from handlers.cases import command_argument
 from handlers.common import Context, answer, run_db, services, user_translator
 from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, translator
 from messages.texts import help_text, language_buttons, start_buttons, start_text
@@ -19,12 +21,29 @@ from storage.subscribers import is_organizer, set_language
 COMMANDS = frozenset({"start", "help", "language"})
 
 
+DEEP_LINK = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What Telegram lets a ``start`` parameter hold; anything else is no link of ours."""
+
+
+def deep_link_payload(update: Update) -> str:
+    """The ``/start`` parameter, NULs removed; ``case_`` alone when it cannot be a slug (so
+    the user hears that no case matches instead of the database seeing odd bytes)."""
+    words = command_argument(update).split(maxsplit=1)
+    argument = words[0] if words else ""
+    if DEEP_LINK.fullmatch(argument):
+        return argument
+    for prefix in ("case_", "sub_"):
+        if argument.startswith(prefix):
+            return prefix
+    return ""
+
+
 async def start(update: Update, context: Context) -> None:
     """Welcome the user in their language, with buttons.
 
     Deep links: `case_<slug>` opens a card, `sub_<slug>` subscribes.
     """
-    argument = (context.args or [""])[0]
+    argument = deep_link_payload(update)
     if argument.startswith("case_"):
         await cases.open_case_by_slug(update, context, argument.removeprefix("case_"))
         return

@@ -25,6 +25,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage.names import MAX_KEY
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -113,7 +115,7 @@ class CaseName(SQLModel, table=True):
     lang: str = Field(max_length=8)
     text: str = Field(max_length=200)
     is_primary: bool = False
-    key: str = Field(max_length=200, index=True)
+    key: str = Field(max_length=MAX_KEY, index=True)
 
 
 class Court(SQLModel, table=True):

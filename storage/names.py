@@ -53,12 +53,18 @@ def _strip_diacritics(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+MAX_KEY = 200
+"""The longest search key stored (the column's length): transliteration can make a key
+longer than its name (щ → shch), so keys are cut here, before the database sees them."""
+
+
 def name_key(text: str) -> str:
-    """The normalized search key of a name (empty when nothing searchable is left)."""
+    """The normalized search key of a name, at most :data:`MAX_KEY` characters (empty when
+    nothing searchable is left)."""
     latin = _strip_diacritics(to_latin(unicodedata.normalize("NFC", text)).lower())
     latin = latin.replace("-", " ").replace("'", "").replace("’", "")
     for old, new in FOLDS:
         latin = latin.replace(old, new)
     latin = _NOT_LETTER.sub(" ", latin)
     latin = _DOUBLED.sub(r"\1", latin)
-    return _SPACES.sub(" ", latin).strip()
+    return _SPACES.sub(" ", latin).strip()[:MAX_KEY].rstrip()

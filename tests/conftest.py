@@ -4,6 +4,7 @@ server, and the real Application running against it in a background thread."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
@@ -58,21 +59,31 @@ def engine(settings: Settings) -> Iterator[Engine]:
     eng.dispose()
 
 
+@contextlib.contextmanager
+def private_pg_schema(base: str) -> Iterator[str]:
+    """A URL of the PostgreSQL database ``base`` whose search path is a fresh schema,
+    dropped afterwards."""
+    schema = f"casebot_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL with a fresh, private schema; skips without TEST_DATABASE_URL."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip("TEST_DATABASE_URL is not set (no PostgreSQL server to test against)")
-    schema = f"casebot_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with private_pg_schema(base) as url:
+        yield url
 
 
 @pytest.fixture
@@ -140,6 +151,23 @@ class RunningBot:
         since = len(self.server.outbox(chat_id))
         self.server.user_message(text, user_id=user_id, language_code=language_code, **kwargs)
         return self.server.wait_for_messages(chat_id, count, since=since)
+
+    def wait_idle(self, timeout: float = 20.0) -> None:
+        """Wait until every update sent so far has been fetched and fully handled.
+
+        Updates of different chats run concurrently, so "a later message was answered"
+        no longer means an earlier one was: this waits for the server to hold no
+        unfetched update and for the Application's queue to have no unfinished one.
+        """
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while quiet < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot did not finish handling its updates")
+            unfinished = self.app.update_queue._unfinished_tasks
+            busy = self.server.pending_updates or unfinished
+            quiet = 0 if busy else quiet + 1
+            time.sleep(0.01)
 
     def wait_for_edit(
         self, chat_id: int, message_id: int, *, edits: int = 1, timeout: float = 10.0
