@@ -1,27 +1,23 @@
 """/case, /timeline, /calendar and their buttons: finding a case and reading about it.
 
-Callback data (all well under Telegram's 64 bytes):
-    card:<id>            send the card of a case
-    tl:<id>:<page>       send a timeline page as a new message
-    tlp:<id>:<page>      turn the page of a timeline message in place
-    cal:<id>             send the calendar file
-    cases:<page>         turn the page of the list of cases in place
-    list:<target>:<page> a list of cases whose buttons lead to <target>
-                         (card, tl, cal; sub / unsub of handlers.subscriptions;
-                         upd of the organizers' guided /update)
+Buttons (handlers.callbacks): Card, Timeline and TimelinePage, Calendar, and CaseList,
+a page of the list of cases whose buttons lead to a target (card, tl, cal; sub / unsub
+of handlers.subscriptions; upd, the organizers' guided /update).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from handlers import callbacks as cb
 from handlers.common import Context, edit_in_place, run_db, services, user_translator
 from messages import N_, Translator
 from messages.calendar import render_calendar
@@ -56,7 +52,6 @@ COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
 CALENDAR_USAGE = N_("Usage: /calendar followed by a name or number. Or choose:")
 PAGE_SIZE = 8
-TARGETS = ("card", "tl", "cal", "sub", "unsub", "upd")
 
 
 @dataclass(frozen=True)
@@ -108,15 +103,13 @@ def share_link(context: Context, slug: str) -> str | None:
 def _card_markup(
     t: Translator, context: Context, view: CaseView, subscribed: bool
 ) -> InlineKeyboardMarkup:
-    row = [InlineKeyboardButton(t.gettext("Timeline"), callback_data=f"tl:{view.id}:0")]
+    row = [cb.Timeline(view.id, 0).button(t.gettext("Timeline"))]
     if "subscribe" in services(context).commands:
         if subscribed:
-            row.append(
-                InlineKeyboardButton(t.gettext("Unsubscribe"), callback_data=f"unsub:{view.id}")
-            )
+            row.append(cb.Unsubscribe(view.id).button(t.gettext("Unsubscribe")))
         else:
-            row.append(InlineKeyboardButton(t.gettext("Subscribe"), callback_data=f"sub:{view.id}"))
-    row.append(InlineKeyboardButton(t.gettext("Calendar"), callback_data=f"cal:{view.id}"))
+            row.append(cb.Subscribe(view.id).button(t.gettext("Subscribe")))
+    row.append(cb.Calendar(view.id).button(t.gettext("Calendar")))
     return InlineKeyboardMarkup([row])
 
 
@@ -146,22 +139,28 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
 def _list_markup(
     t: Translator, items: list[CaseListItem], *, target: str, page: int, pages: int
 ) -> InlineKeyboardMarkup | None:
-    rows = [
-        [InlineKeyboardButton(list_label(t, item), callback_data=_target_data(target, item.id))]
-        for item in items
-    ]
+    rows = [[target_button(target, item.id).button(list_label(t, item))] for item in items]
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"list:{target}:{page - 1}"))
+        nav.append(cb.CaseList(target, page - 1).button("◀"))
     if page + 1 < pages:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"list:{target}:{page + 1}"))
+        nav.append(cb.CaseList(target, page + 1).button("▶"))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _target_data(target: str, case_id: int) -> str:
-    return f"tl:{case_id}:0" if target == "tl" else f"{target}:{case_id}"
+def target_button(target: str, case_id: int) -> cb.Button:
+    """The button that does ``target`` (a list target) to one case."""
+    buttons: dict[str, Callable[[int], cb.Button]] = {
+        "card": cb.Card,
+        "tl": lambda case_id: cb.Timeline(case_id, 0),
+        "cal": cb.Calendar,
+        "sub": cb.Subscribe,
+        "unsub": cb.Unsubscribe,
+        "upd": cb.GuidedStart,
+    }
+    return buttons[target](case_id)
 
 
 async def _list_page(context: Context, page: int) -> tuple[list[CaseListItem], int, int]:
@@ -203,10 +202,7 @@ async def send_choices(
     """Several cases match: list them as buttons instead of guessing."""
     chat = update.effective_chat
     assert chat is not None
-    rows = [
-        [InlineKeyboardButton(list_label(t, item), callback_data=_target_data(target, item.id))]
-        for item in found.choices
-    ]
+    rows = [[target_button(target, item.id).button(list_label(t, item))] for item in found.choices]
     await chat.send_message(render_choices(t, query), reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -259,11 +255,11 @@ def _timeline_markup(
 ) -> InlineKeyboardMarkup | None:
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"tlp:{case_id}:{page - 1}"))
+        nav.append(cb.TimelinePage(case_id, page - 1).button("◀"))
     if page + 1 < pages:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"tlp:{case_id}:{page + 1}"))
+        nav.append(cb.TimelinePage(case_id, page + 1).button("▶"))
     rows = [nav] if nav else []
-    rows.append([InlineKeyboardButton(t.gettext("Case card"), callback_data=f"card:{case_id}")])
+    rows.append([cb.Card(case_id).button(t.gettext("Case card"))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -334,31 +330,22 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     )
 
 
-def _parse_ids(data: str, parts: int) -> list[int] | None:
-    pieces = data.split(":")[1:]
-    if len(pieces) != parts or not all(piece.isdecimal() and len(piece) < 10 for piece in pieces):
-        return None
-    return [int(piece) for piece in pieces]
-
-
 async def case_button(update: Update, context: Context) -> None:
-    """card:, tl:, tlp:, cal:, cases: and list: buttons."""
+    """Card, Timeline (and its pages), Calendar and case-list page buttons."""
     query = update.callback_query
     assert query is not None
-    data = query.data or ""
     await query.answer()
-    kind = data.split(":", 1)[0]
-    if kind == "card" and (ids := _parse_ids(data, 1)):
-        await send_card(update, context, ids[0])
-    elif kind in ("tl", "tlp") and (ids := _parse_ids(data, 2)):
-        await send_timeline(update, context, ids[0], page=ids[1], edit=kind == "tlp")
-    elif kind == "cal" and (ids := _parse_ids(data, 1)):
-        await send_calendar(update, context, ids[0])
-    elif kind == "list":
-        _, target, page = [*data.split(":"), "", ""][:3]
+    button = cb.parse(query.data)
+    if isinstance(button, cb.Card):
+        await send_card(update, context, button.case_id)
+    elif isinstance(button, cb.Timeline | cb.TimelinePage):
+        edit = isinstance(button, cb.TimelinePage)
+        await send_timeline(update, context, button.case_id, page=button.page, edit=edit)
+    elif isinstance(button, cb.Calendar):
+        await send_calendar(update, context, button.case_id)
+    elif isinstance(button, cb.CaseList) and button.page < 100_000:
         t = await user_translator(update, context)
-        if target in TARGETS and page.isdecimal() and len(page) < 6:
-            await send_list(update, context, t, page=int(page), target=target, edit=True)
+        await send_list(update, context, t, page=button.page, target=button.target, edit=True)
 
 
 async def open_case_by_slug(update: Update, context: Context, slug: str) -> None:
@@ -377,5 +364,10 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("case", case_command))
     app.add_handler(CommandHandler("timeline", timeline_command))
     app.add_handler(CommandHandler("calendar", calendar_command))
-    app.add_handler(CallbackQueryHandler(case_button, pattern=r"^(card|tl|tlp|cal|list):"))
+    app.add_handler(
+        CallbackQueryHandler(
+            case_button,
+            pattern=cb.of(cb.Card, cb.Timeline, cb.TimelinePage, cb.Calendar, cb.CaseList),
+        )
+    )
     return COMMANDS

@@ -9,16 +9,27 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from handlers import callbacks as cb
 from handlers import cases, subscriptions
 from handlers.cases import command_argument
 from handlers.common import Context, answer, run_db, services, user_translator
-from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, translator
-from messages.texts import help_text, language_buttons, start_buttons, start_text
+from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translator, translator
+from messages.texts import help_text, start_text
 from messages.texts import unknown_command as unknown_command_text
 from storage.importer import count_cases
 from storage.subscribers import is_organizer, set_language
 
 COMMANDS = frozenset({"start", "help", "language"})
+
+
+def start_buttons(t: Translator) -> list[tuple[str, str]]:
+    """(label, callback data) of the welcome message's buttons."""
+    return [(t.gettext("Language"), cb.Language("menu").data), (t.gettext("Help"), cb.Help().data)]
+
+
+def language_buttons() -> list[tuple[str, str]]:
+    """One button per language, each labelled in its own language."""
+    return [(name, cb.Language(code).data) for code, name in LANGUAGE_NAMES.items()]
 
 
 DEEP_LINK = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -55,7 +66,7 @@ async def start(update: Update, context: Context) -> None:
     text = start_text(t, case_count=count, can_search="case" in services(context).commands)
     buttons = start_buttons(t)
     if "case" in services(context).commands:
-        buttons.insert(0, (t.gettext("All cases"), "list:card:0"))
+        buttons.insert(0, (t.gettext("All cases"), cb.CaseList("card", 0).data))
     await answer(update, text, buttons=[buttons])
 
 
@@ -118,7 +129,8 @@ async def language_button(update: Update, context: Context) -> None:
     """A language button: lang:menu shows the choice, lang:<code> switches."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    code = query.data.removeprefix("lang:")
+    button = cb.pressed(query.data, cb.Language)
+    code = button.code if button else "menu"
     await query.answer()
     if code in LANGUAGE_NAMES:
         await _store_language(update, context, code)
@@ -143,6 +155,6 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("language", language))
-    app.add_handler(CallbackQueryHandler(help_button, pattern=r"^help$"))
-    app.add_handler(CallbackQueryHandler(language_button, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(help_button, pattern=cb.of(cb.Help)))
+    app.add_handler(CallbackQueryHandler(language_button, pattern=cb.of(cb.Language)))
     return COMMANDS

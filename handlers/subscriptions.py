@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from handlers import callbacks as cb
 from handlers.cases import command_argument, lookup, send_choices, send_list
 from handlers.common import Context, run_db, services, user_translator
 from messages import N_, Translator
@@ -118,9 +119,7 @@ async def do_subscribe(update: Update, context: Context, case_id: int) -> None:
             "a status changes, and reminders before hearings. To stop, press Unsubscribe "
             "or send /unsubscribe %(number)d."
         ) % {"name": name, "number": case_id}
-    markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.gettext("Unsubscribe"), callback_data=f"unsub:{case_id}")]]
-    )
+    markup = InlineKeyboardMarkup([[cb.Unsubscribe(case_id).button(t.gettext("Unsubscribe"))]])
     await chat.send_message(escape(text), reply_markup=markup)
 
 
@@ -188,8 +187,8 @@ async def mysubs(update: Update, context: Context) -> None:
         return
     rows = [
         [
-            InlineKeyboardButton(label, callback_data=f"card:{case_id}"),
-            InlineKeyboardButton(t.gettext("Unsubscribe"), callback_data=f"unsub:{case_id}"),
+            cb.Card(case_id).button(label),
+            cb.Unsubscribe(case_id).button(t.gettext("Unsubscribe")),
         ]
         for case_id, label in followed
     ]
@@ -209,13 +208,7 @@ async def settings_command(update: Update, context: Context) -> None:
     rows = []
     for preset, label in PRESET_LABELS.items():
         chosen = (REMINDER_PRESETS[preset] or None) == current
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    ("✓ " if chosen else "") + t.gettext(label), callback_data=f"rem:{preset}"
-                )
-            ]
-        )
+        rows.append([cb.Reminders(preset).button(("✓ " if chosen else "") + t.gettext(label))])
     await chat.send_message(
         escape(t.gettext("When should I remind you of hearings?")),
         reply_markup=InlineKeyboardMarkup(rows),
@@ -230,8 +223,8 @@ async def forget_command(update: Update, context: Context) -> None:
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t.gettext("Delete everything"), callback_data="forget:yes"),
-                InlineKeyboardButton(t.gettext("Cancel"), callback_data="forget:no"),
+                cb.Forget("yes").button(t.gettext("Delete everything")),
+                cb.Forget("no").button(t.gettext("Cancel")),
             ]
         ]
     )
@@ -250,24 +243,25 @@ async def subscription_button(update: Update, context: Context) -> None:
     """sub:, unsub:, rem: and forget: buttons."""
     query = update.callback_query
     assert query is not None
-    data = query.data or ""
     await query.answer()
-    kind, _, value = data.partition(":")
+    button = cb.parse(query.data)
     chat = update.effective_chat
     assert chat is not None
-    if kind in ("sub", "unsub") and value.isdecimal() and len(value) < 10:
-        await (do_subscribe if kind == "sub" else do_unsubscribe)(update, context, int(value))
-    elif kind == "rem" and value in REMINDER_PRESETS:
+    if isinstance(button, cb.Subscribe):
+        await do_subscribe(update, context, button.case_id)
+    elif isinstance(button, cb.Unsubscribe):
+        await do_unsubscribe(update, context, button.case_id)
+    elif isinstance(button, cb.Reminders) and button.preset in REMINDER_PRESETS:
         t = await user_translator(update, context)
         if await _may_change(update, context, t):
-            await run_db(context, set_reminder_preset, chat_id=chat.id, preset=value)
-            label = t.gettext(PRESET_LABELS[value])
+            await run_db(context, set_reminder_preset, chat_id=chat.id, preset=button.preset)
+            label = t.gettext(PRESET_LABELS[button.preset])
             await chat.send_message(
                 escape(t.gettext("Hearing reminders: %(choice)s.") % {"choice": label})
             )
-    elif kind == "forget":
+    elif isinstance(button, cb.Forget):
         t = await user_translator(update, context)
-        if value != "yes":
+        if button.answer != "yes":
             await chat.send_message(escape(t.gettext("Nothing was deleted.")))
             return
         if not await _may_change(update, context, t):
@@ -314,5 +308,6 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("mysubs", mysubs))
     app.add_handler(CommandHandler("settings", settings_command))
     app.add_handler(CommandHandler("forget", forget_command))
-    app.add_handler(CallbackQueryHandler(subscription_button, pattern=r"^(sub|unsub|rem|forget):"))
+    buttons = cb.of(cb.Subscribe, cb.Unsubscribe, cb.Reminders, cb.Forget)
+    app.add_handler(CallbackQueryHandler(subscription_button, pattern=buttons))
     return COMMANDS

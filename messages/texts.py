@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from messages.i18n import LANGUAGE_NAMES, N_, Translator
+from messages.i18n import N_, Translator
 
 # (command, description) for Telegram's command menu, in the order shown.
 PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -102,19 +102,6 @@ def help_text(t: Translator, *, organizer: bool, available: frozenset[str]) -> s
         )
     )
     return "\n".join(lines)
-
-
-def start_buttons(t: Translator) -> list[tuple[str, str]]:
-    """(label, callback data) of the welcome message's buttons."""
-    return [
-        (t.gettext("Language"), "lang:menu"),
-        (t.gettext("Help"), "help"),
-    ]
-
-
-def language_buttons() -> list[tuple[str, str]]:
-    """One button per language, each labelled in its own language."""
-    return [(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]
 
 
 def apology(t: Translator) -> str:

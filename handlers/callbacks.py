@@ -1,0 +1,249 @@
+"""Every button's callback data, built and parsed here and nowhere else.
+
+A button is a small frozen dataclass; its data is its prefix and its fields joined by
+colons (``card:3``, ``tl:3:0``, ``draft:send:12``). The formats are the ones buttons
+already sitting in users' chats carry, so they never change meaning. :func:`parse`
+turns pressed data back into the button (None for anything malformed, forged or over
+Telegram's 64 bytes), and :func:`of` makes the ``pattern`` of a
+``CallbackQueryHandler`` that takes exactly some kinds of button.
+
+Fields are ints (decimal, at most 9 digits, so no ``int()`` surprise such as "²") or
+words from a closed set (``CHOICES``); a button whose data would exceed 64 bytes cannot
+be built (a ``ValueError`` at once, not a 400 from Telegram later).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+from telegram import InlineKeyboardButton
+
+MAX_DATA_BYTES = 64
+"""Telegram's limit on callback data."""
+
+_MAX_DIGITS = 9
+
+Choices = dict[str, frozenset[str]]
+"""For word fields: the words each may be."""
+
+
+class Button:
+    """The base of every button: ``PREFIX``, fields, and the closed sets of word fields."""
+
+    PREFIX: ClassVar[str]
+    CHOICES: ClassVar[Choices] = {}
+
+    @property
+    def data(self) -> str:
+        """The callback data of this button."""
+        values = [str(getattr(self, f.name)) for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+        data = ":".join([self.PREFIX, *values])
+        if len(data.encode()) > MAX_DATA_BYTES:
+            raise ValueError(f"callback data over {MAX_DATA_BYTES} bytes: {data[:20]}…")
+        return data
+
+    def button(self, label: str) -> InlineKeyboardButton:
+        """An inline keyboard button with this data."""
+        return InlineKeyboardButton(label, callback_data=self.data)
+
+
+@dataclass(frozen=True)
+class Help(Button):
+    """The welcome message's Help."""
+
+    PREFIX = "help"
+
+
+@dataclass(frozen=True)
+class Language(Button):
+    """A language (or ``menu``: show the choice)."""
+
+    PREFIX = "lang"
+    CHOICES: ClassVar[Choices] = {"code": frozenset({"kk", "ru", "en", "menu"})}
+    code: str
+
+
+@dataclass(frozen=True)
+class Card(Button):
+    """Open a case's card."""
+
+    PREFIX = "card"
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Timeline(Button):
+    """Open a case's timeline at a page (a new message)."""
+
+    PREFIX = "tl"
+    case_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class TimelinePage(Button):
+    """Turn the page of the timeline message the button is on."""
+
+    PREFIX = "tlp"
+    case_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class Calendar(Button):
+    """Send a case's .ics file."""
+
+    PREFIX = "cal"
+    case_id: int
+
+
+LIST_TARGETS = frozenset({"card", "tl", "cal", "sub", "unsub", "upd"})
+"""What choosing a case in a list does: open its card, timeline, calendar, subscribe,
+unsubscribe, or start the guided /update on it."""
+
+
+@dataclass(frozen=True)
+class CaseList(Button):
+    """A page of the list of cases, whose buttons lead to ``target``."""
+
+    PREFIX = "list"
+    CHOICES: ClassVar[Choices] = {"target": LIST_TARGETS}
+    target: str
+    page: int
+
+
+@dataclass(frozen=True)
+class Subscribe(Button):
+    """Follow a case."""
+
+    PREFIX = "sub"
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Unsubscribe(Button):
+    """Stop following a case."""
+
+    PREFIX = "unsub"
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Reminders(Button):
+    """A hearing-reminder preset of /settings."""
+
+    PREFIX = "rem"
+    preset: str  # checked against the presets by the handler (they live in storage)
+
+
+@dataclass(frozen=True)
+class Forget(Button):
+    """The confirmation of /forget."""
+
+    PREFIX = "forget"
+    CHOICES: ClassVar[Choices] = {"answer": frozenset({"yes", "no"})}
+    answer: str
+
+
+DRAFT_ACTIONS = frozenset({"send", "cancel", "undo", "undoyes", "undono"})
+
+
+@dataclass(frozen=True)
+class DraftAction(Button):
+    """Send, Cancel, Undo (and its confirmation) of a preview."""
+
+    PREFIX = "draft"
+    CHOICES: ClassVar[Choices] = {"action": DRAFT_ACTIONS}
+    action: str
+    draft_id: int
+
+
+@dataclass(frozen=True)
+class AuditPage(Button):
+    """A page of a case's audit log."""
+
+    PREFIX = "audit"
+    case_id: int
+    page: int
+
+
+GUIDED_STEPS = frozenset({"what", "dimension", "key", "hearing", "cancel", "note", "sentence",
+                          "event", "name"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Guided(Button):
+    """A step of the guided /update on a case; ``value`` is the dimension or key chosen."""
+
+    PREFIX = "gu"
+    CHOICES: ClassVar[Choices] = {"step": GUIDED_STEPS}
+    step: str
+    case_id: int
+    value: str = "-"
+
+
+@dataclass(frozen=True)
+class GuidedStart(Button):
+    """Start the guided /update on a case (also the target of the case list)."""
+
+    PREFIX = "upd"
+    case_id: int
+
+
+KINDS: tuple[type[Button], ...] = (
+    Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
+    Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart,
+)  # fmt: skip
+_BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
+
+B = TypeVar("B", bound=Button)
+
+
+def _field_value(kind: type[Button], name: str, annotation: object, raw: str) -> object | None:
+    if annotation == "int":
+        if not raw.isdecimal() or not raw.isascii() or len(raw) > _MAX_DIGITS:
+            return None
+        return int(raw)
+    choices = kind.CHOICES.get(name)
+    if choices is not None and raw not in choices:
+        return None
+    return raw if raw and len(raw) <= 32 else None
+
+
+def parse(data: str | object) -> Button | None:
+    """The button behind callback data, or None when it is not one of ours."""
+    if not isinstance(data, str) or len(data.encode()) > MAX_DATA_BYTES:
+        return None
+    prefix, *raw_values = data.split(":")
+    kind = _BY_PREFIX.get(prefix)
+    if kind is None:
+        return None
+    fields = dataclasses.fields(kind)  # type: ignore[arg-type]
+    required = [f for f in fields if f.default is dataclasses.MISSING]
+    if not len(required) <= len(raw_values) <= len(fields):
+        return None
+    values = {}
+    for field, raw in zip(fields, raw_values, strict=False):
+        value = _field_value(kind, field.name, field.type, raw)
+        if value is None:
+            return None
+        values[field.name] = value
+    return kind(**values)
+
+
+def of(*kinds: type[Button]) -> Callable[[object], bool]:
+    """A ``CallbackQueryHandler`` pattern accepting exactly these kinds of button."""
+
+    def matches(data: object) -> bool:
+        return isinstance(parse(data), kinds)
+
+    return matches
+
+
+def pressed(data: str | None, kind: type[B]) -> B | None:
+    """The pressed button if it is a ``kind``, else None."""
+    button = parse(data or "")
+    return button if isinstance(button, kind) else None
