@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import cases, errors, flood, organizers, start, subscriptions
+from handlers import cases, errors, flood, guided, organizers, start, subscriptions
 
 
 def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
@@ -19,6 +19,7 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         | cases.register(app)
         | subscriptions.register(app)
         | organizers.register(app)
+        | guided.register(app)
     )
     start.register_fallback(app)
     app.add_error_handler(errors.on_error)

@@ -39,8 +39,10 @@ class Button:
     @property
     def data(self) -> str:
         """The callback data of this button."""
-        values = [str(getattr(self, f.name)) for f in dataclasses.fields(self)]  # type: ignore[arg-type]
-        data = ":".join([self.PREFIX, *values])
+        fields = list(dataclasses.fields(self))  # type: ignore[arg-type]
+        while fields and getattr(self, fields[-1].name) == fields[-1].default:
+            fields.pop()  # trailing defaults are left out (older buttons had none)
+        data = ":".join([self.PREFIX, *(str(getattr(self, f.name)) for f in fields)])
         if len(data.encode()) > MAX_DATA_BYTES:
             raise ValueError(f"callback data over {MAX_DATA_BYTES} bytes: {data[:20]}…")
         return data
@@ -159,6 +161,8 @@ class DraftAction(Button):
     CHOICES: ClassVar[Choices] = {"action": DRAFT_ACTIONS}
     action: str
     draft_id: int
+    alerts: int = 0
+    """How many the change alerted (shown when Undo asks once more)."""
 
 
 @dataclass(frozen=True)

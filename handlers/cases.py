@@ -51,6 +51,9 @@ from storage.sentence import estimate_for
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
 CALENDAR_USAGE = N_("Usage: /calendar followed by a name or number. Or choose:")
+SEARCH_HINT = N_(
+    "Type a person's name in any spelling or script to find their case; /help lists the commands."
+)
 PAGE_SIZE = 8
 
 
@@ -238,6 +241,24 @@ async def _show(update: Update, context: Context, target: str, case_id: int) -> 
 async def case_command(update: Update, context: Context) -> None:
     """`/case <case>`: the card; without an argument, the list of cases."""
     await _resolve_and(update, context, "card", "")
+
+
+async def search_text(update: Update, context: Context) -> None:
+    """Plain text in a private chat is a name search, as ``/case <text>`` would do: one
+    match opens the card, ties are buttons, no match gives the list and a hint."""
+    message = update.effective_message
+    query = " ".join((message.text or "").replace("\x00", "").split()) if message else ""
+    if not query:
+        return
+    t = await user_translator(update, context)
+    found = await lookup(context, query)
+    if found.case_id is not None:
+        await send_card(update, context, found.case_id)
+    elif found.choices:
+        await send_choices(update, context, t, query, found, "card")
+    else:
+        intro = render_not_found(t, query) + "\n" + escape(t.gettext(SEARCH_HINT))
+        await send_list(update, context, t, page=0, target="card", intro=intro)
 
 
 async def timeline_command(update: Update, context: Context) -> None:

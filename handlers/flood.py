@@ -233,5 +233,5 @@ def register(app: Application) -> TokenBuckets:  # type: ignore[type-arg]
     processor = app.update_processor
     if isinstance(processor, FairUpdateProcessor):
         processor.admission = FloodAdmission(app, buckets)
-        processor.handles = handled_by_some_handler(app, after_group=-1)
+        processor.handles = handled_by_some_handler(app)
     return buckets

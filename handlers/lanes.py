@@ -170,13 +170,11 @@ class CasebotApplication(Application):  # type: ignore[type-arg]
         await super().stop()
 
 
-def handled_by_some_handler(app: Application, *, after_group: int) -> Callable[[Update], bool]:  # type: ignore[type-arg]
-    """A predicate: would a handler in a group above ``after_group`` act on the update?"""
+def handled_by_some_handler(app: Application) -> Callable[[Update], bool]:  # type: ignore[type-arg]
+    """A predicate: would any handler of ``app`` (in any group) act on the update?"""
 
     def handles(update: Update) -> bool:
-        for group, group_handlers in app.handlers.items():
-            if group <= after_group:
-                continue
+        for group_handlers in app.handlers.values():
             for handler in group_handlers:
                 check = handler.check_update(update)
                 if check is not None and check is not False:

@@ -1,14 +1,12 @@
-"""The organizers' commands: each checks rights first, parses strictly, and hands alerting
-changes to a preview with Send and Cancel (and Undo for a while after Send).
+"""The organizers' commands: rights first (handlers.rights), strict parsing
+(handlers.syntax), and alerting changes handed to a preview (handlers.drafts).
 
-Callback data: draft:send|cancel|undo:<draft id>, audit:<case>:<page>, and the
-guided /update flow: upd:<case>, updd:<case>:<dimension>, upds:<case>:<key>,
-updh:<case>, updx:<case>.
+Buttons: :class:`handlers.callbacks.AuditPage`; previews and the guided /update have
+their own modules (handlers.drafts, handlers.guided).
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,14 +15,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from handlers.cases import command_argument, lookup, send_list
-from handlers.common import Context, answer, edit_in_place, run_db, services, user_translator
+from handlers import callbacks as cb
+from handlers import drafts
+from handlers.cases import command_argument, lookup
+from handlers.common import Context, answer, edit_in_place, run_db, services
+from handlers.drafts import case_name
+from handlers.rights import is_admin, organizers_only
 from handlers.syntax import (
-    KEY_TO_DIMENSION,
+    EventArgs,
+    HearingArgs,
+    NameArgs,
+    SentenceArgs,
+    StatusArgs,
     UsageError,
     parse_addevent,
     parse_addname,
@@ -36,41 +41,22 @@ from handlers.syntax import (
     parse_translate,
 )
 from messages import Translator
-from messages.alerts import render_change_alert
 from messages.card import case_title, list_label
-from messages.common import DIMENSION_LABELS, STATUS_LABELS
 from messages.i18n import resolve_language
 from messages.organizer import (
     admins_only,
     audit_text,
     case_created,
-    draft_state_text,
     event_added,
-    guided_prompt,
     name_added,
     no_case,
     organizer_changed,
-    preview_text,
-    private_only,
-    refusal,
-    sent_text,
-    sentence_saved,
     several_cases,
     stats_text,
     translation_saved,
-    undone_text,
     usage_text,
 )
 from storage.cases import list_case_items
-from storage.drafts import (
-    UNDO_WINDOW,
-    DraftOutcome,
-    cancel_draft,
-    create_draft,
-    preview_change,
-    send_draft,
-    undo_draft,
-)
 from storage.editing import (
     add_event,
     add_name,
@@ -82,38 +68,19 @@ from storage.editing import (
     set_organizer,
     translate_event,
 )
-from storage.subscribers import is_organizer
 
 COMMANDS = frozenset({
     "newcase", "sethearing", "cancelhearing", "setstatus", "addevent", "setsentence",
-    "addname", "organizer", "stats", "audit", "translate", "update",
+    "addname", "organizer", "stats", "audit", "translate",
 })  # fmt: skip
 AUDIT_PAGE = 10
-AWAITING_HEARING = "awaiting_hearing_for"
 
 
 def _now(context: Context) -> datetime:
     return services(context).clock()
 
 
-async def _guard(update: Update, context: Context) -> Translator | None:
-    """The organizer's translator, or None after refusing (stranger, or not in private)."""
-    t = await user_translator(update, context)
-    user, chat = update.effective_user, update.effective_chat
-    admins = services(context).settings.admins
-    allowed = user is not None and await run_db(
-        context, is_organizer, user_id=user.id, admins=admins
-    )
-    if not allowed:
-        await answer(update, refusal(t))
-        return None
-    if chat is None or chat.type != ChatType.PRIVATE:
-        await answer(update, private_only(t))
-        return None
-    return t
-
-
-async def _case_id(update: Update, context: Context, t: Translator, query: str) -> int | None:
+async def resolve_case(update: Update, context: Context, t: Translator, query: str) -> int | None:
     """One case for an organizer: several matches or none are answered, not guessed."""
     found = await lookup(context, query)
     if found.case_id is not None:
@@ -126,165 +93,36 @@ async def _case_id(update: Update, context: Context, t: Translator, query: str) 
     return None
 
 
-async def _case_name(context: Context, t: Translator, case_id: int) -> str:
-    items = await run_db(context, list_case_items, case_ids=[case_id])
-    return case_title(t, items[0].names) if items else f"#{case_id}"
-
-
-async def _usage(update: Update, t: Translator, command: str, error: UsageError | None) -> None:
+async def send_usage(update: Update, t: Translator, command: str, error: UsageError | None) -> None:
     await answer(
         update,
         usage_text(t, command, error.problem if error else None, error.value if error else ""),
     )
 
 
-def _draft_markup(t: Translator, draft_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t.gettext("Send"), callback_data=f"draft:send:{draft_id}"),
-                InlineKeyboardButton(t.gettext("Cancel"), callback_data=f"draft:cancel:{draft_id}"),
-            ]
-        ]
-    )
-
-
-async def propose(
-    update: Update,
-    context: Context,
-    t: Translator,
-    case_id: int,
-    kind: str,
-    params: dict[str, Any],
-) -> None:
-    """Preview an alerting change exactly as subscribers will read it, with Send / Cancel.
-
-    The change is made in a transaction that is rolled back, so the preview shows
-    what the real change will send and to how many; nothing is kept until Send.
-    """
-    user = update.effective_user
-    assert user is not None
-    engine, now = services(context).engine, _now(context)
-
-    def dry_run() -> tuple[str, dict[str, Any], int] | None:
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                result = preview_change(
-                    session, actor_id=user.id, case_id=case_id, kind=kind, params=params, now=now
-                )
-            finally:
-                session.rollback()
-        return None if result is None else (result.kind, result.payload, result.alerts)
-
-    outcome = await asyncio.to_thread(dry_run)
-    name = await _case_name(context, t, case_id)
-    if outcome is None:
-        await answer(update, draft_state_text(t, "unchanged"))
-        return
-    alert_kind, payload, count = outcome
-    today = now.astimezone(services(context).settings.zone).date()
-    alert = render_change_alert(t, alert_kind, name, payload, today=today)
-    if alert is None:  # a sentence change that does not move the release: no alert, no preview
-        await _store_sentence(update, context, t, case_id, params, name)
-        return
-    draft_id = await run_db(
-        context, create_draft, actor_id=user.id, case_id=case_id, kind=kind, params=params, now=now
-    )
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_message(preview_text(t, alert, count), reply_markup=_draft_markup(t, draft_id))
-
-
-async def _store_sentence(
-    update: Update,
-    context: Context,
-    t: Translator,
-    case_id: int,
-    params: dict[str, Any],
-    name: str,
-) -> None:
-    user = update.effective_user
-    assert user is not None
-    now = _now(context)
-
-    def store(session: Session) -> None:
-        draft_id = create_draft(
-            session, actor_id=user.id, case_id=case_id, kind="sentence", params=params, now=now
-        )
-        send_draft(session, draft_id=draft_id, actor_id=user.id, now=now)
-
-    await run_db(context, store)
-    await answer(update, sentence_saved(t, name))
-
-
-async def draft_button(update: Update, context: Context) -> None:
-    """Send, Cancel and Undo on a preview; a repeated or late press changes nothing."""
-    query = update.callback_query
-    assert query is not None
-    t = await _guard(update, context)
-    if t is None:
-        await query.answer()
-        return
-    _, action, raw_id = ((query.data or "") + "::").split(":")[:3]
-    if not raw_id.isdecimal() or len(raw_id) > 12 or action not in ("send", "cancel", "undo"):
-        await query.answer()
-        return
-    user = update.effective_user
-    assert user is not None
-    functions = {"send": send_draft, "cancel": cancel_draft, "undo": undo_draft}
-    outcome: DraftOutcome = await run_db(
-        context, functions[action], draft_id=int(raw_id), actor_id=user.id, now=_now(context)
-    )
-    if outcome.state == "done":  # pressed again: the message already says what happened
-        await query.answer(draft_state_text(t, "done"))
-        return
-    await query.answer()
-    if outcome.state in ("sent", "undone"):
-        services(context).wake_dispatcher()
-    markup = None
-    if outcome.state == "sent":
-        count = outcome.result.alerts if outcome.result else 0
-        text = sent_text(t, count, int(UNDO_WINDOW.total_seconds() // 60))
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t.gettext("Undo"), callback_data=f"draft:undo:{outcome.draft_id}"
-                    )
-                ]
-            ]
-        )
-    elif outcome.state == "undone":
-        text = undone_text(t, outcome.corrections)
-    else:
-        text = draft_state_text(t, outcome.state)
-    await edit_in_place(query, text, markup)
-
-
 async def _command_for_case(
-    update: Update, context: Context, command: str, parse: Callable[[str], Any]
-) -> tuple[Translator, Any, int] | None:
-    """Rights, then strict parsing (usage on error), then the one case the arguments name."""
-    t = await _guard(update, context)
-    if t is None:
-        return None
+    update: Update,
+    context: Context,
+    t: Translator,
+    command: str,
+    parse: Callable[[str], Any],
+) -> tuple[Any, int] | None:
+    """Strict parsing (usage on error), then the one case the arguments name."""
     try:
         args = parse(command_argument(update))
     except UsageError as error:
-        await _usage(update, t, command, error)
+        await send_usage(update, t, command, error)
         return None
-    case_id = await _case_id(update, context, t, args.case)
-    return None if case_id is None else (t, args, case_id)
+    case_id = await resolve_case(update, context, t, args.case)
+    return None if case_id is None else (args, case_id)
 
 
-async def newcase(update: Update, context: Context) -> None:
+@organizers_only
+async def newcase(update: Update, context: Context, t: Translator) -> None:
     """`/newcase <name>`."""
-    t = await _guard(update, context)
-    if t is None:
-        return
     name = " ".join(command_argument(update).split())
     if not name or len(name) > 200:
-        await _usage(update, t, "newcase", UsageError("too_long", "200") if name else None)
+        await send_usage(update, t, "newcase", UsageError("too_long", "200") if name else None)
         return
     user = update.effective_user
     assert user is not None
@@ -302,27 +140,21 @@ async def newcase(update: Update, context: Context) -> None:
     await answer(update, case_created(t, number, name, slug))
 
 
-async def sethearing(update: Update, context: Context) -> None:
+@organizers_only
+async def sethearing(update: Update, context: Context, t: Translator) -> None:
     """`/sethearing <case> <YYYY-MM-DD> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE)."""
-    found = await _command_for_case(update, context, "sethearing", parse_sethearing)
-    if found is None:
-        return
-    t, args, case_id = found
-    await _propose_hearing(update, context, t, case_id, args.day, args.at, args.court, args.city)
+    found = await _command_for_case(update, context, t, "sethearing", parse_sethearing)
+    if found is not None:
+        await propose_hearing(update, context, t, *found)
 
 
-async def _propose_hearing(
-    update: Update,
-    context: Context,
-    t: Translator,
-    case_id: int,
-    day: Any,
-    at: Any,
-    court: str | None,
-    city: str | None,
+async def propose_hearing(
+    update: Update, context: Context, t: Translator, args: HearingArgs, case_id: int
 ) -> None:
+    """Preview a hearing set or moved (the time typed in CASEBOT_TIMEZONE)."""
+    court, city = args.court, args.city
     settings = services(context).settings
-    local = datetime.combine(day, at, tzinfo=ZoneInfo(settings.timezone))
+    local = datetime.combine(args.day, args.at, tzinfo=ZoneInfo(settings.timezone))
     if local.astimezone(UTC) <= _now(context):
         await answer(update, escape(t.gettext("That moment has already passed.")))
         return
@@ -335,23 +167,30 @@ async def _propose_hearing(
         "city": city,
         "court_lang": detect_language(court, t.lang) if court else None,
     }
-    await propose(update, context, t, case_id, "hearing", params)
+    await drafts.propose(update, context, t, case_id, "hearing", params)
 
 
-async def cancelhearing(update: Update, context: Context) -> None:
+@organizers_only
+async def cancelhearing(update: Update, context: Context, t: Translator) -> None:
     """`/cancelhearing <case>`."""
-    found = await _command_for_case(update, context, "cancelhearing", parse_case_only)
+    found = await _command_for_case(update, context, t, "cancelhearing", parse_case_only)
     if found is not None:
-        t, _args, case_id = found
-        await propose(update, context, t, case_id, "cancel_hearing", {})
+        _args, case_id = found
+        await drafts.propose(update, context, t, case_id, "cancel_hearing", {})
 
 
-async def setstatus(update: Update, context: Context) -> None:
+@organizers_only
+async def setstatus(update: Update, context: Context, t: Translator) -> None:
     """`/setstatus <case> <key> [note]`."""
-    found = await _command_for_case(update, context, "setstatus", parse_setstatus)
-    if found is None:
-        return
-    t, args, case_id = found
+    found = await _command_for_case(update, context, t, "setstatus", parse_setstatus)
+    if found is not None:
+        await propose_status(update, context, t, *found)
+
+
+async def propose_status(
+    update: Update, context: Context, t: Translator, args: StatusArgs, case_id: int
+) -> None:
+    """Preview a status change, with its note in the language it is written in."""
     note_lang = detect_language(args.note, t.lang) if args.note else None
     params = {
         "dimension": args.dimension,
@@ -359,28 +198,40 @@ async def setstatus(update: Update, context: Context) -> None:
         "note": {note_lang: args.note} if args.note and note_lang else {},
         "note_lang": note_lang,
     }
-    await propose(update, context, t, case_id, "status", params)
+    await drafts.propose(update, context, t, case_id, "status", params)
 
 
-async def setsentence(update: Update, context: Context) -> None:
+@organizers_only
+async def setsentence(update: Update, context: Context, t: Translator) -> None:
     """`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`."""
-    found = await _command_for_case(update, context, "setsentence", parse_setsentence)
-    if found is None:
-        return
-    t, args, case_id = found
+    found = await _command_for_case(update, context, t, "setsentence", parse_setsentence)
+    if found is not None:
+        await propose_sentence(update, context, t, *found)
+
+
+async def propose_sentence(
+    update: Update, context: Context, t: Translator, args: SentenceArgs, case_id: int
+) -> None:
+    """Preview a sentence (saved at once when it does not move the expected release)."""
     values = {
         name: value.isoformat() if hasattr(value, "isoformat") else value
         for name, value in args.values.items()
     }
-    await propose(update, context, t, case_id, "sentence", {"values": values})
+    await drafts.propose(update, context, t, case_id, "sentence", {"values": values})
 
 
-async def addevent(update: Update, context: Context) -> None:
+@organizers_only
+async def addevent(update: Update, context: Context, t: Translator) -> None:
     """`/addevent <case> <date> <text> [link]`: stored at once (timeline events alert no one)."""
-    found = await _command_for_case(update, context, "addevent", parse_addevent)
-    if found is None:
-        return
-    t, args, case_id = found
+    found = await _command_for_case(update, context, t, "addevent", parse_addevent)
+    if found is not None:
+        await store_event(update, context, t, *found)
+
+
+async def store_event(
+    update: Update, context: Context, t: Translator, args: EventArgs, case_id: int
+) -> None:
+    """Add a timeline event, stored in the language it is written in."""
     user = update.effective_user
     assert user is not None
     lang, now = detect_language(args.text, t.lang), _now(context)
@@ -401,15 +252,21 @@ async def addevent(update: Update, context: Context) -> None:
         return event.id
 
     number = await run_db(context, store)
-    await answer(update, event_added(t, number, await _case_name(context, t, case_id), lang))
+    await answer(update, event_added(t, number, await case_name(context, t, case_id), lang))
 
 
-async def addname(update: Update, context: Context) -> None:
+@organizers_only
+async def addname(update: Update, context: Context, t: Translator) -> None:
     """`/addname <case> <kk|ru|en|alias> <name>`; the search index learns it at once."""
-    found = await _command_for_case(update, context, "addname", parse_addname)
-    if found is None:
-        return
-    t, args, case_id = found
+    found = await _command_for_case(update, context, t, "addname", parse_addname)
+    if found is not None:
+        await store_name(update, context, t, *found)
+
+
+async def store_name(
+    update: Update, context: Context, t: Translator, args: NameArgs, case_id: int
+) -> None:
+    """Add a name or spelling; the search index learns it at once."""
     user = update.effective_user
     assert user is not None
     now, lookup_index = _now(context), services(context).lookup
@@ -423,18 +280,16 @@ async def addname(update: Update, context: Context) -> None:
         return added
 
     added = await run_db(context, store)
-    await answer(update, name_added(t, await _case_name(context, t, case_id), args.name, added))
+    await answer(update, name_added(t, await case_name(context, t, case_id), args.name, added))
 
 
-async def translate(update: Update, context: Context) -> None:
+@organizers_only
+async def translate(update: Update, context: Context, t: Translator) -> None:
     """`/translate <event> <kk|ru|en> <text>`."""
-    t = await _guard(update, context)
-    if t is None:
-        return
     try:
         event_id, lang, text = parse_translate(command_argument(update))
     except UsageError as error:
-        await _usage(update, t, "translate", error)
+        await send_usage(update, t, "translate", error)
         return
     user = update.effective_user
     assert user is not None
@@ -450,20 +305,18 @@ async def translate(update: Update, context: Context) -> None:
     await answer(update, translation_saved(t, event_id, lang, event is not None))
 
 
-async def organizer(update: Update, context: Context) -> None:
+@organizers_only
+async def organizer(update: Update, context: Context, t: Translator) -> None:
     """`/organizer add|remove <user id>`: admins only."""
-    t = await _guard(update, context)
-    if t is None:
-        return
     user = update.effective_user
     assert user is not None
-    if user.id not in services(context).settings.admins:
+    if not is_admin(update, context):
         await answer(update, admins_only(t))
         return
     try:
         add, user_id = parse_organizer(command_argument(update))
     except UsageError as error:
-        await _usage(update, t, "organizer", error)
+        await send_usage(update, t, "organizer", error)
         return
     changed = await run_db(
         context, set_organizer, user_id=user_id, add=add, actor_id=user.id, now=_now(context)
@@ -471,11 +324,9 @@ async def organizer(update: Update, context: Context) -> None:
     await answer(update, organizer_changed(t, user_id, add, changed))
 
 
-async def stats(update: Update, context: Context) -> None:
+@organizers_only
+async def stats(update: Update, context: Context, t: Translator) -> None:
     """`/stats`: subscribers per case and language, deliveries by status."""
-    t = await _guard(update, context)
-    if t is None:
-        return
 
     def read(session: Session) -> tuple[Any, dict[int, str]]:
         figures = get_stats(session, language_of=resolve_language)
@@ -493,12 +344,12 @@ async def _send_audit(
         context, list_audit, case_id=case_id, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
     )
     pages = max(1, math.ceil(total / AUDIT_PAGE))
-    text = audit_text(t, await _case_name(context, t, case_id), entries, page=page, pages=pages)
+    text = audit_text(t, await case_name(context, t, case_id), entries, page=page, pages=pages)
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"audit:{case_id}:{page - 1}"))
+        nav.append(cb.AuditPage(case_id, page - 1).button("◀"))
     if page + 1 < pages:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"audit:{case_id}:{page + 1}"))
+        nav.append(cb.AuditPage(case_id, page + 1).button("▶"))
     markup = InlineKeyboardMarkup([nav]) if nav else None
     query = update.callback_query
     if edit and query is not None:
@@ -514,119 +365,29 @@ async def answer_markup(update: Update, text: str, markup: InlineKeyboardMarkup 
     await chat.send_message(text, reply_markup=markup)
 
 
-async def audit(update: Update, context: Context) -> None:
+@organizers_only
+async def audit(update: Update, context: Context, t: Translator) -> None:
     """`/audit <case>`: who changed what, when; newest first, paginated."""
-    found = await _command_for_case(update, context, "audit", parse_case_only)
+    found = await _command_for_case(update, context, t, "audit", parse_case_only)
     if found is not None:
-        t, _args, case_id = found
+        _args, case_id = found
         await _send_audit(update, context, t, case_id, 0, edit=False)
 
 
-async def audit_button(update: Update, context: Context) -> None:
+@organizers_only
+async def audit_button(update: Update, context: Context, t: Translator) -> None:
     """The audit log's page buttons."""
     query = update.callback_query
     assert query is not None
     await query.answer()
-    t = await _guard(update, context)
-    if t is None:
-        return
-    parts = (query.data or "").split(":")
-    if len(parts) == 3 and all(p.isdecimal() and len(p) < 10 for p in parts[1:]):
-        await _send_audit(update, context, t, int(parts[1]), int(parts[2]), edit=True)
-
-
-async def update_command(update: Update, context: Context) -> None:
-    """`/update [case]`: the guided flow with buttons."""
-    t = await _guard(update, context)
-    if t is None:
-        return
-    query = command_argument(update)
-    if not query:
-        await send_list(update, context, t, page=0, target="upd", intro=guided_prompt(t, "case"))
-        return
-    case_id = await _case_id(update, context, t, query)
-    if case_id is not None:
-        await _choose_what(update, context, t, case_id)
-
-
-async def _choose_what(update: Update, context: Context, t: Translator, case_id: int) -> None:
-    rows = [
-        [InlineKeyboardButton(t.gettext(label), callback_data=f"updd:{case_id}:{dim}")]
-        for dim, label in DIMENSION_LABELS.items()
-    ]
-    rows.append([InlineKeyboardButton(t.gettext("Next hearing"), callback_data=f"updh:{case_id}")])
-    rows.append(
-        [
-            InlineKeyboardButton(
-                t.gettext("Cancel the next hearing"), callback_data=f"updx:{case_id}"
-            )
-        ]
-    )
-    name = await _case_name(context, t, case_id)
-    await answer_markup(update, guided_prompt(t, "what", name), InlineKeyboardMarkup(rows))
-
-
-async def guided_button(update: Update, context: Context) -> None:
-    """The steps of /update."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    t = await _guard(update, context)
-    if t is None:
-        return
-    kind, *rest = (query.data or "").split(":")
-    if not rest or not rest[0].isdecimal() or len(rest[0]) > 9:
-        return
-    case_id = int(rest[0])
-    if kind == "upd":
-        await _choose_what(update, context, t, case_id)
-    elif kind == "updd" and len(rest) == 2 and rest[1] in STATUS_LABELS:
-        rows = [
-            [
-                InlineKeyboardButton(
-                    f"{t.gettext(label)} ({key})", callback_data=f"upds:{case_id}:{key}"
-                )
-            ]
-            for key, label in STATUS_LABELS[rest[1]].items()
-        ]
-        await answer_markup(update, guided_prompt(t, "key"), InlineKeyboardMarkup(rows))
-    elif kind == "upds" and len(rest) == 2 and rest[1] in KEY_TO_DIMENSION:
-        params: dict[str, Any] = {
-            "dimension": KEY_TO_DIMENSION[rest[1]],
-            "key": rest[1],
-            "note": {},
-            "note_lang": None,
-        }
-        await propose(update, context, t, case_id, "status", params)
-    elif kind == "updh":
-        if context.user_data is not None:
-            context.user_data[AWAITING_HEARING] = case_id
-        await answer(update, guided_prompt(t, "hearing"))
-    elif kind == "updx":
-        await propose(update, context, t, case_id, "cancel_hearing", {})
-
-
-async def typed_hearing(update: Update, context: Context) -> None:
-    """The date an organizer types after choosing Next hearing in /update."""
-    if context.user_data is None or AWAITING_HEARING not in context.user_data:
-        return
-    t = await _guard(update, context)
-    if t is None:
-        return
-    case_id = int(context.user_data[AWAITING_HEARING])
-    message = update.effective_message
-    try:
-        typed = (message.text or "").replace("\x00", "") if message else ""
-        args = parse_sethearing(f"#{case_id} {typed}")
-    except UsageError as error:
-        await _usage(update, t, "sethearing", error)
-        return
-    context.user_data.pop(AWAITING_HEARING, None)
-    await _propose_hearing(update, context, t, case_id, args.day, args.at, args.court, args.city)
+    button = cb.pressed(query.data, cb.AuditPage)
+    if button is not None and button.page < 100_000:
+        await _send_audit(update, context, t, button.case_id, button.page, edit=True)
 
 
 def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
-    """Add the organizer handlers; return the commands they answer."""
+    """Add the organizer handlers (and the preview buttons); return the commands they
+    answer."""
     for name, callback in (
         ("newcase", newcase),
         ("sethearing", sethearing),
@@ -639,13 +400,8 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         ("stats", stats),
         ("audit", audit),
         ("translate", translate),
-        ("update", update_command),
     ):
         app.add_handler(CommandHandler(name, callback))
-    app.add_handler(CallbackQueryHandler(draft_button, pattern=r"^draft:"))
-    app.add_handler(CallbackQueryHandler(audit_button, pattern=r"^audit:"))
-    app.add_handler(CallbackQueryHandler(guided_button, pattern=r"^upd[dshx]?:"))
-    app.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, typed_hearing)
-    )
+    app.add_handler(CallbackQueryHandler(audit_button, pattern=cb.of(cb.AuditPage)))
+    drafts.register(app)
     return COMMANDS

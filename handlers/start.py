@@ -146,8 +146,11 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 
 def register_fallback(app: Application) -> None:  # type: ignore[type-arg]
-    """Answer unknown commands in private chats; registered after every other handler."""
+    """Answer unknown commands in private chats, and search plain text there (groups talk
+    among themselves: plain text stays ignored); registered after every other handler."""
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
+    plain = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(plain, cases.search_text))
 
 
 def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -128,26 +129,92 @@ def no_case(t: Translator, query: str) -> str:
     )
 
 
-def preview_text(t: Translator, alert: str, count: int) -> str:
-    """The preview: how many will read it, then exactly what they will read."""
+@dataclass(frozen=True)
+class LanguagePreview:
+    """What the subscribers reading one language will get, and how many they are."""
+
+    lang: str
+    count: int
+    alert: str
+    """The alert as they will read it (HTML)."""
+
+
+def preview_by_language(
+    t: Translator, parts: list[LanguagePreview], *, total: int, note_languages: set[str]
+) -> str:
+    """The preview: how many will read it, then each language's text with its count, and a
+    word when the note exists in one language only (readers of others see it marked)."""
     head = t.ngettext(
         "Preview: %(count)d subscriber will get this message.",
         "Preview: %(count)d subscribers will get this message.",
-        count,
-    ) % {"count": count}
-    note = t.gettext("Nothing is stored or sent until you press Send.")
-    return f"<b>{escape(head)}</b>\n{escape(note)}\n\n{alert}"
+        total,
+    ) % {"count": total}
+    lines = [
+        f"<b>{escape(head)}</b>",
+        escape(t.gettext("Nothing is stored or sent until you press Send.")),
+    ]
+    budget = (3600 - len("\n".join(lines))) // max(1, len(parts))
+    for part in parts:
+        readers = t.ngettext(
+            "%(language)s: %(count)d reader",
+            "%(language)s: %(count)d readers",
+            part.count,
+        ) % {"language": LANGUAGE_NAMES[part.lang], "count": part.count}
+        lines += ["", f"<b>{escape(readers)}</b>", clip_html(part.alert, budget)]
+        if note_languages and part.lang not in note_languages:
+            written = sorted(note_languages)[0]
+            lines.append(
+                "<i>"
+                + escape(
+                    t.gettext("They will see the note %(language)s, marked so.")
+                    % {"language": t.gettext(LANGUAGE_MARKS[written])}
+                )
+                + "</i>"
+            )
+    return "\n".join(lines)
 
 
-def sent_text(t: Translator, count: int, minutes: int) -> str:
-    """After Send."""
-    done = t.ngettext(
-        "Sent: %(count)d subscriber will get it.",
-        "Sent: %(count)d subscribers will get it.",
-        count,
-    ) % {"count": count}
-    undo = t.gettext("You can undo it for %(minutes)d minutes.") % {"minutes": minutes}
-    return escape(f"{done} {undo}")
+def clip_html(text: str, limit: int) -> str:
+    """Shorten rendered HTML to about ``limit`` characters at a line break (tags whole)."""
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join([*kept, "…"])
+
+
+def sent_text(t: Translator, count: int) -> str:
+    """After Send (the preview's message, now without buttons)."""
+    return escape(
+        t.ngettext(
+            "Sent: %(count)d subscriber will get it.",
+            "Sent: %(count)d subscribers will get it.",
+            count,
+        )
+        % {"count": count}
+    )
+
+
+def undo_offer(t: Translator, minutes: int) -> str:
+    """The message below a sent change, with its Undo button."""
+    return escape(t.gettext("You can undo it for %(minutes)d minutes.") % {"minutes": minutes})
+
+
+def undo_question(t: Translator, count: int) -> str:
+    """Undo, asked once more."""
+    return escape(
+        t.ngettext(
+            "Undo the alert to %(count)d subscriber?",
+            "Undo the alert to %(count)d subscribers?",
+            count,
+        )
+        % {"count": count}
+    )
 
 
 def undone_text(t: Translator, corrections: int) -> str:
@@ -307,15 +374,39 @@ def stats_text(t: Translator, stats: Any, case_names: dict[int, str]) -> str:
     return "\n".join(lines)
 
 
+GUIDED_PROMPTS: dict[str, str] = {
+    "case": N_("Which case do you want to update?"),
+    "what": N_("What changes for %(name)s?"),
+    "key": N_("Choose the new status:"),
+    "note": N_("Type a note for the subscribers (what happened, in a sentence), or press No note."),
+    "hearing": N_(
+        "Type the date and time of the next hearing: YYYY-MM-DD HH:MM, optionally "
+        "followed by “court, city”."
+    ),
+    "sentence": N_(
+        "Type the sentence: term=1y6m, and if known ratio=2, detained=YYYY-MM-DD, "
+        "verdict=YYYY-MM-DD, release=YYYY-MM-DD."
+    ),
+    "event": N_(
+        "Type the event: its date (YYYY-MM-DD, YYYY-MM or YYYY), what happened, and a "
+        "source link at the end if there is one."
+    ),
+    "name": N_("Type the language (kk, ru, en or alias) and the name, e.g. “ru Мурагер Алимулы”."),
+    "cancelled": N_("Stopped /update: nothing more was changed."),
+    "expired": N_("/update waited ten minutes and has stopped. Send /update to start again."),
+    "nothing_to_cancel": N_("There is nothing to cancel."),
+}
+
+
 def guided_prompt(t: Translator, step: str, name: str = "") -> str:
-    """The questions of /update."""
-    prompts = {
-        "case": N_("Which case do you want to update?"),
-        "what": N_("What changes for %(name)s?"),
-        "key": N_("Choose the new status:"),
-        "hearing": N_(
-            "Type the date and time of the next hearing: YYYY-MM-DD HH:MM, optionally "
-            "followed by “court, city”."
-        ),
-    }
-    return escape(t.gettext(prompts[step]) % {"name": name})
+    """The questions (and endings) of /update."""
+    return escape(t.gettext(GUIDED_PROMPTS[step]) % {"name": name})
+
+
+def flow_problem(t: Translator, problem: str, value: str, step: str) -> str:
+    """What was wrong with a typed answer, then the step's own question again."""
+    parts = []
+    if problem in PROBLEMS:
+        parts.append(t.gettext(PROBLEMS[problem]) % {"value": clip(value, 40)})
+    parts.append(t.gettext(GUIDED_PROMPTS[step]) % {"name": ""})
+    return escape("\n".join(parts))

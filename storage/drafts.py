@@ -10,13 +10,15 @@ got one get a short correction.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, literal, update
+from sqlalchemy import Engine, String, cast, func, literal, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from storage.changes import (
     ChangeResult,
@@ -27,7 +29,7 @@ from storage.changes import (
     set_sentence,
 )
 from storage.editing import find_or_create_court
-from storage.models import AuditEntry, Case, Delivery, Draft, Hearing
+from storage.models import AuditEntry, Case, Delivery, Draft, Hearing, Subscriber
 from storage.outbox import (
     PENDING,
     SENDING,
@@ -186,6 +188,51 @@ def preview_change(
     """
     draft = Draft(actor_id=actor_id, case_id=case_id, kind=kind, params=params, expires_at=now)
     return _apply(session, draft, now)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a change would send: its alert kind and payload, how many alerts, and how
+    many of them in each language (by ``language_of(chosen, telegram_code)``)."""
+
+    kind: str
+    payload: dict[str, Any]
+    alerts: int
+    per_language: dict[str, int]
+
+
+def dry_run(
+    engine: Engine,
+    *,
+    actor_id: int,
+    case_id: int,
+    kind: str,
+    params: dict[str, Any],
+    now: datetime,
+    language_of: Callable[[str | None, str | None], str],
+) -> Preview | None:
+    """Make the change in a transaction that is always rolled back: exactly what it would
+    send, and to whom, with nothing kept (None: it would change nothing)."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            result = preview_change(
+                session, actor_id=actor_id, case_id=case_id, kind=kind, params=params, now=now
+            )
+            if result is None:
+                return None
+            readers: Counter[str] = Counter()
+            if result.prefix:
+                rows = session.exec(
+                    select(Subscriber.lang, Subscriber.telegram_lang, func.count())
+                    .join(Delivery, col(Delivery.chat_id) == col(Subscriber.chat_id))
+                    .where(col(Delivery.dedupe_key).startswith(result.prefix))
+                    .group_by(col(Subscriber.lang), col(Subscriber.telegram_lang))
+                ).all()
+                for lang, telegram_lang, count in rows:
+                    readers[language_of(lang, telegram_lang)] += int(count)
+            return Preview(result.kind, result.payload, result.alerts, dict(readers))
+        finally:
+            session.rollback()
 
 
 def send_draft(session: Session, *, draft_id: int, actor_id: int, now: datetime) -> DraftOutcome:

@@ -59,8 +59,8 @@ COMMANDS = PUBLIC_COMMANDS + ORGANIZER_COMMANDS
 # Each button prefix, with how many ":"-separated fields its real data has.
 BUTTONS = {
     "card:": 1, "tl:": 2, "tlp:": 2, "cal:": 1, "cases:": 1, "list:": 2, "sub:": 1,
-    "unsub:": 1, "rem:": 1, "forget:": 1, "draft:": 2, "audit:": 2, "upd:": 1, "updd:": 2,
-    "upds:": 2, "updh:": 1, "updx:": 1, "lang:": 1, "help": 0,
+    "unsub:": 1, "rem:": 1, "forget:": 1, "draft:": 3, "audit:": 2, "upd:": 1, "gu:": 3,
+    "lang:": 1, "help": 0,
 }  # fmt: skip
 BUTTON_PREFIXES = tuple(BUTTONS)
 
@@ -387,7 +387,7 @@ def test_random_button_data_is_ignored_or_answered(fuzz: Harness, actor: str, da
 def test_typed_hearing_after_the_guided_update(fuzz: Harness, text: str) -> None:
     """After Next hearing in /update, whatever the organizer types is parsed, not crashed on."""
     assume(text.strip() and not text.startswith("/") and utf16_len(text) <= MAX_TEXT_LENGTH)
-    fuzz.press("updh:1", "admin-private")
+    fuzz.press("gu:hearing:1", "admin-private")
     user, chat, _ = ACTORS["admin-private"]
     replies = fuzz.check(lambda: fuzz.server.user_message(text, user_id=user), chat, replies=1)
     assert replies
@@ -397,8 +397,8 @@ def test_typed_hearing_after_the_guided_update(fuzz: Harness, text: str) -> None
     "data",
     [
         "card:²", "tl:²:0", "tlp:1:²", "cal:²", "list:card:²", "sub:²", "unsub:³",
-        "draft:send:²", "audit:1:²", "upd:²", "updd:¹⁰:custody", "upds:²:released",
-        "updh:²", "updx:²",
+        "draft:send:²", "draft:undo:1:²", "audit:1:²", "upd:²", "gu:dimension:¹⁰:custody",
+        "gu:key:²:released", "gu:hearing:²", "gu:cancel:²",
     ],
 )  # fmt: skip
 def test_superscript_digits_in_button_data(fuzz: Harness, data: str) -> None:

@@ -99,9 +99,11 @@ def test_status_preview_send_once_and_undo(bot: RunningBot, engine: Engine) -> N
     with session_scope(engine) as session:
         assert session.get(Case, 1).risk == "deportation_blocked"  # type: ignore[union-attr]
     send = preview.buttons()[0][1]
-    bot.server.press_button(user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=send)
+    offer = press_send(bot, preview)
     sent = bot.wait_for_edit(ADMIN, preview.message_id)
     assert "Sent: 3 subscribers will get it." in sent.text
+    assert sent.buttons() == []  # nothing is left where Send was: a second tap undoes nothing
+    assert "You can undo it for 10 minutes." in offer.text
     bot.server.press_button(
         user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=send, check=False
     )  # a second press
@@ -111,11 +113,15 @@ def test_status_preview_send_once_and_undo(bot: RunningBot, engine: Engine) -> N
         assert len(alerts) == 1, chat
     with session_scope(engine) as session:
         assert session.get(Case, 1).risk == "deportation_ordered"  # type: ignore[union-attr]
-    # Undo: the case goes back and everyone who got the alert gets a correction.
-    undo = bot.wait_for_edit(ADMIN, preview.message_id).buttons()[0][1]
-    assert undo.startswith("draft:undo:")
-    bot.server.press_button(user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=undo)
-    undone = bot.wait_for_edit(ADMIN, preview.message_id, edits=2)
+    # Undo asks once more; No keeps the change; Yes puts the case back and corrects.
+    question = press_undo(bot, offer)
+    assert "Undo the alert to 3 subscribers?" in question.text
+    no = question.buttons()[1][1]
+    bot.server.press_button(user_id=ADMIN, chat_id=ADMIN, message_id=offer.message_id, data=no)
+    again = bot.wait_for_edit(ADMIN, offer.message_id, edits=2)
+    assert "You can undo it" in again.text
+    question = press_undo(bot, again, edits=3)
+    undone = confirm_undo(bot, question, edits=4)
     assert "Undone. 3 subscribers" in undone.text
     settle(bot)
     assert "Поправка по делу" in bot.server.outbox(2002)[-1].text
@@ -123,6 +129,34 @@ def test_status_preview_send_once_and_undo(bot: RunningBot, engine: Engine) -> N
         assert session.get(Case, 1).risk == "deportation_blocked"  # type: ignore[union-attr]
         actions = [e.action for e in session.exec(select(AuditEntry)).all()]
         assert "status" in actions and "undo" in actions
+
+
+def press_send(bot: RunningBot, preview: Any) -> Any:
+    """Press Send on a preview; return the new message that offers Undo."""
+    since = len(bot.server.outbox(ADMIN))
+    bot.server.press_button(
+        user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=preview.buttons()[0][1]
+    )
+    offers = bot.server.wait_for_messages(ADMIN, 1, since=since)
+    return next(
+        m for m in offers if m.buttons() and str(m.buttons()[0][1]).startswith("draft:undo:")
+    )
+
+
+def press_undo(bot: RunningBot, offer: Any, *, edits: int = 1) -> Any:
+    """Press Undo; return the message, now asking whether to undo."""
+    bot.server.press_button(
+        user_id=ADMIN, chat_id=ADMIN, message_id=offer.message_id, data=offer.buttons()[0][1]
+    )
+    return bot.wait_for_edit(ADMIN, offer.message_id, edits=edits)
+
+
+def confirm_undo(bot: RunningBot, question: Any, *, edits: int = 2) -> Any:
+    """Press Yes on the undo question; return the message saying what was undone."""
+    yes = str(question.buttons()[0][1])
+    assert yes.startswith("draft:undoyes:")
+    bot.server.press_button(user_id=ADMIN, chat_id=ADMIN, message_id=question.message_id, data=yes)
+    return bot.wait_for_edit(ADMIN, question.message_id, edits=edits)
 
 
 def wait_for_status(engine: Engine, chat_id: int, status: str, timeout: float = 10.0) -> None:
@@ -139,17 +173,11 @@ def wait_for_status(engine: Engine, chat_id: int, status: str, timeout: float = 
 def test_undo_spares_those_who_did_not_get_the_alert(bot: RunningBot, engine: Engine) -> None:
     bot.server.fail_next(2003, 429, retry_after=30)
     [preview] = admin(bot, "/setstatus Alimuly released")
-    bot.server.press_button(
-        user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=preview.buttons()[0][1]
-    )
-    sent = bot.wait_for_edit(ADMIN, preview.message_id)
+    offer = press_send(bot, preview)
     bot.server.wait_for_messages(2001, 2)  # confirmation + the alert
     bot.server.wait_for_messages(2002, 2)
     wait_for_status(engine, 2003, "pending")  # its 429 is recorded: it waits for a retry
-    bot.server.press_button(
-        user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=sent.buttons()[0][1]
-    )
-    undone = bot.wait_for_edit(ADMIN, preview.message_id, edits=2)
+    undone = confirm_undo(bot, press_undo(bot, offer))
     assert "Undone. 2 subscribers" in undone.text
     settle(bot)
     assert len(bot.server.outbox(2003)) == 1  # only its subscription confirmation
@@ -242,10 +270,7 @@ def test_sethearing_multiword_case_court_and_city(bot: RunningBot, engine: Engin
     assert "a hearing is set" in preview.text
     assert "May 10, 2030, 10:00 (UTC+5)" in preview.text
     assert "Zaysan court, Zaysan" in preview.text
-    bot.server.press_button(
-        user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=preview.buttons()[0][1]
-    )
-    bot.wait_for_edit(ADMIN, preview.message_id)
+    press_send(bot, preview)
     with session_scope(engine) as session:
         hearing = session.exec(select(Hearing).where(Hearing.status == "scheduled")).one()
         assert hearing.case_id == 2 and hearing.tz == "Asia/Almaty"
@@ -310,13 +335,81 @@ def test_guided_update_flow(bot: RunningBot) -> None:
     [start] = admin(bot, "/update")
     assert ("1. Murager Alimuly", "upd:1", None) in start.buttons()
     [what] = bot.press(start, "upd:1", user_id=ADMIN)
-    [keys] = bot.press(what, "updd:1:custody", user_id=ADMIN)
-    [preview] = bot.press(keys, "upds:1:released", user_id=ADMIN)
+    labels = [label for label, _data, _url in what.buttons()]
+    for offered in ("Custody", "Next hearing", "Sentence", "Timeline event", "Another name"):
+        assert any(label.startswith(offered) for label in labels), offered
+    [keys] = bot.press(what, "gu:dimension:1:custody", user_id=ADMIN)
+    [ask_note] = bot.press(keys, "gu:key:1:released", user_id=ADMIN)
+    assert "note" in ask_note.text
+    [preview] = admin(bot, "Released this morning")
     assert "Preview: 3 subscribers" in preview.text and "released" in preview.text
-    [ask] = bot.press(what, "updh:1", user_id=ADMIN)
+    assert "Released this morning" in preview.text
+    [ask] = bot.press(what, "gu:hearing:1", user_id=ADMIN)
     assert "YYYY-MM-DD HH:MM" in ask.text
     [hearing] = admin(bot, "2030-06-01 11:30 Zaysan court, Zaysan")
     assert "a hearing is set" in hearing.text and "11:30" in hearing.text
+
+
+def test_guided_update_without_a_note_and_other_steps(bot: RunningBot, engine: Engine) -> None:
+    [what] = admin(bot, "/update Alimuly")
+    [keys] = bot.press(what, "gu:dimension:1:custody", user_id=ADMIN)
+    [ask_note] = bot.press(keys, "gu:key:1:released", user_id=ADMIN)
+    [preview] = bot.press(ask_note, "gu:note:1:released", user_id=ADMIN)
+    assert "Preview: 3 subscribers" in preview.text
+    bot.press(what, "gu:event:1", user_id=ADMIN)
+    [added] = admin(bot, "2020-05 Released from prison")
+    assert "Event" in added.text and "added" in added.text
+    bot.press(what, "gu:name:1", user_id=ADMIN)
+    [named] = admin(bot, "alias Muraager")
+    assert "Name added" in named.text
+    with session_scope(engine) as session:
+        assert session.exec(select(CaseName).where(CaseName.text == "Muraager")).one()
+
+
+def test_an_error_in_the_flow_repeats_its_own_question(bot: RunningBot) -> None:
+    [what] = admin(bot, "/update Alimuly")
+    bot.press(what, "gu:hearing:1", user_id=ADMIN)
+    [error] = admin(bot, "next tuesday")
+    assert "YYYY-MM-DD HH:MM" in error.text and "Usage: /sethearing" not in error.text
+    [hearing] = admin(bot, "2030-06-01 11:30")  # still in the flow after the error
+    assert "a hearing is set" in hearing.text
+
+
+def test_any_command_ends_the_flow_and_is_answered(bot: RunningBot) -> None:
+    [what] = admin(bot, "/update Alimuly")
+    bot.press(what, "gu:hearing:1", user_id=ADMIN)
+    [error] = admin(bot, "soon")
+    assert "YYYY-MM-DD" in error.text
+    [card] = admin(bot, "/case Aqan")  # another command: answered, and the flow is over
+    assert "Qaisha Aqan" in card.text
+    [search] = admin(bot, "Sauytbay")  # plain text is a search again
+    assert "Sayragul Sauytbay" in search.text
+    assert "YYYY-MM-DD" not in search.text
+
+
+def test_cancel_ends_the_flow(bot: RunningBot) -> None:
+    [what] = admin(bot, "/update Alimuly")
+    bot.press(what, "gu:hearing:1", user_id=ADMIN)
+    [stopped] = admin(bot, "/cancel")
+    assert "Stopped /update" in stopped.text
+    [nothing] = admin(bot, "/cancel")
+    assert "nothing to cancel" in nothing.text
+    [search] = admin(bot, "Alimuly")
+    assert "Murager Alimuly" in search.text
+
+
+def test_the_flow_times_out_and_says_so(bot: RunningBot) -> None:
+    [what] = admin(bot, "/update Alimuly")
+    bot.press(what, "gu:hearing:1", user_id=ADMIN)
+    [flow] = [h for h in bot.app.handlers[-1] if h.__class__.__name__ == "ConversationHandler"]
+    since = len(bot.server.outbox(ADMIN))
+    bot.wait_idle()
+    job = flow.timeout_jobs[(ADMIN, ADMIN)]  # the flow's ten-minute timeout, scheduled
+    bot._run(job.run(bot.app))  # run it now instead of waiting ten minutes
+    [expired] = bot.server.wait_for_messages(ADMIN, 1, since=since)
+    assert "has stopped" in expired.text
+    [search] = admin(bot, "Alimuly")
+    assert "Murager Alimuly" in search.text
 
 
 def test_a_cancelled_hearing_preview_stores_not_even_its_new_court(
