@@ -165,7 +165,9 @@ def ratio_text(t: Translator, ratio: float) -> str:
 def partial_date(t: Translator, day: date, precision: str) -> str:
     """A date at its known precision: "21 January 2020", "October 2019", "2019"."""
     if precision == "year":
-        return str(day.year)
+        # CLDR's year-only pattern is a bare "y"; kk and ru mark a year as their
+        # month patterns do ("2019 ж. қазан", "октябрь 2019 г.").
+        return str(day.year) + {"kk": "\u202fж.", "ru": "\u202fг."}.get(t.lang, "")
     if precision == "month":
         return format_skeleton("yMMMM", day, locale=t.lang)
     return t.format_date(day)

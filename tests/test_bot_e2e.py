@@ -17,7 +17,7 @@ from storage.subscribers import get_chosen_language
 from tests.conftest import RunningBot
 
 WELCOME = {
-    "kk": "Casebot: сотталып жатқан адамдар туралы жаңалықтар",
+    "kk": "Casebot: ісі сотта қаралып жатқан адамдар туралы жаңалықтар",
     "ru": "Casebot: новости о людях под судом",
     "en": "Casebot: news of people on trial",
 }

@@ -100,7 +100,7 @@ def test_run_answers_start_and_exits_zero_on_sigterm(tmp_path: Path, botapi: Bot
             time.sleep(0.1)
         botapi.user_message("/start", user_id=4242, language_code="kk")
         [reply] = botapi.wait_for_messages(4242, 1, timeout=30)
-        assert "Casebot: сотталып жатқан адамдар туралы жаңалықтар" in reply.text
+        assert "Casebot: ісі сотта қаралып жатқан адамдар туралы жаңалықтар" in reply.text
         assert "5 істі" in reply.text
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
@@ -237,7 +237,7 @@ def test_run_in_webhook_mode_as_a_real_process(tmp_path: Path, botapi: BotApiSer
         )
         assert accepted.status_code == 200
         [reply] = botapi.wait_for_messages(5151, 1, timeout=30)
-        assert "Casebot: сотталып жатқан адамдар туралы жаңалықтар" in reply.text
+        assert "Casebot: ісі сотта қаралып жатқан адамдар туралы жаңалықтар" in reply.text
         health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
         assert health.json()["database"] is True
         process.send_signal(signal.SIGTERM)
