@@ -38,6 +38,8 @@ import handlers
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatcher import Dispatcher
 from jobs.health import application_health
+from jobs.logsetup import add_secret, configure_logging
+from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
 from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
 from jobs.render import AlertRenderer
 from jobs.schedule import schedule_jobs
@@ -53,44 +55,6 @@ from storage.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"
 PROGRESS_FROM = 50  # cases in a file before the import shows its progress
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces the bot token wherever it appears in a log record."""
-
-    def __init__(self, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self.secrets = [secret for secret in secrets if secret]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            redacted = message
-            for secret in self.secrets:
-                redacted = redacted.replace(secret, "[token]")
-            if redacted != message:
-                record.msg, record.args = redacted, None
-        return True
-
-
-NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram.ext.Application")
-
-
-def quiet_noisy_loggers() -> None:
-    """Silence per-request logs: httpx logs every URL, and Bot API URLs hold the token."""
-    for noisy in NOISY_LOGGERS:
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def configure_logging(token: str | None, *, level: int = logging.INFO) -> None:
-    """Plain logs on stderr, per-request chatter quieted, the token redacted everywhere."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    quiet_noisy_loggers()
-    redact = RedactSecrets([token] if token else [])
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
 
 
 def check_timezone_data() -> None:
@@ -244,9 +208,7 @@ def _run_webhook_mode(
 ) -> int:
     """Webhook mode until SIGINT or SIGTERM, with a fresh secret token (redacted from logs)."""
     secret = generate_secret_token()
-    redact = RedactSecrets([secret])
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+    add_secret(secret)
 
     async def serve() -> None:
         stop = asyncio.Event()
