@@ -192,6 +192,7 @@ async def run_webhook(
     stop_event: asyncio.Event,
     path: str | None = None,
     shutdown_timeout: float = 3.0,
+    ready: Callable[[], None] | None = None,
 ) -> None:
     """Run the bot in webhook mode until `stop_event` is set; see the module docstring.
 
@@ -199,6 +200,7 @@ async def run_webhook(
     path of `webhook_url`; give it when a reverse proxy rewrites paths). Requests
     still open when stopping get `shutdown_timeout` seconds. Errors at start (port
     in use, ``setWebhook`` refused) propagate after everything started is stopped.
+    `ready` is called once the webhook is set and the server listens.
     """
     _check_secret(secret_token)
     route = path if path is not None else (urlsplit(webhook_url).path or "/")
@@ -224,6 +226,8 @@ async def run_webhook(
             listen_host,
             listen_port,
         )
+        if ready is not None:
+            ready()
         await stop_event.wait()
         log.info("stopping the webhook server")
     finally:
