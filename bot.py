@@ -36,7 +36,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 import handlers
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatcher import Dispatcher
-from jobs.health import application_health
+from jobs.health import webhook_health
 from jobs.logsetup import add_secret, configure_logging
 from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
 from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
@@ -272,7 +272,7 @@ def _run_webhook_mode(
             listen_host=listen[0],
             listen_port=listen[1],
             secret_token=secret,
-            health=application_health(app),
+            health=webhook_health(app),
             stop_event=stop,
             ready=lambda: log.info("casebot is running; stop it with Ctrl-C or SIGTERM"),
         )
