@@ -1,6 +1,7 @@
 """`casebot run` and `casebot worker` at start, as real processes against the local Bot API
 server: a rejected token is one line and exit 2; an unreachable server is waited for,
-one line per attempt and no traceback, until it answers; SIGTERM ends the wait."""
+one line per attempt and no traceback, until it answers; SIGTERM ends the wait; the
+planner runs at start, so an overdue reminder goes out at once."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import signal
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 import pytest
+from sqlmodel import select
 from telegram.error import InvalidToken, NetworkError, TimedOut
 
 from botsim.server import BotApiServer
@@ -27,6 +30,11 @@ from jobs.startup import (
     public_url,
     unless_stopped,
 )
+from storage.changes import set_next_hearing
+from storage.db import make_engine, session_scope, upgrade
+from storage.importer import SAMPLE_FILE, import_file
+from storage.models import Delivery, Subscriber, Subscription
+from tests.conftest import make_settings
 from tests.test_cli import casebot_command, clean_env
 from tests.test_webhook import free_port
 
@@ -194,6 +202,42 @@ def test_sigterm_while_waiting_for_the_bot_api_exits_zero(command: str, tmp_path
     assert code == 0, text
     assert "Traceback" not in text
     assert "casebot is running" not in text and "is sending" not in text
+
+
+@pytest.mark.slow
+def test_an_overdue_reminder_goes_out_right_after_start(
+    tmp_path: Path, botapi: BotApiServer
+) -> None:
+    # The 2h reminder of a hearing an hour from now fell due while the bot was down.
+    settings = make_settings(tmp_path)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+        set_next_hearing(
+            session, case_id=1, starts_at=now + timedelta(hours=1), tz="Asia/Almaty", now=now
+        )
+        session.add(Subscriber(chat_id=7007, lang="en", created_at=now - timedelta(days=3)))
+        session.flush()
+        session.add(Subscription(chat_id=7007, case_id=1, created_at=now - timedelta(days=3)))
+    process, output = start_casebot(
+        "run", tmp_path, TELEGRAM_BOT_TOKEN=botapi.token, TELEGRAM_API_URL=botapi.url
+    )
+    try:
+        output.wait_for("casebot is running")
+        # The planner used to run first a minute after start: half of that is plenty.
+        [reminder] = botapi.wait_for_messages(7007, 1, timeout=30)
+        code = stop(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert code == 0, output.finish()
+    assert "Murager Alimuly" in reminder.text
+    with session_scope(engine) as session:
+        rows = session.exec(select(Delivery).where(Delivery.chat_id == 7007)).all()
+        assert [(row.kind, row.status) for row in rows] == [("hearing_reminder", "sent")]
+    engine.dispose()
 
 
 # -- the pieces ----------------------------------------------------------------------------
