@@ -13,6 +13,10 @@ root logger:
 
 An uncaught exception does not go through logging: :func:`install_excepthooks`
 redacts the traceback Python prints for it (in the main thread and in others).
+
+A lost connection to Telegram is an expected condition, not a bug: when
+python-telegram-bot logs one with its traceback (its last ``getUpdates`` at
+stop, for instance), :class:`BriefNetworkErrors` makes it one line.
 """
 
 from __future__ import annotations
@@ -24,9 +28,13 @@ import traceback
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 
+from telegram.error import NetworkError
+
 REDACTED = "[token]"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram.ext.Application")
+NETWORK_LOGGERS = ("telegram.ext", "telegram.ext.Updater", "telegram.ext.Application")
+"""python-telegram-bot's loggers that log network errors with their traceback."""
 MIN_SECRET_PART = 8
 """The shortest part of a secret redacted on its own (shorter ones would hit ordinary text)."""
 
@@ -151,6 +159,31 @@ def protect_handler(handler: logging.Handler, redactor: Redactor | None = None) 
         handler.setFormatter(RedactingFormatter(fmt, redactor=redactor))
 
 
+class BriefNetworkErrors(logging.Filter):
+    """Turns a record carrying a Telegram ``NetworkError`` (time-outs included) into one line:
+    the message and the error's own short text, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Shorten `record` when it carries a network error; always True."""
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError):
+            try:
+                message = record.getMessage()
+            except Exception:
+                message = str(record.msg)
+            record.msg = f"{message} ({type(error).__name__}: {error})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
+def brief_network_errors() -> None:
+    """One line, not a traceback, for network errors logged by python-telegram-bot."""
+    for name in NETWORK_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, BriefNetworkErrors) for f in logger.filters):
+            logger.addFilter(BriefNetworkErrors())
+
+
 def quiet_noisy_loggers() -> None:
     """Silence per-request logs: httpx logs every URL, and Bot API URLs hold the token."""
     for noisy in NOISY_LOGGERS:
@@ -187,6 +220,7 @@ def configure_logging(token: str | None, *, level: int = logging.INFO) -> None:
     """Plain logs on stderr, per-request chatter quieted, the token redacted everywhere."""
     logging.basicConfig(level=level, format=LOG_FORMAT, force=True)
     quiet_noisy_loggers()
+    brief_network_errors()
     add_secret(token)
     for handler in logging.getLogger().handlers:
         protect_handler(handler)

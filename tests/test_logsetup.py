@@ -10,11 +10,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 
 from jobs import logsetup
 from jobs.logsetup import (
     REDACTED,
+    BriefNetworkErrors,
     RedactingFormatter,
     Redactor,
     RedactSecrets,
@@ -144,3 +145,29 @@ def test_uncaught_exceptions_are_printed_redacted(
     assert errors.count(f"InvalidToken: The token `{REDACTED}` was rejected") == 2
     assert "Exception in thread worker-thread" in errors
     assert SECRET not in errors
+
+
+def test_network_errors_logged_by_the_library_are_one_line() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("casebot.test.network")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.addFilter(BriefNetworkErrors())
+    try:
+        try:
+            raise NetworkError("httpx.ConnectError: All connection attempts failed")
+        except NetworkError:
+            logger.exception("Error while calling `get_updates` one more time")
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            logger.exception("something else")
+    finally:
+        logger.removeHandler(handler)
+    first, *rest = stream.getvalue().splitlines()
+    assert first == (
+        "Error while calling `get_updates` one more time "
+        "(NetworkError: httpx.ConnectError: All connection attempts failed)"
+    )
+    assert rest[0] == "something else" and "Traceback" in rest[1]  # bugs keep theirs

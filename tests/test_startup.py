@@ -103,12 +103,16 @@ def stop(process: subprocess.Popen[str]) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["run", "worker"])
+@pytest.mark.parametrize("mode", ["run", "worker", "run --webhook"])
 def test_a_rejected_token_is_one_line_and_exit_2(
-    command: str, tmp_path: Path, botapi: BotApiServer
+    mode: str, tmp_path: Path, botapi: BotApiServer
 ) -> None:
+    args = mode.split()
+    if "--webhook" in args:
+        port = free_port()
+        args += [f"http://127.0.0.1:{port}", "--listen", f"127.0.0.1:{port}"]
     result = subprocess.run(
-        [*casebot_command(), command],
+        [*casebot_command(), *args],
         cwd=tmp_path,
         env=clean_env(tmp_path, TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_API_URL=botapi.url),
         capture_output=True,
@@ -141,6 +145,8 @@ def test_run_waits_for_an_unreachable_bot_api_then_answers(tmp_path: Path) -> No
         server.user_message("/start", user_id=4343, language_code="en")
         [reply] = server.wait_for_messages(4343, 1, timeout=30)
         assert "Casebot: news of people on trial" in reply.text
+        server.stop()  # the network goes away while the bot runs, and stays away at stop
+        output.wait_for("polling goes on")
         code = stop(process)
     finally:
         if process.poll() is None:
@@ -152,7 +158,8 @@ def test_run_waits_for_an_unreachable_bot_api_then_answers(tmp_path: Path) -> No
     assert "Traceback" not in text
     assert text.count("casebot is running") == 1
     assert text.index(UNREACHABLE) < text.index("casebot is running")
-    assert all("trying again in" in line for line in text.splitlines() if UNREACHABLE in line), text
+    starting = text[: text.index("casebot is running")].splitlines()
+    assert all("trying again in" in line for line in starting if UNREACHABLE in line), text
     assert token not in text and token.partition(":")[2] not in text
 
 
