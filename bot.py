@@ -19,10 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,16 +30,27 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatcher import Dispatcher
-from jobs.health import application_health
+from jobs.health import webhook_health
+from jobs.logsetup import add_secret, configure_logging
+from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
 from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
 from jobs.render import AlertRenderer
 from jobs.schedule import schedule_jobs
+from jobs.startup import (
+    TOKEN_REJECTED,
+    PollingErrors,
+    TokenRejectedError,
+    connect,
+    public_url,
+    stop_application,
+    stop_on_signals,
+)
 from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webhook_url
 from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import command_menu
@@ -53,44 +63,6 @@ from storage.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"
 PROGRESS_FROM = 50  # cases in a file before the import shows its progress
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces the bot token wherever it appears in a log record."""
-
-    def __init__(self, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self.secrets = [secret for secret in secrets if secret]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            redacted = message
-            for secret in self.secrets:
-                redacted = redacted.replace(secret, "[token]")
-            if redacted != message:
-                record.msg, record.args = redacted, None
-        return True
-
-
-NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram.ext.Application")
-
-
-def quiet_noisy_loggers() -> None:
-    """Silence per-request logs: httpx logs every URL, and Bot API URLs hold the token."""
-    for noisy in NOISY_LOGGERS:
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def configure_logging(token: str | None, *, level: int = logging.INFO) -> None:
-    """Plain logs on stderr, per-request chatter quieted, the token redacted everywhere."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    quiet_noisy_loggers()
-    redact = RedactSecrets([token] if token else [])
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
 
 
 def check_timezone_data() -> None:
@@ -225,15 +197,57 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = build_application(
         Services(settings=settings, engine=engine), token=settings.token, api_url=settings.api_url
     )
-    log.info("casebot is running; stop it with Ctrl-C or SIGTERM")
-    code = 0
-    if listen is None:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-    else:
-        code = _run_webhook_mode(app, base_url=args.webhook, listen=listen)
-    engine.dispose()
-    log.info("casebot stopped")
+    try:
+        if listen is None:
+            code = _until_stopped(_serve_polling(app, api_url=settings.api_url), settings)
+        else:
+            code = _run_webhook_mode(
+                app, base_url=args.webhook, listen=listen, api_url=settings.api_url
+            )
+    finally:
+        engine.dispose()
+    if code != 2:
+        log.info("casebot stopped")
     return code
+
+
+def _until_stopped(serve: Coroutine[Any, Any, None], settings: Settings) -> int:
+    """Run `serve` (which returns on SIGTERM or Ctrl-C); its exit code: 0, or 2 when Telegram
+    rejected the token, or 1 when the Bot API was lost while starting. One line, no traceback."""
+    try:
+        asyncio.run(serve)
+    except TokenRejectedError:
+        print(TOKEN_REJECTED, file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        log.error(
+            "lost the Telegram Bot API at %s while starting (%s); exiting",
+            public_url(settings.api_url),
+            exc,
+        )
+        return 1
+    return 0
+
+
+async def _serve_polling(app: Application, *, api_url: str) -> None:  # type: ignore[type-arg]
+    """Long polling until SIGINT or SIGTERM: PTB's run_polling, with a start-up that waits
+    for the Bot API (see jobs/startup.py) and says it is running only once it is."""
+    stop = stop_on_signals()
+    if not await connect(app.initialize, api_url=api_url, stop=stop):
+        await app.bot.shutdown()
+        return
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, error_callback=PollingErrors(api_url)
+        )
+        await app.start()
+        log.info("casebot is running; stop it with Ctrl-C or SIGTERM")
+        await stop.wait()
+    finally:
+        await stop_application(app)
 
 
 def _run_webhook_mode(
@@ -241,37 +255,36 @@ def _run_webhook_mode(
     *,
     base_url: str,
     listen: tuple[str, int],
+    api_url: str,
 ) -> int:
     """Webhook mode until SIGINT or SIGTERM, with a fresh secret token (redacted from logs)."""
     secret = generate_secret_token()
-    redact = RedactSecrets([secret])
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+    add_secret(secret)
 
     async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
+        if not await connect(app.initialize, api_url=api_url, stop=stop):
+            await app.bot.shutdown()
+            return
         await run_webhook(
             app,
             webhook_url=webhook_url(base_url, secret),
             listen_host=listen[0],
             listen_port=listen[1],
             secret_token=secret,
-            health=application_health(app),
+            health=webhook_health(app),
             stop_event=stop,
+            ready=lambda: log.info("casebot is running; stop it with Ctrl-C or SIGTERM"),
         )
 
     try:
-        asyncio.run(serve())
+        return _until_stopped(serve(), app.bot_data["services"].settings)
     except TelegramError as exc:
         log.error("Telegram refused the webhook: %s", exc)
         return 1
     except OSError as exc:
         log.error("cannot listen on %s port %d: %s", listen[0], listen[1], exc)
         return 1
-    return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -281,13 +294,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     configure_logging(settings.token)
     check_timezone_data()
     engine = open_database(settings)
-    asyncio.run(_dispatch_until_stopped(settings, engine, worker_id=f"worker:{args.id}"))
-    engine.dispose()
-    log.info("worker %s stopped", args.id)
-    return 0
+    try:
+        code = _until_stopped(
+            _dispatch_until_stopped(settings, engine, worker_id=f"worker:{args.id}"), settings
+        )
+    finally:
+        engine.dispose()
+    if code != 2:
+        log.info("worker %s stopped", args.id)
+    return code
 
 
 async def _dispatch_until_stopped(settings: Settings, engine: Engine, *, worker_id: str) -> None:
+    """The dispatcher alone, from the moment the Bot API answers until SIGINT or SIGTERM."""
     assert settings.token is not None
     limiter = PriorityRateLimiter(SendGate(settings.rate), pacer=ChatPacer())
     bot: ExtBot[Any] = ExtBot(
@@ -299,11 +318,10 @@ async def _dispatch_until_stopped(settings: Settings, engine: Engine, *, worker_
         ),
         rate_limiter=limiter,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with bot:
+    stop = stop_on_signals()
+    try:
+        if not await connect(bot.initialize, api_url=settings.api_url, stop=stop):
+            return
         dispatcher = Dispatcher(
             engine=engine,
             bot=bot,
@@ -317,6 +335,8 @@ async def _dispatch_until_stopped(settings: Settings, engine: Engine, *, worker_
         log.info("worker %s is sending; stop it with Ctrl-C or SIGTERM", worker_id)
         await stop.wait()
         await dispatcher.stop(timeout=5.0)
+    finally:
+        await bot.shutdown()
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

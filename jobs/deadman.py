@@ -1,10 +1,12 @@
 """The dead-man's switch: when the planner or the dispatcher stops running, the database
-cannot be reached, or deliveries keep failing, the admins hear of it on Telegram.
+cannot be reached or read, deliveries are stuck or keep failing, the admins hear of it
+on Telegram.
 
-It runs every minute from the JobQueue, on the same health report the /healthz
-endpoint serves. An admin is told once when something goes wrong, again if it
-is still wrong an hour later or the problems change, and once when all is well
-again. Admins must have started a chat with the bot for Telegram to deliver.
+It runs every minute from the JobQueue, on the very health check the /healthz
+endpoint serves (``bot_data["health"]``: same judgment, same ``CASEBOT_STALL_AFTER``).
+An admin is told once when something goes wrong, again if it is still wrong an hour
+later or the problems change, and once when all is well again. Admins must have
+started a chat with the bot for Telegram to deliver.
 """
 
 from __future__ import annotations
@@ -18,7 +20,16 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from jobs.health import HealthReport, application_health
+from jobs.health import (
+    DATABASE,
+    DISPATCHER,
+    FAILING,
+    HEALTH_KEY,
+    PLANNER,
+    STUCK,
+    HealthReport,
+    application_health,
+)
 from messages import N_, Translator, resolve_language, translator
 from settings import Services
 from storage.db import session_scope
@@ -30,55 +41,51 @@ REPEAT_AFTER = timedelta(hours=1)
 CHECK_INTERVAL = 60.0
 
 
-def _minutes(since: datetime | None, now: datetime) -> int:
-    return int((now - since).total_seconds() // 60) if since is not None else 0
+STALL_TEXTS = {
+    PLANNER: (N_("The reminder planner last ran %(minutes)d minutes ago."),
+              N_("The reminder planner has not run since the start.")),
+    DISPATCHER: (N_("The alert dispatcher last ran %(minutes)d minutes ago."),
+                 N_("The alert dispatcher has not run since the start.")),
+}  # fmt: skip
 
 
-STALL_TEXTS = (
-    ("planner", N_("The reminder planner last ran %(minutes)d minutes ago."),
-     N_("The reminder planner has not run since the start.")),
-    ("dispatcher", N_("The alert dispatcher last ran %(minutes)d minutes ago."),
-     N_("The alert dispatcher has not run since the start.")),
-)  # fmt: skip
-
-
-def describe(
-    t: Translator,
-    report: HealthReport,
-    *,
-    now: datetime,
-    stall_after: timedelta,
-    failed_threshold: int,
-) -> list[str]:
-    """The report's problems in the admin's language (counts and ages only)."""
+def describe(t: Translator, report: HealthReport, *, stall_after: timedelta) -> list[str]:
+    """The report's problems (``report.issues``, found by ``jobs.health.judge``) in the
+    admin's language, counts and ages only; and, with them, how many alerts wait when the
+    oldest has waited longer than `stall_after` (due, or claimed with no outcome)."""
     lines: list[str] = []
-    if not report.database:
-        lines.append(t.gettext("The database cannot be reached."))
-    limit = stall_after.total_seconds()
-    runs = {"planner": report.planner_last_run, "dispatcher": report.dispatcher_last_run}
-    for job, stale_text, never_text in STALL_TEXTS:
-        last = runs[job]
-        if last is not None and (now - last).total_seconds() > limit:
-            lines.append(t.gettext(stale_text) % {"minutes": _minutes(last, now)})
-        elif last is None and any(job in problem for problem in report.problems):
-            lines.append(t.gettext(never_text))
-    if report.failed_recently >= failed_threshold:
-        lines.append(
-            t.ngettext(
-                "%(count)d alert failed in the last hour.",
-                "%(count)d alerts failed in the last hour.",
-                report.failed_recently,
+    stuck = [issue for issue in report.issues if issue.kind == STUCK]
+    oldest_due = report.oldest_due_seconds or 0.0
+    waiting, oldest = 0, 0.0
+    if stuck or oldest_due > stall_after.total_seconds():
+        waiting = report.backlog + sum(issue.count for issue in stuck)
+        oldest = max([oldest_due] + [(issue.minutes or 0) * 60.0 for issue in stuck])
+    for issue in report.issues:
+        if issue.kind == DATABASE:
+            lines.append(t.gettext("The database cannot be reached."))
+        elif issue.kind in STALL_TEXTS:
+            stale_text, never_text = STALL_TEXTS[issue.kind]
+            if issue.minutes is None:
+                lines.append(t.gettext(never_text))
+            else:
+                lines.append(t.gettext(stale_text) % {"minutes": issue.minutes})
+        elif issue.kind == FAILING:
+            lines.append(
+                t.ngettext(
+                    "%(count)d alert failed in the last hour.",
+                    "%(count)d alerts failed in the last hour.",
+                    issue.count,
+                )
+                % {"count": issue.count}
             )
-            % {"count": report.failed_recently}
-        )
-    if report.oldest_due_seconds is not None and report.oldest_due_seconds > limit:
+    if waiting:
         lines.append(
             t.ngettext(
                 "%(count)d alert is waiting; the oldest for %(minutes)d minutes.",
                 "%(count)d alerts are waiting; the oldest for %(minutes)d minutes.",
-                report.backlog,
+                waiting,
             )
-            % {"count": report.backlog, "minutes": int(report.oldest_due_seconds // 60)}
+            % {"count": waiting, "minutes": int(oldest // 60)}
         )
     return lines
 
@@ -88,14 +95,20 @@ class DeadMansSwitch:
     """Remembers what the admins were last told, so they are not flooded."""
 
     stall_after: timedelta
-    failed_threshold: int = 5
     last_problems: tuple[str, ...] = ()
     last_told: datetime | None = None
     alarmed: bool = field(default=False)
 
     def decide(self, report: HealthReport, now: datetime) -> str | None:
-        """'alarm', 'recovered' or None (nothing to say now)."""
-        problems = tuple(sorted(report.problems))
+        """'alarm', 'recovered' or None (nothing to say now).
+
+        Problems are compared by kind (``Problem.kind``): a stall growing from 20 to 21
+        minutes is the same problem, not a new one to tell again.
+        """
+        if report.issues:
+            problems = tuple(sorted({issue.kind for issue in report.issues}))
+        else:  # a report made by hand, with its lines only
+            problems = tuple(sorted(report.problems))
         if report.ok:
             if self.alarmed:
                 self.alarmed, self.last_problems = False, ()
@@ -121,7 +134,7 @@ async def deadman_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Check health; tell the admins when something is wrong, and when it is fixed."""
     services: Services = context.bot_data["services"]
     switch: DeadMansSwitch = context.bot_data["deadman"]
-    report = await context.bot_data["health"]()
+    report = await context.bot_data[HEALTH_KEY]()
     now = services.clock()
     verdict = switch.decide(report, now)
     if verdict is None:
@@ -132,13 +145,7 @@ async def deadman_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         if verdict == "recovered":
             text = escape(t.gettext("casebot is healthy again."))
         else:
-            lines = describe(
-                t,
-                report,
-                now=now,
-                stall_after=switch.stall_after,
-                failed_threshold=switch.failed_threshold,
-            )
+            lines = describe(t, report, stall_after=switch.stall_after)
             text = (
                 "<b>"
                 + escape(t.gettext("casebot needs attention:"))
@@ -154,6 +161,10 @@ async def deadman_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def install(app: Application[Any, Any, Any, Any, Any, Any], stall_after: timedelta) -> None:
-    """Put the switch and its health check in bot_data (called at start)."""
+    """Put the switch and the process's health check in bot_data (called at start).
+
+    That check is also the one ``GET /healthz`` answers with (``jobs.health.webhook_health``),
+    so the endpoint and the alarm judge alike, on the same `stall_after`.
+    """
     app.bot_data["deadman"] = DeadMansSwitch(stall_after=stall_after)
-    app.bot_data["health"] = application_health(app, stall_after=stall_after)
+    app.bot_data[HEALTH_KEY] = application_health(app, stall_after=stall_after)

@@ -19,6 +19,7 @@ from storage.outbox import reclaim_stale
 log = logging.getLogger("casebot.jobs")
 
 PLANNER_INTERVAL = 60.0
+STARTUP_PLANNER = "planner-at-start"
 DISPATCHER_NUDGE_INTERVAL = 5.0
 
 
@@ -73,12 +74,27 @@ async def nudge_dispatcher(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
-    """Run the planner now and every minute; nudge the dispatcher every few seconds; check
-    health every minute and tell the admins when something is wrong."""
+    """Run the planner as soon as the job queue starts, then every minute; nudge the
+    dispatcher every few seconds; check health every minute and tell the admins when
+    something is wrong.
+
+    The first planner run is a job of its own: a repeating job with ``first=0`` would
+    first fire one interval later (APScheduler puts a start time already past on the
+    next interval), so overdue reminders and stale claims would wait a minute. Having
+    no misfire grace limit, it runs however late the job queue starts.
+    """
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-    queue.run_repeating(planner_job, interval=PLANNER_INTERVAL, first=0.0, name="planner")
+    queue.run_once(
+        planner_job,
+        when=0.0,
+        name=STARTUP_PLANNER,
+        job_kwargs={"misfire_grace_time": None},
+    )
+    queue.run_repeating(
+        planner_job, interval=PLANNER_INTERVAL, first=PLANNER_INTERVAL, name="planner"
+    )
     services: Services = app.bot_data["services"]
     deadman.install(app, services.settings.stall_after)
     queue.run_repeating(

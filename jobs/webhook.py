@@ -30,7 +30,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,7 +38,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from jobs.health import HealthReport
+from jobs.health import HealthCheck
 
 log = logging.getLogger("casebot.webhook")
 
@@ -51,7 +51,6 @@ HEALTH_TIMEOUT = 10.0
 REFUSAL_LOG_INTERVAL = 60.0
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-HealthCheck = Callable[[], Awaitable[HealthReport]]
 
 _ALLOWED_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -128,8 +127,9 @@ def make_web_app(
     ``POST {path}``: 403 (empty body) without the right secret header; 400 when the
     body is not a JSON update; 413 above 1 MiB; otherwise the update goes on
     ``application.update_queue`` and the answer is 200 at once (handlers run later).
-    ``GET /healthz``: ``health()``'s report as JSON, 200 when ok, 503 when not or when
-    the check takes longer than `health_timeout` seconds.
+    ``GET /healthz``: ``health()``'s report as JSON, 200 when ok, 503 when not; 503 with
+    ``database: false`` when the check takes longer than `health_timeout` seconds (it
+    only waits for the database) or fails.
     """
     _check_secret(secret_token)
     if not path.startswith("/") or path == HEALTH_PATH:
@@ -163,7 +163,7 @@ def make_web_app(
             report = await asyncio.wait_for(health(), timeout=health_timeout)
         except Exception as error:
             problem = (
-                "health check timed out"
+                f"health check timed out: the database did not answer within {health_timeout:g} s"
                 if isinstance(error, TimeoutError)
                 else f"health check failed ({type(error).__name__})"
             )
@@ -192,6 +192,7 @@ async def run_webhook(
     stop_event: asyncio.Event,
     path: str | None = None,
     shutdown_timeout: float = 3.0,
+    ready: Callable[[], None] | None = None,
 ) -> None:
     """Run the bot in webhook mode until `stop_event` is set; see the module docstring.
 
@@ -199,6 +200,7 @@ async def run_webhook(
     path of `webhook_url`; give it when a reverse proxy rewrites paths). Requests
     still open when stopping get `shutdown_timeout` seconds. Errors at start (port
     in use, ``setWebhook`` refused) propagate after everything started is stopped.
+    `ready` is called once the webhook is set and the server listens.
     """
     _check_secret(secret_token)
     route = path if path is not None else (urlsplit(webhook_url).path or "/")
@@ -224,6 +226,8 @@ async def run_webhook(
             listen_host,
             listen_port,
         )
+        if ready is not None:
+            ready()
         await stop_event.wait()
         log.info("stopping the webhook server")
     finally:

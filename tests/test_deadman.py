@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from jobs.deadman import DeadMansSwitch, deadman_job, describe
-from jobs.health import HealthReport
+from jobs.health import DATABASE, DISPATCHER, FAILING, PLANNER, STUCK, HealthReport, Problem
 from messages import translator
 from tests.conftest import RunningBot
 
@@ -40,23 +40,50 @@ def test_the_switch_speaks_once_repeats_hourly_and_says_when_it_is_fixed() -> No
     assert switch.decide(report([]), NOW + timedelta(hours=3)) is None
 
 
+def test_a_stall_that_grows_is_not_a_new_problem() -> None:
+    switch = DeadMansSwitch(stall_after=timedelta(minutes=10))
+
+    def stalled(minutes: int) -> HealthReport:
+        issue = Problem(PLANNER, minutes=minutes)
+        return report([str(issue)], issues=(issue,))
+
+    assert switch.decide(stalled(11), NOW) == "alarm"
+    for minute in range(1, 59):
+        assert switch.decide(stalled(11 + minute), NOW + timedelta(minutes=minute)) is None
+    assert switch.decide(stalled(71), NOW + timedelta(hours=1)) == "alarm"  # the hourly reminder
+    both = (Problem(PLANNER, minutes=72), Problem(DATABASE))
+    assert switch.decide(report([], issues=both, ok=False), NOW + timedelta(minutes=61)) == "alarm"
+
+
 def test_problems_are_described_in_the_admins_language() -> None:
+    issues = (
+        Problem(DATABASE),
+        Problem(PLANNER, minutes=25),
+        Problem(DISPATCHER, minutes=None),
+        Problem(FAILING, count=7, detail="the last hour"),
+    )
     bad = report(
-        ["planner stalled", "dispatcher has not run yet", "deliveries failing"],
+        [str(issue) for issue in issues],
         planner_last_run=NOW - timedelta(minutes=25),
         dispatcher_last_run=None,
         failed_recently=7,
         backlog=40,
         oldest_due_seconds=1500.0,
         database=False,
+        issues=issues,
     )
-    lines = describe(
-        translator("ru"), bad, now=NOW, stall_after=timedelta(minutes=10), failed_threshold=5
-    )
+    lines = describe(translator("ru"), bad, stall_after=timedelta(minutes=10))
     text = "\n".join(lines)
     assert "25" in text and "7" in text and "40" in text
     assert len(lines) == 5
     assert all(line != translator("en").gettext(line) or line.isascii() is False for line in lines)
+
+
+def test_stuck_deliveries_count_as_waiting_alerts() -> None:
+    stuck = Problem(STUCK, minutes=12, count=3)
+    bad = report([str(stuck)], backlog=2, oldest_due_seconds=30.0, issues=(stuck,))
+    [line] = describe(translator("en"), bad, stall_after=timedelta(minutes=1))
+    assert line == "5 alerts are waiting; the oldest for 12 minutes."
 
 
 def test_admins_are_told_on_telegram(running_bot: RunningBot) -> None:

@@ -13,15 +13,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 from sqlalchemy import Engine, create_engine
+from sqlmodel import select
 
 from bot import build_application
 from botsim.server import BotApiServer
-from jobs.health import HealthReport, application_health, health_report
+from jobs import deadman
+from jobs.deadman import describe
+from jobs.health import HealthReport, application_health, health_report, webhook_health
 from jobs.webhook import (
     HEALTH_PATH,
     SECRET_HEADER,
@@ -33,9 +38,11 @@ from jobs.webhook import (
     webhook_path,
     webhook_url,
 )
+from messages import translator
 from settings import Services, Settings
-from storage.db import session_scope
+from storage.db import make_engine, session_scope, upgrade
 from storage.models import Delivery, JobState, Subscriber
+from tests.conftest import TEST_TOKEN, make_settings
 
 WELCOME_EN = "Casebot: news of people on trial"
 STALL = timedelta(minutes=10)
@@ -551,3 +558,173 @@ def test_health_report_never_raises() -> None:
     )
     assert not report.ok and not report.database
     assert report.problems and all(isinstance(p, str) for p in report.problems)
+
+
+# -- /healthz and the alarm: one check, one setting ----------------------------------------
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def stall_app(tmp_path: Path) -> Iterator[tuple[Any, Clock, Engine]]:
+    """An Application (not started) with CASEBOT_STALL_AFTER=1m, a hand-moved clock, the
+    dead-man's switch installed as at start, and a dispatcher that last claimed 5 s ago."""
+    settings = make_settings(tmp_path, CASEBOT_STALL_AFTER="1m")
+    eng = make_engine(settings.database_url)
+    upgrade(eng)
+    clock = Clock(T0)
+    app = build_application(
+        Services(settings=settings, engine=eng, clock=clock),
+        token=TEST_TOKEN,
+        api_url="http://127.0.0.1:9",
+    )
+    deadman.install(app, settings.stall_after)
+    app.bot_data["dispatcher"] = SimpleNamespace(last_run_at=T0 - timedelta(seconds=5))
+    _record_planner(eng, T0 - timedelta(seconds=10))
+    yield app, clock, eng
+    eng.dispose()
+
+
+def _get_healthz(
+    app: Any, checks: list[Callable[[], Any]], *, health_timeout: float = 10.0
+) -> list[tuple[int, dict[str, Any]]]:
+    """GET /healthz from a real server on 127.0.0.1 once per check given."""
+
+    async def main() -> list[tuple[int, dict[str, Any]]]:
+        answers = []
+        for check in checks:
+            web_app = make_web_app(
+                app,
+                secret_token=generate_secret_token(),
+                path="/telegram/x",
+                health=check,
+                health_timeout=health_timeout,
+            )
+            runner = web.AppRunner(web_app, access_log=None)
+            await runner.setup()
+            port = free_port()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            try:
+                async with httpx.AsyncClient(timeout=30) as client:
+                    response = await client.get(f"http://127.0.0.1:{port}{HEALTH_PATH}")
+                answers.append((response.status_code, response.json()))
+            finally:
+                await runner.cleanup()
+        return answers
+
+    return asyncio.run(main())
+
+
+def test_healthz_and_the_alarm_judge_alike_with_the_stall_setting(
+    stall_app: tuple[Any, Clock, Engine],
+) -> None:
+    app, clock, _ = stall_app
+    checks = [webhook_health(app), application_health(app), app.bot_data["health"]]
+    for status, body in _get_healthz(app, checks):
+        assert status == 200, body
+        assert body["ok"] is True and body["problems"] == []
+        assert body["stall_after_seconds"] == 60.0
+    clock.now = T0 + timedelta(seconds=130)  # both silent for more than a minute
+    answers = _get_healthz(app, checks)
+    expected = ["planner has not run for 2 minutes", "dispatcher has not run for 2 minutes"]
+    for status, body in answers:
+        assert status == 503, body
+        assert body["ok"] is False and body["database"] is True
+        assert body["problems"] == expected
+    # The dead-man's switch raises its alarm on that very report, in the admin's words.
+    report = asyncio.run(app.bot_data["health"]())
+    assert app.bot_data["deadman"].decide(report, clock.now) == "alarm"
+    lines = describe(translator("en"), report, stall_after=timedelta(minutes=1))
+    assert lines == [
+        "The reminder planner last ran 2 minutes ago.",
+        "The alert dispatcher last ran 2 minutes ago.",
+    ]
+
+
+def test_healthz_counts_deliveries_stuck_in_sending(stall_app: tuple[Any, Clock, Engine]) -> None:
+    app, clock, engine = stall_app
+    _add_deliveries(
+        engine,
+        [
+            {"status": "sending", "due_at": T0, "updated_at": T0 - timedelta(minutes=3)},
+            {"status": "sending", "due_at": T0, "updated_at": T0 - timedelta(seconds=20)},
+        ],
+    )
+    [(status, body)] = _get_healthz(app, [webhook_health(app)])
+    assert status == 503
+    assert body["stuck_sending"] == 1  # the one claimed 20 s ago is still in time
+    assert body["problems"] == ["deliveries stuck: 1 claimed for 3 minutes without an outcome"]
+    clock.now = T0 + timedelta(seconds=50)
+    app.bot_data["dispatcher"].last_run_at = clock.now
+    with session_scope(engine) as session:
+        for row in session.exec(select(Delivery)).all():
+            row.status = "sent"
+            session.add(row)
+    [(status, body)] = _get_healthz(app, [webhook_health(app)])
+    assert status == 200 and body["stuck_sending"] == 0, body
+
+
+def test_healthz_when_the_database_cannot_be_read_is_503(
+    stall_app: tuple[Any, Clock, Engine],
+) -> None:
+    app, _, engine = stall_app
+    engine.dispose()
+    database = Path(app.bot_data["services"].settings.database_url.removeprefix("sqlite:///"))
+    for path in database.parent.glob(database.name + "*"):
+        path.unlink()
+    [(status, body)] = _get_healthz(app, [webhook_health(app)])
+    assert status == 503, body
+    assert body["ok"] is False and body["database"] is False
+    assert body["problems"] == ["database queries failed (OperationalError)"]
+
+
+def test_healthz_when_the_database_does_not_answer_in_time_is_503(
+    stall_app: tuple[Any, Clock, Engine],
+) -> None:
+    app, _, _ = stall_app
+
+    async def hanging() -> HealthReport:
+        await asyncio.sleep(3600)
+        raise AssertionError("not reached")
+
+    [(status, body)] = _get_healthz(app, [hanging], health_timeout=0.2)
+    assert status == 503
+    assert body == {
+        "ok": False,
+        "database": False,
+        "problems": ["health check timed out: the database did not answer within 0.2 s"],
+    }
+
+
+def test_a_job_that_ran_before_this_start_gets_the_grace_period(engine: Engine) -> None:
+    # Restarted after a night off: the planner's last run is old, but this process only
+    # began a minute ago; not a stall until stall_after has passed since the start.
+    now = datetime.now(UTC)
+    _record_planner(engine, now - timedelta(hours=8))
+    report = health_report(
+        engine,
+        now=now,
+        dispatcher_last_run=None,
+        stall_after=STALL,
+        started_at=now - timedelta(minutes=1),
+    )
+    assert report.ok, report.problems
+    later = health_report(
+        engine,
+        now=now,
+        dispatcher_last_run=None,
+        stall_after=STALL,
+        started_at=now - timedelta(minutes=11),
+    )
+    assert later.problems == ["planner has not run for 480 minutes", "dispatcher has not run yet"]
