@@ -19,11 +19,14 @@ from sqlmodel import Session
 from jobs.dispatcher import Closed, Rendered
 from messages import Translator, resolve_language, translator
 from messages.alerts import (
+    current_state,
     render_change_alert,
+    render_correction,
     render_hearing_reminder,
     render_release_reminder,
 )
-from messages.card import case_title
+from messages.card import case_title, hearing_lines
+from messages.common import DIMENSION_LABELS
 from storage.cases import CaseView, get_case_view
 from storage.models import Court, Hearing
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
@@ -77,11 +80,32 @@ class AlertRenderer:
             return Closed(DROPPED, "release day passed")
         return estimate.release_on, estimate.stated
 
+    def _correction(
+        self, t: Translator, name: str, payload: dict[str, Any], view: CaseView, today: date
+    ) -> str:
+        """A correction, saying what is true now (read at send time)."""
+        dimension = payload.get("dimension")
+        hearing = None
+        if view.next_hearing is not None:
+            hearing = hearing_lines(t, view.next_hearing, today)[0]
+        estimate = estimate_for(view)
+        current = current_state(
+            t,
+            str(payload.get("of")),
+            dimension=dimension,
+            status=getattr(view, dimension, None) if dimension in DIMENSION_LABELS else None,
+            hearing=hearing,
+            release=estimate.release_on if estimate else None,
+        )
+        return render_correction(t, name, current)
+
     def _text(
         self, session: Session, work: DeliveryWork, view: CaseView, t: Translator, now: datetime
     ) -> str | Closed:
         name = case_title(t, view.names)
         today = now.astimezone(ZoneInfo(self.zone)).date()
+        if work.kind == "correction":
+            return self._correction(t, name, work.payload, view, today)
         change = render_change_alert(t, work.kind, name, work.payload, today=today)
         if change is not None:
             return change

@@ -82,14 +82,17 @@ def render_hearing_alert(
         body = [when_and_where(t, payload)]
     elif kind == "hearing_moved":
         head = t.gettext("%(name)s: the hearing is moved") % {"name": name}
-        body = [
-            escape(t.gettext("New time:")) + " " + when_and_where(t, payload),
-            "<s>" + when_and_where(t, payload, prefix="old_") + "</s>",
+        body = [  # in words, not only struck through: previews and screen readers lose that
+            escape(t.gettext("Was:")) + " " + when_and_where(t, payload, prefix="old_"),
+            escape(t.gettext("Now:")) + " " + when_and_where(t, payload),
         ]
     else:
         head = t.gettext("%(name)s: the hearing is cancelled") % {"name": name}
         return "\n".join(
-            ["<b>" + escape(head) + "</b>", "<s>" + when_and_where(t, payload) + "</s>"]
+            [
+                "<b>" + escape(head) + "</b>",
+                escape(t.gettext("It was set for:")) + " " + when_and_where(t, payload),
+            ]
         )
     body.append(escape(days_from_now(t, _local_day(payload), today)))
     return "\n".join(["<b>" + escape(head) + "</b>", *body])
@@ -139,21 +142,54 @@ def render_release_change(t: Translator, name: str, payload: dict[str, Any]) -> 
     else:
         lines.append(escape(t.gettext("The release date is not known any more.")))
     if payload.get("old_release"):
-        lines.append(
-            "<s>" + escape(t.format_date(date.fromisoformat(payload["old_release"]))) + "</s>"
-        )
+        was = t.format_date(date.fromisoformat(payload["old_release"]))
+        lines.append(escape(t.gettext("Was:") + f" {was}"))
     return "\n".join(lines)
 
 
-def render_correction(t: Translator, name: str) -> str:
-    """The last alert about a case was sent by mistake and is withdrawn."""
-    return escape(
-        t.gettext(
-            "Correction about %(name)s: the previous alert was sent by mistake and is withdrawn. "
-            "The case card shows the current state."
-        )
+def render_correction(t: Translator, name: str, current: str) -> str:
+    """The last alert about a case was sent by mistake and is withdrawn; ``current`` says
+    what is true now (escaped HTML, from :func:`current_state`)."""
+    head = escape(
+        t.gettext("Correction about %(name)s: the previous alert was sent by mistake.")
         % {"name": name}
     )
+    return f"<b>{head}</b>\n{current}" if current else f"<b>{head}</b>"
+
+
+def current_state(
+    t: Translator,
+    of: str,
+    *,
+    dimension: str | None,
+    status: str | None,
+    hearing: str | None,
+    release: date | None,
+) -> str:
+    """What is true now about the part of a case a withdrawn alert was about (escaped).
+
+    ``status`` is the current key of ``dimension``; ``hearing`` the next hearing as
+    already rendered (escaped HTML) or None; ``release`` the expected release or None.
+    """
+    if of == "status" and dimension in DIMENSION_LABELS:
+        return escape(
+            t.gettext("%(what)s is still: %(value)s")
+            % {
+                "what": t.gettext(DIMENSION_LABELS[dimension]),
+                "value": status_label(t, dimension, status),
+            }
+        )
+    if of in HEARING_ALERTS:
+        if hearing is None:
+            return escape(t.gettext("No hearing is scheduled."))
+        return escape(t.gettext("The next hearing is still:")) + " " + hearing
+    if of in ("release_changed", "sentence"):
+        if release is None:
+            return escape(t.gettext("No release date is known."))
+        return escape(
+            t.gettext("The expected release is still: %(date)s") % {"date": t.format_date(release)}
+        )
+    return ""
 
 
 HEARING_ALERTS = frozenset({"hearing_set", "hearing_moved", "hearing_cancelled"})
@@ -163,8 +199,9 @@ URGENT_RISKS = frozenset({"deportation_threat", "deportation_ordered"})
 def render_change_alert(
     t: Translator, kind: str, name: str, payload: dict[str, Any], *, today: date
 ) -> str | None:
-    """The alert a change sends (status, hearing, release, correction), as subscribers read
-    it: used both by the dispatcher and by the organizer's preview. None for other kinds."""
+    """The alert a change sends (status, hearing, release), as subscribers read it: used
+    both by the dispatcher and by the organizer's preview. None for other kinds
+    (corrections need the present state: :func:`render_correction`)."""
     if kind == "status":
         urgent = payload.get("dimension") == "risk" and payload.get("new") in URGENT_RISKS
         return render_status_alert(t, name, payload, urgent=urgent)
@@ -172,6 +209,4 @@ def render_change_alert(
         return render_hearing_alert(t, name, kind, payload, today=today)
     if kind == "release_changed":
         return render_release_change(t, name, payload)
-    if kind == "correction":
-        return render_correction(t, name)
     return None

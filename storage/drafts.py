@@ -312,6 +312,16 @@ def _revert(session: Session, draft: Draft, now: datetime) -> None:
         )
 
 
+def _correction_payload(result: dict[str, Any]) -> dict[str, Any]:
+    """What a correction needs to say what is true now: the kind of the withdrawn alert
+    and, for a status, its dimension (the current value is read when it is sent)."""
+    payload: dict[str, Any] = {"of": result.get("kind")}
+    before = result.get("before") or {}
+    if result.get("kind") == "status" and before:
+        payload["dimension"] = next(iter(before))
+    return payload
+
+
 def _correct(session: Session, draft: Draft, now: datetime) -> int:
     """Withdraw the change's alerts not yet sent; queue a correction for the chats that got
     one or may have (those in flight), a few seconds later so it arrives after them."""
@@ -326,7 +336,7 @@ def _correct(session: Session, draft: Draft, now: datetime) -> int:
         col(Delivery.chat_id),
         col(Delivery.case_id),
         literal("correction"),
-        literal({"of": draft.result.get("kind")}, Delivery.__table__.c.payload.type),  # type: ignore[attr-defined]
+        literal(_correction_payload(draft.result), Delivery.__table__.c.payload.type),  # type: ignore[attr-defined]
         literal(False),
         literal(due, Delivery.__table__.c.due_at.type),  # type: ignore[attr-defined]
         literal(PENDING),

@@ -218,8 +218,10 @@ def test_moved_hearing_one_alert_and_reminders_only_for_the_new_time(bot: Runnin
     settle(bot)
     moved_texts = {chat: texts(bot, chat, marks[chat]) for chat in READERS}
     assert all(len(messages) == 1 for messages in moved_texts.values()), moved_texts
-    assert "May 12, 2030, 15:00 (UTC+5)" in moved_texts[2003][0]
-    assert "<s>May 10, 2030, 10:00 (UTC+5)" in moved_texts[2003][0]
+    assert "Now: May 12, 2030, 15:00 (UTC+5)" in moved_texts[2003][0]
+    assert "Was: May 10, 2030, 10:00 (UTC+5)" in moved_texts[2003][0]  # in words
+    assert "<s>" not in moved_texts[2003][0]
+    assert "Было:" in moved_texts[2002][0] and "Теперь:" in moved_texts[2002][0]
     assert "заседание перенесено" in moved_texts[2002][0]
     # The reminders that come are for the new time only.
     marks = {chat: len(bot.server.outbox(chat)) for chat in READERS}

@@ -124,7 +124,13 @@ def test_status_preview_send_once_and_undo(bot: RunningBot, engine: Engine) -> N
     undone = confirm_undo(bot, question, edits=4)
     assert "Undone. 3 subscribers" in undone.text
     settle(bot)
-    assert "Поправка по делу" in bot.server.outbox(2002)[-1].text
+    correction = bot.server.outbox(2002)[-1].text
+    assert "Поправка по делу" in correction
+    # What is true now, not only that the alert was a mistake:
+    assert "Риск депортации — по-прежнему: суд не допустил депортацию" in correction
+    assert "Deportation risk is still: deportation blocked by a court" in (
+        bot.server.outbox(2003)[-1].text
+    )
     with session_scope(engine) as session:
         assert session.get(Case, 1).risk == "deportation_blocked"  # type: ignore[union-attr]
         actions = [e.action for e in session.exec(select(AuditEntry)).all()]
