@@ -257,9 +257,7 @@ def claim_due(
     ]
 
 
-def renew_leases(
-    session: Session, *, ids: Iterable[int], worker: str, until: datetime
-) -> set[int]:
+def renew_leases(session: Session, *, ids: Iterable[int], worker: str, until: datetime) -> set[int]:
     """Extend to `until` the lease of the rows `worker` still holds among `ids`; one UPDATE.
 
     Returns the ids renewed: a missing one was taken over (its lease had run out) or
