@@ -89,7 +89,6 @@ from jobs.ratelimit import (
 )
 from jobs.retrylog import RetryLog
 from jobs.sendpolicy import (
-    MAX_BACKOFF,
     SendBrake,
     SendTimeouts,
     Ticket,
@@ -118,15 +117,6 @@ from storage.outbox import (
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "MAX_BACKOFF",
-    "Closed",
-    "Dispatcher",
-    "DispatcherStats",
-    "Rendered",
-    "Renderer",
-    "default_backoff",
-]
 
 # BadRequest descriptions that mean the chat no longer exists for this bot.
 GONE_MARKERS = (
@@ -507,8 +497,8 @@ class Dispatcher:
         for work in works:
             by_chat.setdefault(work.chat_id, []).append((work, prepared.get(work.id)))
         if self._stopping:  # stop() came while claiming: hand them straight back
-            for items in by_chat.values():
-                self._results.extend(self._unclaimed(work) for work, _ in items)
+            for work in works:
+                self._add_result(self._unclaimed(work))
             return
         for chat_id, items in by_chat.items():
             self._open_chats.add(chat_id)
