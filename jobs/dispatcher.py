@@ -17,9 +17,12 @@ interactive replies.
 
 Crash safety and the duplicate bound
 ------------------------------------
-A row is ``sending`` from the moment it is claimed until its outcome is committed.
-After a crash, ``start()`` puts this worker's ``sending`` rows back to pending
-(``storage.outbox.resume_in_flight``), so no alert is ever lost. The only rows that
+A row is ``sending`` from the moment it is claimed until its outcome is committed,
+under a lease the dispatcher renews every 10 s (:mod:`jobs.lease`). After a crash,
+``start()`` puts this worker's ``sending`` rows back to pending
+(``storage.outbox.resume_in_flight``); a worker that does not come back leaves its
+rows for at most the lease (45 s) and one heartbeat, then any other dispatcher takes
+them over. So no alert is ever lost. The only rows that
 can be sent twice are those Telegram accepted whose outcome was not yet committed:
 the messages sent during the last ``flush_interval`` before the crash plus those of
 a flush in progress — about ``rate × (flush_interval + flush time)`` (≈ 6 at 30/s,
@@ -27,7 +30,8 @@ a flush in progress — about ``rate × (flush_interval + flush time)`` (≈ 6 a
 that moment (the dispatcher keeps about two seconds of sending claimed, at most
 ``2 × batch_size`` rows). Telegram has no idempotency key, so a send
 that timed out after Telegram accepted it is retried and may also arrive twice;
-that is inherent to the Bot API. A clean ``stop()`` duplicates nothing.
+that is inherent to the Bot API, and why sends wait 35 s for an answer
+(:mod:`jobs.sendpolicy`). A clean ``stop()`` duplicates nothing.
 
 Outcomes
 --------
@@ -37,10 +41,15 @@ blocked (``record_results`` marks the subscriber and closes its other rows); a
 ``BadRequest`` saying the chat is gone → gone; any other ``BadRequest`` → failed (it
 would fail again); network errors, time-outs and 5xx → pending with exponential
 backoff and one more attempt, failed after ``max_attempts``. When several chats in a
-row fail that way with no success between them, Telegram itself is unreachable:
-attempts stop being counted and claims pause with a growing backoff until a send
-succeeds, so an outage never turns alerts into failures. Logs carry counts and error
-types only, never texts or chat ids.
+row fail that way with no success between them, or time-outs cluster, Telegram itself
+is unreachable or slow: the :class:`~jobs.sendpolicy.SendBrake` holds every new send
+(those under way finish) with a growing backoff, then resumes one send at a time and
+speeds up with each success; meanwhile attempts are not counted, so an outage never
+turns alerts into failures. A database that cannot be reached (a locked SQLite file,
+a dropped PostgreSQL connection) only delays claims and the recording of outcomes,
+which stay in memory and are retried; each trouble is logged once when it starts and
+once when it ends (:mod:`jobs.retrylog`). Logs carry counts and error types only,
+never texts or chat ids.
 """
 
 from __future__ import annotations
@@ -48,7 +57,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -56,12 +64,21 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, and_, or_
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlmodel import Session, col, func, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ExtBot
 
+from jobs.lease import HEARTBEAT_INTERVAL, ClaimLease
 from jobs.ratelimit import (
     BROADCAST,
     BROADCAST_GATED,
@@ -70,10 +87,19 @@ from jobs.ratelimit import (
     SendGate,
     retry_after_seconds,
 )
+from jobs.retrylog import RetryLog
+from jobs.sendpolicy import (
+    SendBrake,
+    SendTimeouts,
+    Ticket,
+    default_backoff,
+    maybe_delivered,
+)
 from storage.db import session_scope
 from storage.models import Delivery
 from storage.outbox import (
     BLOCKED,
+    CLAIM_LEASE,
     DROPPED,
     FAILED,
     GONE,
@@ -91,8 +117,6 @@ from storage.outbox import (
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 300.0
-"""The longest wait between two attempts of one delivery (5 minutes)."""
 
 # BadRequest descriptions that mean the chat no longer exists for this bot.
 GONE_MARKERS = (
@@ -151,16 +175,20 @@ class DispatcherStats:
     claimed: int = 0
     resumed: int = 0
     flushes: int = 0
-
-
-def default_backoff(attempts: int) -> float:
-    """Seconds before retry number ``attempts``: 2, 4, 8 … capped at 5 min, ±25 % jitter."""
-    base = min(MAX_BACKOFF, 2.0 ** max(attempts, 1))
-    return min(MAX_BACKOFF, base * random.uniform(0.75, 1.25))
+    timed_out: int = 0
+    """Sends that timed out (those reading the answer may have reached Telegram)."""
+    holds: int = 0
+    """How often the send brake held every new send (Telegram slow or unreachable)."""
+    taken_over: int = 0
+    """Rows of other workers taken over after their lease ran out."""
 
 
 class _StoppedError(Exception):
-    """A claimed delivery was not sent because the dispatcher is stopping."""
+    """A claimed delivery was not sent: the dispatcher is stopping, or lost its lease."""
+
+
+def _is_database_error(error: Exception) -> bool:
+    return isinstance(error, DBAPIError | PendingRollbackError)
 
 
 _Item = tuple[DeliveryWork, Rendered | Closed | None]
@@ -177,7 +205,11 @@ class Dispatcher:
     before the next attempt after a transient failure; ``outage_threshold`` is how many
     different chats must fail in a row, with no success between, before the failures
     are taken as Telegram being unreachable (default: a quarter of ``max_in_flight``,
-    at least 5 — a real outage fails every send under way, a burst of resets does not).
+    at least 5 — a real outage fails every send under way, a burst of resets does not);
+    ``timeout_cluster`` time-outs within 30 s are taken as Telegram being slow. Both
+    engage the send brake. ``timeouts`` are the per-call time-outs of every send.
+    ``lease`` and ``heartbeat_interval`` set the claims' lease (:mod:`jobs.lease`);
+    the lease follows ``clock``, so tests move the clock instead of waiting.
     """
 
     def __init__(
@@ -197,6 +229,10 @@ class Dispatcher:
         pacer: ChatPacer | None = None,
         backoff: Callable[[int], float] = default_backoff,
         outage_threshold: int | None = None,
+        timeouts: SendTimeouts | None = None,
+        timeout_cluster: int = 3,
+        lease: timedelta = CLAIM_LEASE,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
     ) -> None:
         if batch_size < 1 or max_in_flight < 1 or max_attempts < 1:
             raise ValueError("batch_size, max_in_flight and max_attempts must be >= 1")
@@ -214,6 +250,20 @@ class Dispatcher:
         self.backoff = backoff
         self.outage_threshold = max(
             1, outage_threshold if outage_threshold is not None else max(5, max_in_flight // 4)
+        )
+        self.timeouts = timeouts if timeouts is not None else SendTimeouts()
+        self.brake = SendBrake(
+            limit=max_in_flight,
+            backoff=backoff,
+            cluster=timeout_cluster,
+            outage=self.outage_threshold,
+        )
+        self.lease = ClaimLease(
+            engine=engine,
+            worker_id=worker_id,
+            clock=clock,
+            lease=lease,
+            interval=heartbeat_interval,
         )
 
         limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
@@ -240,17 +290,25 @@ class Dispatcher:
         self._stopping = False
         self._claim_now = True
         self._next_claim = 0.0
-        self._hold_until = 0.0
         self._last_flush = time.monotonic()
-        self._failing_chats: set[int] = set()
-        self._outage_level = 0
+        self._flush_after = 0.0
+        self._record_log = RetryLog(
+            log,
+            "could not record %d outcomes (%s); will retry",
+            "recorded outcomes after %d failed attempts",
+        )
+        self._claim_log = RetryLog(
+            log,
+            "could not claim deliveries (%s); will retry",
+            "claiming again after %d failed attempts",
+        )
 
     # -- public API --------------------------------------------------------------------
 
     @property
     def stats(self) -> DispatcherStats:
         """A snapshot of the counters."""
-        return replace(self._stats)
+        return replace(self._stats, holds=self.brake.engaged, taken_over=self.lease.taken_over)
 
     @property
     def running(self) -> bool:
@@ -258,7 +316,8 @@ class Dispatcher:
         return self._loop_task is not None and not self._loop_task.done()
 
     async def start(self) -> None:
-        """Put this worker's rows left ``sending`` back to pending, then start the loop."""
+        """Put this worker's rows left ``sending`` back to pending, take over rows whose
+        lease ran out, then start the loop and the lease's heartbeat."""
         if self.running:
             raise RuntimeError("the dispatcher is already running")
         self._loop = asyncio.get_running_loop()
@@ -267,8 +326,17 @@ class Dispatcher:
         self._stats.resumed += resumed
         if resumed:
             log.info("resumed %d deliveries left in flight by a previous run", resumed)
+        await self.lease.beat()
         self._claim_now = True
         self._loop_task = asyncio.create_task(self._run(), name=f"dispatcher-{self.worker_id}")
+        self.lease.start(on_take_over=self.wake)
+
+    async def heartbeat(self) -> None:
+        """Renew this worker's leases and take over lapsed ones now (it runs every
+        ``heartbeat_interval`` seconds by itself; tests call it after moving the clock)."""
+        beat = await self.lease.beat()
+        if beat is not None and beat.taken_over:
+            self.wake()
 
     def wake(self) -> None:
         """New rows were written: look now. Safe to call from any thread."""
@@ -312,6 +380,7 @@ class Dispatcher:
             if not self._results:
                 break
             await self._flush()
+        await self.lease.stop()
         log.info(
             "dispatcher stopped: %d sent, %d retried, %d failed",
             self._stats.sent,
@@ -366,11 +435,13 @@ class Dispatcher:
                         await self._event.wait()
 
     async def _step(self) -> None:
-        now = time.monotonic()
-        if self._results and now - self._last_flush >= self.flush_interval:
+        if self._results and time.monotonic() >= self._flush_at():
             await self._flush()
         if self._should_claim():
             await self._claim()
+
+    def _flush_at(self) -> float:
+        return max(self._last_flush + self.flush_interval, self._flush_after)
 
     def _ahead(self) -> int:
         """How many rows to keep claimed: about two seconds of sending, at most a batch."""
@@ -379,20 +450,20 @@ class Dispatcher:
     def _should_claim(self) -> bool:
         if self._stopping or self._open_rows >= self._ahead():
             return False
-        now = time.monotonic()
-        if now < self._hold_until:
+        if self.brake.held:
             return False
-        return self._claim_now or now >= self._next_claim
+        return self._claim_now or time.monotonic() >= self._next_claim
 
     def _sleep_time(self) -> float:
         now = time.monotonic()
+        hold = self.brake.hold_remaining()
         times = [self.idle_poll]
         if self._results:
-            times.append(self._last_flush + self.flush_interval - now)
+            times.append(self._flush_at() - now)
         if self._open_rows < self._ahead():
-            if self._claim_now and now >= self._hold_until:
+            if self._claim_now and hold <= 0:
                 return 0.0
-            times.append(max(self._next_claim, self._hold_until) - now)
+            times.append(max(self._next_claim - now, hold))
         return max(0.0, min(times))
 
     async def _claim(self) -> None:
@@ -401,7 +472,15 @@ class Dispatcher:
         skip.update(chat for chat in self.pacer.paused_chats() if isinstance(chat, int))
         now = self.clock()
         self._claim_now = False  # before the query: a wake() during it must not be lost
-        works, prepared, next_due = await asyncio.to_thread(self._claim_sync, now, limit, skip)
+        try:
+            works, prepared, next_due = await asyncio.to_thread(self._claim_sync, now, limit, skip)
+        except Exception as error:
+            if not _is_database_error(error):
+                raise
+            self._claim_log.failed(error)  # nothing was claimed: the transaction rolled back
+            self._next_claim = time.monotonic() + min(self.idle_poll, 1.0)
+            return
+        self._claim_log.succeeded()
         self.last_run_at = now
         if len(works) >= limit:
             self._claim_now = True  # there may be more
@@ -413,12 +492,13 @@ class Dispatcher:
         if not works:
             return
         self._stats.claimed += len(works)
+        self.lease.claimed((work.id for work in works), now + self.lease.lease)
         by_chat: dict[int, list[_Item]] = {}
         for work in works:
             by_chat.setdefault(work.chat_id, []).append((work, prepared.get(work.id)))
         if self._stopping:  # stop() came while claiming: hand them straight back
-            for items in by_chat.values():
-                self._results.extend(self._unclaimed(work) for work, _ in items)
+            for work in works:
+                self._add_result(self._unclaimed(work))
             return
         for chat_id, items in by_chat.items():
             self._open_chats.add(chat_id)
@@ -431,7 +511,14 @@ class Dispatcher:
         self, now: datetime, limit: int, skip: set[int]
     ) -> tuple[list[DeliveryWork], dict[int, Rendered | Closed], datetime | None]:
         with session_scope(self.engine) as session:
-            works = claim_due(session, now=now, limit=limit, worker=self.worker_id, skip_chats=skip)
+            works = claim_due(
+                session,
+                now=now,
+                limit=limit,
+                worker=self.worker_id,
+                skip_chats=skip,
+                lease=self.lease.lease,
+            )
             prepared = self._prepare(session, works, now) if works else {}
             next_due = next_due_at(session) if len(works) < limit else None
         return works, prepared, next_due
@@ -442,6 +529,8 @@ class Dispatcher:
         try:
             return dict(self.renderer.prepare(session, works, now))
         except Exception as error:
+            if _is_database_error(error):
+                raise  # the database, not the renderer: the claim is rolled back and retried
             log.error(
                 "renderer failed on a batch of %d (%s); rendering one by one",
                 len(works),
@@ -452,7 +541,9 @@ class Dispatcher:
         for work in works:
             try:
                 prepared.update(self.renderer.prepare(session, [work], now))
-            except Exception:
+            except Exception as error:
+                if _is_database_error(error):
+                    raise
                 failures += 1
         if failures:
             log.error("renderer failed on %d deliveries; they will be retried", failures)
@@ -488,6 +579,7 @@ class Dispatcher:
     # -- results -----------------------------------------------------------------------
 
     def _add_result(self, result: DeliveryResult) -> None:
+        self.lease.released(result.id)
         if not self._results:
             self._event.set()  # arms the flush timer
         self._results.append(result)
@@ -500,11 +592,14 @@ class Dispatcher:
         try:
             await asyncio.to_thread(self._record_sync, batch)
         except Exception as error:
-            log.error(
-                "could not record %d outcomes (%s); will retry", len(batch), type(error).__name__
-            )
+            self._record_log.failed(error, len(batch))
             self._results[:0] = batch
+            # Retry with a growing pause (a locked file, a database restarting).
+            pause = min(5.0, self.flush_interval * 2.0**self._record_log.failures)
+            self._flush_after = time.monotonic() + pause
             return
+        self._record_log.succeeded("recorded %d outcomes after %d failed attempts", len(batch))
+        self._flush_after = 0.0
         self._stats.flushes += 1
         retries = [r.retry_at for r in batch if r.status == PENDING]
         if retries:
@@ -516,7 +611,7 @@ class Dispatcher:
 
     def _record_sync(self, batch: Sequence[DeliveryResult]) -> None:
         with session_scope(self.engine) as session:
-            record_results(session, batch)
+            record_results(session, batch, worker=self.worker_id)
 
     def _unclaimed(self, work: DeliveryWork) -> DeliveryResult:
         """Back to pending, unchanged: the row was claimed but never sent."""
@@ -525,10 +620,7 @@ class Dispatcher:
     # -- sending -----------------------------------------------------------------------
 
     def _held(self, chat_id: int) -> bool:
-        return (
-            self.pacer.paused_until(chat_id) > self.pacer.now()
-            or time.monotonic() < self._hold_until
-        )
+        return self.pacer.paused_until(chat_id) > self.pacer.now() or self.brake.held
 
     async def _deliver_chat(self, chat_id: int, items: list[_Item]) -> None:
         """Send one chat's claimed rows, one after the other."""
@@ -566,78 +658,103 @@ class Dispatcher:
             return DeliveryResult(id=work.id, status=status, at=self.clock(), error=prepared.reason)
         if prepared is None:
             return self._transient(work, "render failed", network=False)
-        is_group = work.chat_type != "private"
         await self.pacer.wait(work.chat_id)
         async with self._slots:
             await self.pacer.wait(work.chat_id)
-            await self.gate.acquire(high=False)
-            if self._stopping:
-                raise _StoppedError
-            task = asyncio.current_task()
+            while True:
+                async with self.brake.turn() as ticket:
+                    await self.gate.acquire(high=False)
+                    if self.brake.admits(ticket):
+                        return await self._call(work, prepared, ticket)
+                # The brake engaged while this send waited for the gate: wait for it too.
+
+    async def _call(self, work: DeliveryWork, rendered: Rendered, ticket: Ticket) -> DeliveryResult:
+        """One ``sendMessage`` and what its outcome means for the row."""
+        if self._stopping or not self.lease.holds(work.id):
+            raise _StoppedError
+        task = asyncio.current_task()
+        if task is not None:
+            self._http.add(task)
+        self._stats.in_flight += 1
+        try:
+            message = await self._send(work.chat_id, rendered)
+        except RetryAfter as error:
+            seconds = retry_after_seconds(error)
+            self.pacer.pause(work.chat_id, seconds)
+            self._stats.rate_limited += 1
+            return DeliveryResult(
+                id=work.id,
+                status=PENDING,
+                at=self.clock(),
+                retry_at=self.clock() + timedelta(seconds=seconds),
+                error=f"429 retry after {seconds:g}",
+            )
+        except Forbidden as error:
+            self._stats.blocked += 1
+            return DeliveryResult(id=work.id, status=BLOCKED, at=self.clock(), error=str(error))
+        except ChatMigrated as error:
+            self._stats.gone += 1
+            return DeliveryResult(
+                id=work.id,
+                status=GONE,
+                at=self.clock(),
+                error=f"migrated to supergroup {error.new_chat_id}",
+            )
+        except BadRequest as error:
+            return self._bad_request(work, error)
+        except TelegramError as error:  # NetworkError, TimedOut, 5xx, Conflict, …
+            return self._network_failure(work, error, ticket)
+        except Exception as error:  # a bug, not Telegram: retry, but count the attempts
+            log.error("unexpected error while sending (%s)", type(error).__name__)
+            return self._transient(work, f"{type(error).__name__}: {error}", network=False)
+        finally:
+            self._stats.in_flight -= 1
             if task is not None:
-                self._http.add(task)
-            self._stats.in_flight += 1
-            try:
-                message = await self._send(work.chat_id, prepared)
-            except RetryAfter as error:
-                seconds = retry_after_seconds(error)
-                self.pacer.pause(work.chat_id, seconds)
-                self._stats.rate_limited += 1
-                return DeliveryResult(
-                    id=work.id,
-                    status=PENDING,
-                    at=self.clock(),
-                    retry_at=self.clock() + timedelta(seconds=seconds),
-                    error=f"429 retry after {seconds:g}",
-                )
-            except Forbidden as error:
-                self._stats.blocked += 1
-                return DeliveryResult(id=work.id, status=BLOCKED, at=self.clock(), error=str(error))
-            except ChatMigrated as error:
-                self._stats.gone += 1
-                return DeliveryResult(
-                    id=work.id,
-                    status=GONE,
-                    at=self.clock(),
-                    error=f"migrated to supergroup {error.new_chat_id}",
-                )
-            except BadRequest as error:
-                text = str(error)
-                if any(marker in text.lower() for marker in GONE_MARKERS):
-                    self._stats.gone += 1
-                    return DeliveryResult(id=work.id, status=GONE, at=self.clock(), error=text)
-                self._stats.failed += 1
-                log.warning("a delivery failed permanently (BadRequest)")
-                return DeliveryResult(
-                    id=work.id,
-                    status=FAILED,
-                    at=self.clock(),
-                    error=text,
-                    attempts=work.attempts + 1,
-                )
-            except TelegramError as error:  # NetworkError, TimedOut, 5xx, Conflict, …
-                return self._transient(work, f"{type(error).__name__}: {error}", network=True)
-            except Exception as error:  # a bug, not Telegram: retry, but count the attempts
-                log.error("unexpected error while sending (%s)", type(error).__name__)
-                return self._transient(work, f"{type(error).__name__}: {error}", network=False)
-            finally:
-                self._stats.in_flight -= 1
-                if task is not None:
-                    self._http.discard(task)
-                self.pacer.note_sent(work.chat_id, is_group)
+                self._http.discard(task)
+            self.pacer.note_sent(work.chat_id, work.chat_type != "private")
         self._stats.sent += 1
-        if self._failing_chats or self._outage_level:
-            if self._outage_level:
-                log.info("Telegram reachable again; resuming normal sending")
-            self._failing_chats.clear()
-            self._outage_level = 0
-            self._hold_until = 0.0
+        if self.brake.note_success(ticket):
+            log.info("Telegram answers normally again; sending at full speed")
         return DeliveryResult(
             id=work.id,
             status=SENT,
             at=self.clock(),
             message_id=message.message_id,
             attempts=work.attempts + 1,
+        )
+
+    def _bad_request(self, work: DeliveryWork, error: BadRequest) -> DeliveryResult:
+        text = str(error)
+        if any(marker in text.lower() for marker in GONE_MARKERS):
+            self._stats.gone += 1
+            return DeliveryResult(id=work.id, status=GONE, at=self.clock(), error=text)
+        self._stats.failed += 1
+        log.warning("a delivery failed permanently (BadRequest)")
+        return DeliveryResult(
+            id=work.id, status=FAILED, at=self.clock(), error=text, attempts=work.attempts + 1
+        )
+
+    def _network_failure(
+        self, work: DeliveryWork, error: TelegramError, ticket: Ticket
+    ) -> DeliveryResult:
+        """A send failed on the way (no answer, 5xx, a time-out): tell the brake, retry later."""
+        timed_out = isinstance(error, TimedOut)
+        if timed_out:
+            self._stats.timed_out += 1
+        failing = self.brake.failing_chats + 1
+        if self.brake.note_failure(ticket, work.chat_id, timed_out=timed_out):
+            log.warning(
+                "Telegram is %s (%s, %d chats failing in a row); holding new sends for %.1f s",
+                "slow" if timed_out else "unreachable",
+                type(error).__name__,
+                failing,
+                self.brake.hold_remaining(),
+            )
+        # A send that may have reached Telegram waits at least a backoff before it is
+        # tried again, even when the brake did not engage.
+        wait = self.backoff(max(1, self.brake.level)) if maybe_delivered(error) else 0.0
+        return self._transient(
+            work, f"{type(error).__name__}: {error}", network=True, at_least=wait
         )
 
     async def _send(self, chat_id: int, rendered: Rendered) -> Message:
@@ -659,31 +776,21 @@ class Dispatcher:
             "disable_notification": rendered.disable_notification,
             "link_preview_options": LinkPreviewOptions(is_disabled=True),
         }
+        kwargs.update(self.timeouts.as_kwargs())
         if isinstance(self.bot, ExtBot) and self._rate_limit_args is not None:
             return await self.bot.send_message(**kwargs, rate_limit_args=self._rate_limit_args)
         return await self.bot.send_message(**kwargs)
 
-    def _transient(self, work: DeliveryWork, error: str, *, network: bool) -> DeliveryResult:
+    def _transient(
+        self, work: DeliveryWork, error: str, *, network: bool, at_least: float = 0.0
+    ) -> DeliveryResult:
         """A failure that may pass: retry later with backoff, or give up after max_attempts."""
         now = self.clock()
-        outage = False
-        if network:
-            self._failing_chats.add(work.chat_id)
-            outage = len(self._failing_chats) >= self.outage_threshold
-        if outage:
-            # Telegram (or our network) is down: don't spend this delivery's attempts, and
-            # hold claims; each new hold (not each failed send) doubles the wait.
-            if time.monotonic() >= self._hold_until:
-                self._outage_level += 1
-                self._hold_until = time.monotonic() + self.backoff(self._outage_level)
-                log.warning(
-                    "%d chats failed in a row (%s); holding sends for %.1f s",
-                    len(self._failing_chats),
-                    error.split(":", 1)[0],
-                    self._hold_until - time.monotonic(),
-                )
-            delay = max(0.0, self._hold_until - time.monotonic())
+        if network and self.brake.slowed:
+            # Telegram (or our network) is down or slow: don't spend this delivery's
+            # attempts; it is claimed again when the brake lets sends through.
             self._stats.retried += 1
+            delay = max(at_least, self.brake.hold_remaining())
             return DeliveryResult(
                 id=work.id,
                 status=PENDING,
@@ -700,11 +807,12 @@ class Dispatcher:
             )
             return DeliveryResult(id=work.id, status=FAILED, at=now, error=error, attempts=attempts)
         self._stats.retried += 1
+        delay = max(at_least, self.backoff(attempts))
         return DeliveryResult(
             id=work.id,
             status=PENDING,
             at=now,
-            retry_at=now + timedelta(seconds=self.backoff(attempts)),
+            retry_at=now + timedelta(seconds=delay),
             error=error,
             attempts=attempts,
         )

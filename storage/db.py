@@ -1,12 +1,16 @@
 """Engines, sessions and migrations.
 
 SQLite connections get WAL, foreign keys and a busy timeout on every connect;
-the SQLite file's folder is created when missing. Migrations are Alembic's,
+the SQLite file's folder is created when missing. Other databases' connections
+are checked before each use (``pool_pre_ping``), so a connection the server
+dropped is replaced silently; one dropped in the middle of a transaction fails
+that transaction, is discarded, and the caller retries. Migrations are Alembic's,
 run programmatically so an installed package needs no alembic.ini.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +26,19 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class _PipelineLostFilter(logging.Filter):
+    """Drops psycopg's second report of a lost connection, made while it closes the
+    pipeline of a failed executemany: the failed statement already raised, and its
+    caller logs that once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("error ignored terminating") and "connection" in message)
+
+
+_PIPELINE_FILTER = _PipelineLostFilter()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -44,6 +61,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
     else:
         kwargs["pool_pre_ping"] = True
+        if parsed.get_backend_name() == "postgresql":
+            logging.getLogger("psycopg").addFilter(_PIPELINE_FILTER)  # added once
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)

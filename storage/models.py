@@ -248,7 +248,9 @@ class Delivery(SQLModel, table=True):
     planner, for reminders); `dedupe_key` makes a second write of the same
     alert impossible. The text is not stored: it is rendered when sent, in
     the recipient's language of that moment. Status moves pending → sending →
-    sent (or blocked, gone, failed, skipped, dropped).
+    sent (or blocked, gone, failed, skipped, dropped). A `sending` row is leased
+    to `claimed_by` until `lease_until`; the living worker renews the lease, and
+    any worker takes over a row whose lease has run out (its worker died).
     """
 
     __tablename__ = "deliveries"
@@ -276,6 +278,7 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=200)
     claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -7,6 +7,12 @@ the same chat inserts nothing. Rows move pending → sending (claimed, before
 the Telegram call) → sent / blocked / gone / failed / skipped / dropped; at
 start, rows left in `sending` by a crash go back to pending, so nothing is
 lost and at most the messages that were in flight are sent twice.
+
+A claim is a lease: `claim_due` sets `lease_until` (now + `CLAIM_LEASE`), the
+living worker extends it for every row it still holds (`renew_leases`, one
+UPDATE every few seconds), and any worker puts rows whose lease ran out back
+to pending (`take_over_expired`): a worker that died and does not come back
+leaves its rows for less than a minute.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, literal, update
+from sqlalchemy import String, and_, bindparam, cast, literal, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
@@ -28,6 +34,9 @@ PENDING, SENDING, SENT = "pending", "sending", "sent"
 BLOCKED, GONE, FAILED = "blocked", "gone", "failed"
 SKIPPED, DROPPED = "skipped", "dropped"
 FINAL_STATUSES = frozenset({SENT, BLOCKED, GONE, FAILED, SKIPPED, DROPPED})
+
+CLAIM_LEASE = timedelta(seconds=45)
+"""How long a claim holds without renewal; the dispatcher renews it every 10 s."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ class DeliveryWork:
     urgent: bool
     attempts: int
     due_at: datetime
+    lease_until: datetime | None = None
+    """When the claim's lease ends unless renewed."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,9 @@ def resume_in_flight(session: Session, *, worker: str | None = None) -> int:
     statement = update(Delivery).where(col(Delivery.status) == SENDING)
     if worker is not None:
         statement = statement.where(col(Delivery.claimed_by) == worker)
-    result = session.execute(statement.values(status=PENDING, claimed_by=None, updated_at=utcnow()))
+    result = session.execute(
+        statement.values(status=PENDING, claimed_by=None, lease_until=None, updated_at=utcnow())
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -171,12 +184,13 @@ def claim_due(
     limit: int,
     worker: str,
     skip_chats: Iterable[int] = (),
+    lease: timedelta = CLAIM_LEASE,
 ) -> list[DeliveryWork]:
     """Claim up to `limit` due deliveries (urgent first, then oldest) and mark them sending.
 
     Chats in `skip_chats` (paused by a 429, or with a message in flight) are left
     for later. On PostgreSQL rows are locked with SKIP LOCKED so several workers
-    never claim the same row.
+    never claim the same row. Each claim is leased until `now + lease`.
     """
     skip = list(skip_chats)
 
@@ -208,7 +222,7 @@ def claim_due(
     result = session.execute(
         update(Delivery)
         .where(col(Delivery.id).in_(ids), col(Delivery.status) == PENDING)
-        .values(status=SENDING, claimed_by=worker, updated_at=now)
+        .values(status=SENDING, claimed_by=worker, updated_at=now, lease_until=now + lease)
     )
     if int(result.rowcount or 0) != len(ids):  # type: ignore[attr-defined]
         # Another process claimed some of them between our read and our write (SQLite has
@@ -237,17 +251,60 @@ def claim_due(
             urgent=delivery.urgent,
             attempts=delivery.attempts,
             due_at=delivery.due_at,
+            lease_until=now + lease,
         )
         for delivery, subscriber in rows
     ]
 
 
-def record_results(session: Session, results: Sequence[DeliveryResult]) -> None:
+def renew_leases(session: Session, *, ids: Iterable[int], worker: str, until: datetime) -> set[int]:
+    """Extend to `until` the lease of the rows `worker` still holds among `ids`; one UPDATE.
+
+    Returns the ids renewed: a missing one was taken over (its lease had run out) or
+    closed by someone else meanwhile (an undone change).
+    """
+    id_list = list(ids)
+    if not id_list:
+        return set()
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        update(table)
+        .where(
+            table.c.id.in_(id_list),
+            table.c.status == SENDING,
+            table.c.claimed_by == worker,
+        )
+        .values(lease_until=until)
+        .returning(table.c.id)
+    )
+    return {int(row_id) for (row_id,) in result.all()}
+
+
+def take_over_expired(session: Session, *, now: datetime) -> int:
+    """Put back to pending the `sending` rows whose lease ended before `now`; return how many.
+
+    A living worker renews its rows' leases long before they end, so these belong to
+    a worker that died (or lost the database for longer than a lease). Their due time
+    is kept, so they are claimed again at once, by whichever worker comes first.
+    """
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.status) == SENDING, col(Delivery.lease_until) < now)
+        .values(status=PENDING, claimed_by=None, lease_until=None, updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_results(
+    session: Session, results: Sequence[DeliveryResult], *, worker: str | None = None
+) -> None:
     """Store the outcome of sends; blocked and gone chats are marked on their subscriber.
 
-    A retry (back to pending) is only recorded while the row is still `sending`:
-    a row withdrawn meanwhile (an undone change) must not come back to life.
-    Successes, the bulk of every flush, are written with one executemany.
+    A retry (back to pending) is only recorded while the row is still `sending`
+    (and, given `worker`, still claimed by it): a row withdrawn meanwhile (an undone
+    change) must not come back to life, and a row another worker took over after
+    this one's lease ran out must not be taken from it. Successes, the bulk of every
+    flush, are written with one executemany.
     """
     table = Delivery.__table__  # type: ignore[attr-defined]
     sent = [result for result in results if result.status == SENT and result.error is None]
@@ -263,6 +320,7 @@ def record_results(session: Session, results: Sequence[DeliveryResult]) -> None:
                 attempts=func.coalesce(bindparam("b_attempts"), table.c.attempts),
                 last_error=None,
                 claimed_by=None,
+                lease_until=None,
             ),
             [
                 {"b_id": r.id, "b_at": r.at, "b_message": r.message_id, "b_attempts": r.attempts}
@@ -276,6 +334,7 @@ def record_results(session: Session, results: Sequence[DeliveryResult]) -> None:
             "status": result.status,
             "updated_at": result.at,
             "claimed_by": None,
+            "lease_until": None,
         }
         if result.status == SENT:
             values.update(sent_at=result.at, message_id=result.message_id, last_error=None)
@@ -288,6 +347,8 @@ def record_results(session: Session, results: Sequence[DeliveryResult]) -> None:
         statement = update(Delivery).where(col(Delivery.id) == result.id)
         if result.status == PENDING:
             statement = statement.where(col(Delivery.status) == SENDING)
+            if worker is not None:
+                statement = statement.where(col(Delivery.claimed_by) == worker)
         session.execute(statement.values(**values))
     blocked = {r.id for r in results if r.status == BLOCKED}
     gone = {r.id for r in results if r.status == GONE}
@@ -348,14 +409,22 @@ def retire_hearing_reminders(
 def reclaim_stale(session: Session, *, now: datetime, older_than: timedelta) -> int:
     """Return to pending the rows a vanished process left `sending` for too long.
 
-    A live dispatcher records each outcome within seconds; a row claimed longer ago
-    than `older_than` belongs to a process that died (and did not come back under
-    the same worker id), so another one may send it. Returns how many.
+    The planner's slow safety net behind the dispatchers' lease take-over
+    (`take_over_expired`, within a minute): rows whose lease ended more than
+    `older_than` ago, and rows claimed longer ago than that without a lease (by a
+    version before leases). Returns how many.
     """
+    limit = now - older_than
     result = session.execute(
         update(Delivery)
-        .where(col(Delivery.status) == SENDING, col(Delivery.updated_at) < now - older_than)
-        .values(status=PENDING, claimed_by=None, updated_at=now)
+        .where(
+            col(Delivery.status) == SENDING,
+            or_(
+                col(Delivery.lease_until) < limit,
+                and_(col(Delivery.lease_until).is_(None), col(Delivery.updated_at) < limit),
+            ),
+        )
+        .values(status=PENDING, claimed_by=None, lease_until=None, updated_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
