@@ -340,7 +340,11 @@ async def _dispatch_until_stopped(settings: Settings, engine: Engine, *, worker_
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """The same bot in this terminal, against a local Bot API server."""
+    """The same bot in this terminal, against a local Bot API server.
+
+    `/as ID` in the terminal plays another user; documents go to
+    `CASEBOT_DATA_DIR/chat-files/`.
+    """
     from botsim.terminal import run_terminal_chat
 
     settings = _settings_or_exit()
@@ -355,6 +359,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         ),
         user_id=args.user,
         language_code=args.lang,
+        files_dir=settings.data_dir / "chat-files",
+        admins=settings.admins,
     )
 
 
@@ -427,6 +433,13 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_id(text: str) -> int:
+    """A Telegram user id on the command line: a positive whole number."""
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"not a Telegram user id (a positive number): {text!r}")
+    return int(text)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line of `contract.md`."""
     parser = argparse.ArgumentParser(
@@ -451,8 +464,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     worker.set_defaults(handler=cmd_worker)
     chat = commands.add_parser("chat", help="talk to the bot in this terminal, no token needed")
     chat.add_argument("--demo", action="store_true", help="load the sample cases when empty")
-    chat.add_argument("--user", type=int, default=1001, help="your user id (default 1001)")
-    chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="en", help="your language")
+    chat.add_argument(
+        "--user",
+        type=_user_id,
+        metavar="ID",
+        default=1001,
+        help="the Telegram user id you start as (default 1001; an id in CASEBOT_ADMINS "
+        "is an organizer); /as ID switches user in the chat",
+    )
+    chat.add_argument(
+        "--lang",
+        choices=SUPPORTED_LANGUAGES,
+        default="en",
+        help="your Telegram language (default en; also for users met with /as)",
+    )
     chat.set_defaults(handler=cmd_chat)
     imp = commands.add_parser("import", help="load cases from a YAML or CSV case file")
     imp.add_argument("file")
