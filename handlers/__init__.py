@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import cases, errors, flood, guided, organizers, start, subscriptions
+from handlers import (
+    cases,
+    errors,
+    flood,
+    guided,
+    organizers,
+    review,
+    start,
+    subscriptions,
+)
 
 
 def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
@@ -20,6 +29,7 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         | subscriptions.register(app)
         | organizers.register(app)
         | guided.register(app)
+        | review.register(app)
     )
     start.register_fallback(app)
     app.add_error_handler(errors.on_error)

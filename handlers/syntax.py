@@ -21,6 +21,8 @@ PARTIAL_DATE_SHAPE = re.compile(r"^\d{4}(-\d{1,2}){0,2}$")
 TIME_SHAPE = re.compile(r"^\d{1,2}:\d{2}$")
 NAME_LANGS = ("kk", "ru", "en", "alias")
 TEXT_LANGS = ("kk", "ru", "en")
+SUSPENSION: dict[str, bool | None] = {"yes": True, "no": False, "unknown": None}
+"""suspended= takes yes, no or unknown (the sources do not say)."""
 SENTENCE_KEYS = ("term", "ratio", "detained", "verdict", "release", "suspended")
 RATIOS = {"1": 1.0, "1.5": 1.5, "2": 2.0}
 MAX_NOTE = 1000
@@ -207,9 +209,9 @@ def parse_setsentence(text: str) -> SentenceArgs:
                 raise UsageError("bad_ratio", value)
             values["credit_ratio"] = RATIOS[value.replace(",", ".")]
         elif key == "suspended":
-            if value.lower() not in ("yes", "no"):
+            if value.lower() not in SUSPENSION:
                 raise UsageError("bad_field", token)
-            values["suspended"] = value.lower() == "yes"
+            values["suspended"] = SUSPENSION[value.lower()]
         else:
             name = {"detained": "detained_on", "verdict": "verdict_on", "release": "release_on"}
             values[name[key]] = None if value.lower() == "none" else parse_day(value)

@@ -157,7 +157,7 @@ def _plan_releases(
     cases = session.exec(
         select(Case).where(
             col(Case.sentence_months).is_not(None) | col(Case.release_on).is_not(None),
-            col(Case.suspended).is_(False),
+            col(Case.suspended).is_not(True),  # not suspended, or not known to be
         )
     ).all()
     plans: list[tuple[Case, Any, bool]] = []

@@ -14,6 +14,7 @@ from messages.common import (
     days_from_now,
     local_text,
     other_names,
+    partial_date,
     ratio_text,
     status_label,
     term_text,
@@ -57,6 +58,8 @@ def sentence_lines(
     term = term_text(t, view.sentence_months or 0, view.sentence_days or 0)
     if view.suspended:
         term = t.gettext("%(term)s, suspended") % {"term": term}
+    elif view.suspended is None:
+        term = t.gettext("%(term)s (whether it is suspended is not known)") % {"term": term}
     parts = [term]
     if view.credit_ratio is not None and view.credit_ratio != 1:
         parts.append(
@@ -65,17 +68,31 @@ def sentence_lines(
         )
     lines = ["<b>" + escape(t.gettext("Sentence:")) + "</b> " + escape("; ".join(parts))]
     if estimate is not None and not view.suspended:
-        how = (
-            t.gettext("stated by the court")
-            if estimate.stated
-            else t.gettext("estimate, computed from the sentence")
-        )
-        release = (
-            f"{t.format_date(estimate.release_on)} ({how}) — "
-            f"{days_from_now(t, estimate.release_on, today)}"
-        )
-        lines.append("<b>" + escape(t.gettext("Expected release:")) + "</b> " + escape(release))
+        lines.append(_release_line(t, view, estimate, today))
     return lines
+
+
+STILL_HELD = frozenset({"detained", "house_arrest", "imprisoned"})
+"""Custody that, beside a release date in the past, means the release is not confirmed."""
+
+
+def _release_line(t: Translator, view: CaseView, estimate: ReleaseEstimate, today: date) -> str:
+    if estimate.release_on < today and view.custody in STILL_HELD:
+        # A past release while the card still says held: say so, do not count the days.
+        text = t.gettext("Expected release was %(date)s — not yet confirmed") % {
+            "date": t.format_date(estimate.release_on)
+        }
+        return "<b>" + escape(text) + "</b>"
+    how = (
+        t.gettext("stated by the court")
+        if estimate.stated
+        else t.gettext("estimate, computed from the sentence")
+    )
+    release = (
+        f"{t.format_date(estimate.release_on)} ({how}) — "
+        f"{days_from_now(t, estimate.release_on, today)}"
+    )
+    return "<b>" + escape(t.gettext("Expected release:")) + "</b> " + escape(release)
 
 
 def render_card(
@@ -109,10 +126,13 @@ def render_card(
     if sentence:
         lines += ["", *sentence]
     lines.append("")
-    footer = t.gettext("Case No %(number)d · updated %(date)s") % {
-        "number": view.id,
-        "date": t.format_date(view.updated_at.date()),
-    }
+    if view.facts_as_of is not None:
+        footer = t.gettext("Case No %(number)d · facts as of %(date)s") % {
+            "number": view.id,
+            "date": partial_date(t, view.facts_as_of, view.facts_precision),
+        }
+    else:
+        footer = t.gettext("Case No %(number)d") % {"number": view.id}
     lines.append("<i>" + escape(footer) + "</i>")
     return "\n".join(lines)
 

@@ -41,6 +41,7 @@ USAGES: dict[str, str] = {
     ),
     "organizer": N_("Usage: /organizer add|remove <user id>. Example: /organizer add 123456789"),
     "audit": N_("Usage: /audit <case>. Example: /audit Alimuly"),
+    "confirm": N_("Usage: /confirm <case>. Example: /confirm Alimuly"),
     "translate": N_(
         "Usage: /translate <event number> <kk|ru|en> <text>. "
         "Example: /translate 12 en Released from prison"
@@ -61,7 +62,8 @@ PROBLEMS: dict[str, str] = {
     "bad_term": N_("“%(value)s” is not a term like 1y, 6m, 1y6m or 3m15d."),
     "bad_ratio": N_("“%(value)s” is not a ratio: use 2, 1.5 or 1."),
     "bad_field": N_(
-        "“%(value)s” is not one of term=, ratio=, detained=, verdict=, release=, suspended=yes|no."
+        "“%(value)s” is not one of term=, ratio=, detained=, verdict=, release=, "
+        "suspended=yes|no|unknown."
     ),
     "nothing_to_set": N_("Nothing to set: give term=, ratio=, detained=, verdict= or release=."),
     "bad_action": N_("Say add or remove."),
@@ -81,6 +83,7 @@ ACTIONS: dict[str, str] = {
     "add_event": N_("event added"),
     "translate": N_("translation"),
     "undo": N_("undone"),
+    "confirm": N_("checked, nothing changed"),
 }
 
 

@@ -33,6 +33,8 @@ ORGANIZER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("stats", N_("Subscribers and deliveries")),
     ("audit", N_("Who changed what, when")),
     ("organizer", N_("Add or remove an organizer (admins)")),
+    ("confirm", N_("Checked today, nothing changed: moves a case's “facts as of”")),
+    ("cancel", N_("Leave a step-by-step flow such as /update")),
 )
 
 

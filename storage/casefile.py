@@ -146,7 +146,8 @@ class SentenceSpec:
     detained: date | None = None
     verdict: date | None = None
     release: date | None = None
-    suspended: bool = False
+    suspended: bool | None = False
+    """None: the sources do not say (``suspended: unknown`` or ``null`` in a file)."""
 
 
 @dataclass
@@ -376,7 +377,7 @@ def _parse_sentence(check: _Checker, data: _LineDict) -> SentenceSpec | None:
         detained=check.day(data.get("detained"), data.line, "detained"),
         verdict=check.day(data.get("verdict"), data.line, "verdict"),
         release=check.day(data.get("release"), data.line, "release"),
-        suspended=bool(data.get("suspended", False)),
+        suspended=suspension(data.get("suspended", False)),
     )
 
 
@@ -546,3 +547,12 @@ def parse_case_file(text: str) -> CaseFile:
     if check.problems:
         raise CaseFileError(check.problems)
     return CaseFile(courts=courts, cases=cases)
+
+
+def suspension(value: object) -> bool | None:
+    """A file's ``suspended``: true/yes, false/no (or absent), unknown/null (not known)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("unknown", "")):
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return bool(value)

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from storage.models import Case, CaseName, Court, Hearing, Subscription, TimelineEvent
+from storage.models import (
+    AuditEntry,
+    Case,
+    CaseName,
+    Court,
+    Hearing,
+    Subscription,
+    TimelineEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,15 @@ class CaseView:
     detained_on: date | None
     verdict_on: date | None
     release_on: date | None
-    suspended: bool
+    suspended: bool | None
+    """None: the sources do not say whether the sentence is suspended."""
     updated_at: datetime
     next_hearing: HearingView | None
+    facts_as_of: date | None = None
+    """The day of the latest dated fact, organizer change or confirmation (not when the row
+    was last written: an import of old facts does not make them current)."""
+    facts_precision: str = "day"
+    """How precisely ``facts_as_of`` is known: day, month or year (a fact dated "2019")."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +169,38 @@ def get_case_view(session: Session, *, case_id: int, now: datetime) -> CaseView 
         suspended=case.suspended,
         updated_at=case.updated_at,
         next_hearing=upcoming[0] if upcoming else None,
+        **_facts_as_of(session, case),
     )
+
+
+ORGANIZER_FACTS = frozenset({
+    "status", "hearing_set", "hearing_moved", "hearing_cancelled", "sentence", "confirm",
+    "add_event", "new_case",
+})  # fmt: skip
+"""Audit actions that state a fact as of their day (an import or a name does not)."""
+
+
+def _facts_as_of(session: Session, case: Case) -> dict[str, Any]:
+    """The latest of: the latest dated event, an organizer's change, a confirmation."""
+    assert case.id is not None
+    candidates: list[tuple[date, str]] = []
+    events = session.exec(select(TimelineEvent).where(TimelineEvent.case_id == case.id)).all()
+    if events:
+        latest = max(events, key=_chronological)
+        candidates.append((latest.occurred_on, latest.precision))
+    changed = session.exec(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.case_id == case.id, col(AuditEntry.action).in_(ORGANIZER_FACTS)
+        )
+    ).one()
+    if changed is not None:
+        candidates.append((changed.date(), "day"))
+    if case.confirmed_on is not None:
+        candidates.append((case.confirmed_on, "day"))
+    if not candidates:
+        return {}
+    day, precision = max(candidates, key=lambda candidate: candidate[0])
+    return {"facts_as_of": day, "facts_precision": precision}
 
 
 def get_case_id_by_slug(session: Session, *, slug: str) -> int | None:
@@ -185,16 +231,24 @@ def list_case_items(session: Session, *, case_ids: list[int]) -> list[CaseListIt
     ]
 
 
-def _chronological(event: TimelineEvent) -> tuple[int, int, int, int]:
-    # An event known only to its month (or year) sorts after the dated events of that
-    # month (or year): it happened within it, and by its end it is known to have happened.
+def _chronological(event: TimelineEvent) -> tuple[int, int, int, int, int]:
+    # An event known only to its month (or year) sorts at the start of that month (or
+    # year), before the dated events within it: "2018 — crossed the border" comes before
+    # "May 2018 — arrested". Events of the same date follow their explicit position,
+    # then the order they were added in.
     day = event.occurred_on
-    month = 13 if event.precision == "year" else day.month
-    return day.year, month, day.day if event.precision == "day" else 32, event.id or 0
+    month = 0 if event.precision == "year" else day.month
+    return (
+        day.year,
+        month,
+        day.day if event.precision == "day" else 0,
+        event.position,
+        event.id or 0,
+    )
 
 
 def list_events(session: Session, *, case_id: int) -> list[EventView]:
-    """A case's timeline, oldest first (events known to the month or year close their period)."""
+    """A case's timeline, oldest first (an event known to the month or year opens its period)."""
     rows = sorted(
         session.exec(select(TimelineEvent).where(TimelineEvent.case_id == case_id)).all(),
         key=_chronological,

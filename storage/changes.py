@@ -340,7 +340,9 @@ def restore_sentence(case: Case, state: dict[str, Any]) -> None:
         value = state.get(name)
         if name.endswith("_on") and isinstance(value, str):
             value = date.fromisoformat(value)
-        setattr(case, name, bool(value) if name == "suspended" else value)
+        if name == "suspended" and value is not None:
+            value = bool(value)  # None: the sources do not say
+        setattr(case, name, value)
 
 
 def set_sentence(
@@ -398,3 +400,28 @@ def set_sentence(
         before=before,
         payload=payload,
     )
+
+
+def confirm_case(
+    session: Session, *, case_id: int, actor_id: int, today: date, now: datetime
+) -> bool:
+    """An organizer checked the case today and nothing changed: its facts are as of today.
+
+    Alerts no one. Returns False when it was already confirmed today (nothing written).
+    """
+    case = _case(session, case_id)
+    if case.confirmed_on == today:
+        return False
+    before = {"confirmed_on": case.confirmed_on.isoformat() if case.confirmed_on else None}
+    case.confirmed_on = today
+    case.updated_at = now
+    _audit(
+        session,
+        case_id=case_id,
+        actor_id=actor_id,
+        action="confirm",
+        before=before,
+        after={"confirmed_on": today.isoformat()},
+        now=now,
+    )
+    return True

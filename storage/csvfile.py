@@ -161,7 +161,7 @@ def _case_row(case: CaseSpec) -> dict[str, str]:
         row["detained"] = _day(sentence.detained)
         row["verdict"] = _day(sentence.verdict)
         row["release"] = _day(sentence.release)
-        row["suspended"] = "true" if sentence.suspended else "false"
+        row["suspended"] = {True: "true", False: "false", None: "unknown"}[sentence.suspended]
     return row
 
 
@@ -348,7 +348,9 @@ def _parse_sentence(row: _Row) -> SentenceSpec | None:
         detained=row.day("detained"),
         verdict=row.day("verdict"),
         release=row.day("release"),
-        suspended=row.flag("suspended"),
+        suspended=None
+        if row.raw("suspended").strip().lower() == "unknown"
+        else row.flag("suspended"),
     )
 
 

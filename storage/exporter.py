@@ -92,7 +92,7 @@ def _sentence(case: Case) -> SentenceSpec | None:
         case.verdict_on,
         case.release_on,
     )
-    if all(value is None for value in fields) and not case.suspended:
+    if all(value is None for value in fields) and case.suspended is False:
         return None
     return SentenceSpec(
         months=case.sentence_months,
@@ -220,7 +220,7 @@ def _sentence_data(sentence: SentenceSpec) -> dict[str, Any]:
         "detained": sentence.detained,
         "verdict": sentence.verdict,
         "release": sentence.release,
-        "suspended": sentence.suspended,
+        "suspended": "unknown" if sentence.suspended is None else sentence.suspended,
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -98,7 +99,11 @@ class Case(SQLModel, table=True):
     detained_on: date | None = None
     verdict_on: date | None = None
     release_on: date | None = None
-    suspended: bool = False
+    # No SQL default: an explicit None (not known) must be stored as NULL, not as False.
+    suspended: bool | None = Field(default=False, sa_column=Column(Boolean, nullable=True))
+    """Whether the sentence is suspended; None when the sources do not say."""
+    confirmed_on: date | None = None
+    """The day an organizer last checked the case and found nothing changed (/confirm)."""
     version: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -179,6 +184,8 @@ class TimelineEvent(SQLModel, table=True):
     source_title: str | None = Field(default=None, max_length=300)
     source_outlet: str | None = Field(default=None, max_length=120)
     source_url: str | None = Field(default=None, max_length=500)
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """The order among events of the same date (lower first; then in the order added)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -68,10 +68,56 @@ def test_card_shows_sentence_credit_and_estimated_release(bot: RunningBot) -> No
     assert "Мурагер Алимулы" in card.text
     assert "1 год" in card.text
     assert "каждый день в СИЗО засчитывается за 2 дня" in card.text
-    assert "15 июля 2020" in card.text and "оценка" in card.text
-    assert "2165 дней назад" in card.text  # 2020-07-15 seen from the fixed day 2026-06-19
+    # The estimate lies in the past while the card still says "in prison": not counted
+    # as days ago, but said to be unconfirmed.
+    text = card.text.replace("\u202f", " ")
+    assert "Ожидаемая дата освобождения — 15 июля 2020 г.; освобождение пока не" in text
+    assert "дней назад" not in card.text
     assert "суд не допустил депортацию" in card.text
     assert "https://t.me/casebot_test_bot?start=case_murager-alimuly" in card.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "released", "facts"),
+    [
+        ("en", "release was July 15, 2020 — not yet confirmed", "facts as of January 21, 2020"),
+        ("kk", "2020 ж. 15 шілде еді; әлі расталған жоқ", "мәліметтер 2020 ж. 21 қаңтар бойынша"),
+        ("ru", "освобождение пока не подтверждено", "сведения на 21 января 2020 г."),
+    ],
+)  # fmt: skip
+def test_old_facts_do_not_look_current(
+    bot: RunningBot, lang: str, released: str, facts: str
+) -> None:
+    """The card dates its facts by the latest dated fact, not by when they were imported."""
+    [card] = bot.ask("/case Alimuly", language_code=lang)
+    plain = card.plain_text.replace("\u202f", " ")
+    assert released.replace("\u202f", " ") in plain
+    assert facts.replace("\u202f", " ") in plain
+    assert "2026" not in plain  # neither the import day nor "today"
+
+
+def test_confirm_moves_facts_as_of_to_today(bot: RunningBot) -> None:
+    [refused] = bot.ask("/confirm Alimuly", user_id=1001)
+    assert "organizers" in refused.text
+    [done] = bot.ask("/confirm Alimuly", user_id=900)
+    assert "June 19, 2026" in done.text  # the bot's fixed "today"
+    [again] = bot.ask("/confirm Alimuly", user_id=900)
+    assert "already confirmed today" in again.text
+    [card] = bot.ask("/case Alimuly")
+    assert "facts as of June 19, 2026" in card.text
+
+
+def test_a_suspension_the_sources_do_not_state_is_shown_as_unknown(bot: RunningBot) -> None:
+    [card] = bot.ask("/case Aqan", language_code="ru")
+    assert "6 месяцев (условный ли срок — неизвестно)" in card.text
+    [card] = bot.ask("/case Aqan", language_code="en")
+    assert "whether it is suspended is not known" in card.text
+
+
+def test_an_event_known_only_to_its_year_opens_that_year(bot: RunningBot) -> None:
+    [page] = bot.ask("/timeline Sauytbay")
+    text = page.plain_text
+    assert text.index("crossed the border") < text.index("arrested")
 
 
 def test_case_without_argument_lists_cases_with_buttons(bot: RunningBot) -> None:

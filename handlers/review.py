@@ -1,0 +1,59 @@
+"""Keeping cases current: ``/confirm <case>`` says "checked today, nothing changed".
+
+A case's card shows "facts as of" its latest dated fact, organizer change or
+confirmation. An organizer who checks a case (with the lawyer, the family, the court's
+site) and finds nothing new confirms it, and the card's date moves to today without
+alerting anyone.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from handlers.cases import command_argument
+from handlers.common import Context, answer, run_db, services
+from handlers.drafts import case_name
+from handlers.organizers import resolve_case, send_usage
+from handlers.rights import organizers_only
+from handlers.syntax import UsageError, parse_case_only
+from messages import Translator
+from storage.changes import confirm_case
+
+
+@organizers_only
+async def confirm(update: Update, context: Context, t: Translator) -> None:
+    """`/confirm <case>`: the case was checked today and nothing changed."""
+    try:
+        args = parse_case_only(command_argument(update))
+    except UsageError as error:
+        await send_usage(update, t, "confirm", error)
+        return
+    case_id = await resolve_case(update, context, t, args.case)
+    if case_id is None:
+        return
+    user = update.effective_user
+    assert user is not None
+    now = services(context).clock()
+    today = now.astimezone(services(context).settings.zone).date()
+    changed = await run_db(
+        context, confirm_case, case_id=case_id, actor_id=user.id, today=today, now=now
+    )
+    name = await case_name(context, t, case_id)
+    text = (
+        t.gettext(
+            "Noted: %(name)s was checked today and nothing changed. "
+            "Its facts are now as of %(date)s."
+        )
+        if changed
+        else t.gettext("%(name)s was already confirmed today.")
+    ) % {"name": name, "date": t.format_date(today)}
+    await answer(update, escape(text))
+
+
+def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
+    """Add /confirm; return the commands answered."""
+    app.add_handler(CommandHandler("confirm", confirm))
+    return frozenset({"confirm"})
