@@ -8,8 +8,9 @@ record does not use must be empty. docs/data-format.md lists them all.
 
 `parse_csv` returns the same `CaseFile` as `storage.casefile.parse_case_file`,
 so the importer applies both forms the same way; it checks every row and raises
-`CaseFileError` listing every problem as "line N: reason". `write_csv` is its
-inverse: parsing what it writes gives back the same specs.
+`CaseFileError` listing every problem as "line N: reason".
+`storage.csvwrite.write_csv` is its inverse: parsing what it writes gives back
+the same specs.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ from storage.casefile import (
     HearingSpec,
     PersonSpec,
     SentenceSpec,
-    format_partial_date,
-    format_term,
     is_zone,
     parse_clock,
     parse_partial_date,
@@ -77,7 +76,7 @@ COLUMNS: tuple[str, ...] = (
     "note_lang",
     *SOURCE_COLUMNS,
 )
-"""Every column, in the order `write_csv` writes them."""
+"""Every column, in the order `storage.csvwrite.write_csv` writes them."""
 
 RECORDS: dict[str, frozenset[str]] = {
     "court": frozenset({"court", "tz", *_local_columns("name"), *_local_columns("city")}),
@@ -116,120 +115,6 @@ _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0", "")
 _URL_RE = re.compile(r"^https?://\S+$")
 _SOURCE_LIMITS = {"source_title": 300, "source_outlet": 120, "source_url": 500}
-
-
-# ----------------------------------------------------------------------------- writing
-
-
-def _put_local(row: dict[str, str], prefix: str, texts: dict[str, str]) -> None:
-    for lang in LANGS:
-        row[f"{prefix}_{lang}"] = texts.get(lang, "")
-
-
-def _original(texts: dict[str, str]) -> str:
-    """The language to state beside a text whose original the importer takes from its order."""
-    return next(iter(texts), "") if texts and "en" not in texts else ""
-
-
-def _format_ratio(ratio: float | None) -> str:
-    if ratio is None:
-        return ""
-    return str(int(ratio)) if ratio.is_integer() else str(ratio)
-
-
-def _day(day: date | None) -> str:
-    return day.isoformat() if day else ""
-
-
-def _court_row(court: CourtSpec) -> dict[str, str]:
-    row = {"record": "court", "court": court.slug, "tz": court.tz}
-    _put_local(row, "name", court.name)
-    _put_local(row, "city", court.city)
-    return row
-
-
-def _case_row(case: CaseSpec) -> dict[str, str]:
-    row = {"record": "case", "case": case.slug, "summary_lang": _original(case.summary)}
-    _put_local(row, "summary", case.summary)
-    for dimension in STATUS_KEYS:
-        row[dimension] = case.status.get(dimension) or ""
-    sentence = case.sentence
-    if sentence is not None:
-        known_term = sentence.months is not None or sentence.days is not None
-        row["term"] = format_term(sentence.months or 0, sentence.days or 0) if known_term else ""
-        row["ratio"] = _format_ratio(sentence.ratio)
-        row["detained"] = _day(sentence.detained)
-        row["verdict"] = _day(sentence.verdict)
-        row["release"] = _day(sentence.release)
-        row["suspended"] = "true" if sentence.suspended else "false"
-    return row
-
-
-def _hearing_row(slug: str, hearing: HearingSpec) -> dict[str, str]:
-    row = {
-        "record": "hearing",
-        "case": slug,
-        "date": hearing.day.isoformat(),
-        "time": hearing.time.strftime("%H:%M") if hearing.time else "",
-        "tz": hearing.tz or "",
-        "court": hearing.court or "",
-        "status": hearing.status,
-        "note_lang": _original(hearing.note),
-    }
-    _put_local(row, "judge", hearing.judge)
-    _put_local(row, "note", hearing.note)
-    return row
-
-
-def _person_row(slug: str, person: PersonSpec) -> dict[str, str]:
-    row = {"record": "person", "case": slug, "role": person.role}
-    _put_local(row, "name", person.name)
-    _put_local(row, "note", person.note)
-    return row
-
-
-def _event_row(slug: str, event: EventSpec) -> dict[str, str]:
-    row = {
-        "record": "event",
-        "case": slug,
-        "date": format_partial_date(event.day, event.precision),
-        "lang": event.lang,
-        "source_title": event.source_title or "",
-        "source_outlet": event.source_outlet or "",
-        "source_url": event.source_url or "",
-    }
-    _put_local(row, "text", event.text)
-    return row
-
-
-def _rows(data: CaseFile) -> Iterable[dict[str, str]]:
-    for court in data.courts:
-        yield _court_row(court)
-    for case in data.cases:
-        yield _case_row(case)
-        for lang, text, primary in case.names:
-            yield {
-                "record": "name",
-                "case": case.slug,
-                "lang": lang,
-                "text": text,
-                "primary": "true" if primary else "false",
-            }
-        for hearing in case.hearings:
-            yield _hearing_row(case.slug, hearing)
-        for person in case.people:
-            yield _person_row(case.slug, person)
-        for event in case.timeline:
-            yield _event_row(case.slug, event)
-
-
-def write_csv(data: CaseFile) -> str:
-    """The CSV form of a case file: a header of `COLUMNS`, then courts, then each case's rows."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(_rows(data))
-    return out.getvalue()
 
 
 # ----------------------------------------------------------------------------- reading

@@ -39,7 +39,7 @@ from storage.casefile import (
     format_partial_date,
     format_term,
 )
-from storage.csvfile import write_csv
+from storage.csvwrite import write_csv
 from storage.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
 
 

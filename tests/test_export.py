@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 import storage.db
 from storage.casefile import CaseFile, CaseFileError, parse_case_file
-from storage.csvfile import COLUMNS, parse_csv, write_csv
+from storage.csvfile import COLUMNS, parse_csv
+from storage.csvwrite import write_csv
 from storage.exporter import collect_case_file, export_cases, export_file
 from storage.importer import SAMPLE_FILE, ImportReport, import_file
 from storage.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
