@@ -351,9 +351,18 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     try:
         with session_scope(engine) as session:
-            report = import_file(session, path, default_tz=settings.timezone, progress=progress)
+            report = import_file(
+                session,
+                path,
+                default_tz=settings.timezone,
+                progress=progress,
+                max_bytes=settings.import_max_bytes,
+            )
     except CaseFileError as exc:
-        print(f"casebot import: {path} was not imported; nothing changed:", file=sys.stderr)
+        count = f"{exc.count} problem{'s' if exc.count != 1 else ''}"
+        print(
+            f"casebot import: {path} was not imported ({count}); nothing changed:", file=sys.stderr
+        )
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
