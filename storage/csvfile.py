@@ -11,6 +11,10 @@ so the importer applies both forms the same way; it checks every row and raises
 `CaseFileError` listing the problems as "line N: reason" (the first hundred by
 line, then how many more). `storage.csvwrite.write_csv` is its inverse: parsing
 what it writes gives back the same specs.
+
+A cell starting with `'` before `=`, `+`, `-`, `@`, a tab, a carriage return or
+another `'` is read without that `'`: `write_csv` adds it so that spreadsheets
+do not run such a cell as a formula (`storage.filesafety.guard_cell`).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from storage.casefile import (
     parse_partial_date,
     parse_term,
 )
-from storage.filesafety import Problems
+from storage.filesafety import Problems, unguard_cell
 
 
 def _local_columns(prefix: str) -> tuple[str, ...]:
@@ -133,8 +137,8 @@ class _Row:
         self.problems.add(self.line, message)
 
     def raw(self, column: str) -> str:
-        """The cell, trimmed."""
-        return self.values.get(column, "").strip()
+        """The cell, trimmed, without the `'` that guards a formula-like text."""
+        return unguard_cell(self.values.get(column, "").strip())
 
     def text(self, column: str, *, limit: int = MAX_TEXT) -> str | None:
         text = self.raw(column)

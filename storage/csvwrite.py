@@ -3,6 +3,12 @@
 `write_csv` writes a header of every column, then the courts, then each case's
 rows: its `case` row, names, hearings, people and events. `parse_csv` reads it
 back into the same specs.
+
+Every cell that a spreadsheet would run as a formula, because it starts with
+`=`, `+`, `-`, `@`, a tab or a carriage return (an organizer's name typed as
+`=HYPERLINK(...)`), is written with a leading `'`, as OWASP advises against
+"CSV injection"; `parse_csv` drops that `'` again, so export and import still
+round-trip exactly (`storage.filesafety.guard_cell`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from storage.casefile import (
     format_term,
 )
 from storage.csvfile import COLUMNS
+from storage.filesafety import guard_cell
 
 
 def _put_local(row: dict[str, str], prefix: str, texts: dict[str, str]) -> None:
@@ -134,5 +141,5 @@ def write_csv(data: CaseFile) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(_rows(data))
+    writer.writerows({key: guard_cell(cell) for key, cell in row.items()} for row in _rows(data))
     return out.getvalue()

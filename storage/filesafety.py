@@ -1,4 +1,4 @@
-"""Defences against case files that come from outside.
+"""Defences for case files that come from outside and files that go to spreadsheets.
 
 A case file may be large, broken or built to hurt. Everything here keeps such a
 file to one clear report and no change:
@@ -9,7 +9,9 @@ file to one clear report and no change:
 - `Problems` collects "line N: reason" while a file is checked and keeps only the
   first `MAX_PROBLEMS` of them by line (counting the rest), so a file of a
   million bad rows costs no more memory than one of a hundred;
-- `CaseFileError` carries that report.
+- `CaseFileError` carries that report;
+- `guard_cell` and `unguard_cell` neutralise spreadsheet formulas in CSV cells
+  ("CSV injection", as OWASP describes it) and undo it exactly on import.
 """
 
 from __future__ import annotations
@@ -140,3 +142,28 @@ def decode_text(data: bytes) -> str:
             [f"line {line}, column {column}: a NUL character (0x00): this is not a text file"]
         )
     return text
+
+
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+_GUARDED = _FORMULA_STARTS | {"'"}
+
+
+def guard_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text and never runs as a formula.
+
+    A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+    leading `'` (OWASP's advice against CSV injection). So that `unguard_cell`
+    undoes exactly this, a text that already starts with `'` followed by one of
+    those characters or by another `'` gets one more `'` too.
+    """
+    if text[:1] in _FORMULA_STARTS or (text[:1] == "'" and text[1:2] in _GUARDED):
+        return "'" + text
+    return text
+
+
+def unguard_cell(text: str) -> str:
+    """The inverse of `guard_cell`: drop a `'` written before `=`, `+`, `-`, `@`, tab, CR or `'`.
+
+    A `'` before anything else is part of the text and stays.
+    """
+    return text[1:] if text[:1] == "'" and text[1:2] in _GUARDED else text
