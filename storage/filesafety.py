@@ -11,13 +11,16 @@ file to one clear report and no change:
   million bad rows costs no more memory than one of a hundred;
 - `CaseFileError` carries that report;
 - `guard_cell` and `unguard_cell` neutralise spreadsheet formulas in CSV cells
-  ("CSV injection", as OWASP describes it) and undo it exactly on import.
+  ("CSV injection", as OWASP describes it) and undo it exactly on import;
+- `write_file` writes an export through a temporary file created exclusively
+  beside the target, never through a link someone planted there.
 """
 
 from __future__ import annotations
 
 import heapq
 import os
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -167,3 +170,37 @@ def unguard_cell(text: str) -> str:
     A `'` before anything else is part of the text and stays.
     """
     return text[1:] if text[:1] == "'" and text[1:2] in _GUARDED else text
+
+
+def _create_exclusive(path: Path, attempts: int = 100) -> tuple[int, Path]:
+    """A new file beside `path`, created by this call (never an existing file or link)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(attempts):
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
+    raise OSError(f"{path.parent}: found no free name for a temporary file in {attempts} tries")
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole, or not at all.
+
+    The bytes go to a temporary file created exclusively (O_EXCL, O_NOFOLLOW)
+    under a random name in the target's folder, so a file or a link planted
+    there is never opened, let alone written through; it is synced, then moved
+    onto `path` with `os.replace` (which replaces a link at `path` itself, never
+    what it points to). The file gets the usual permissions (0666 less the umask).
+    """
+    descriptor, temporary = _create_exclusive(path)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

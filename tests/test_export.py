@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -685,3 +687,70 @@ def test_a_hand_written_csv_drops_only_a_guarding_quote(make_db: MakeDb, tmp_pat
     with storage.db.session_scope(engine) as session:
         names = session.exec(select(CaseName.text).order_by(col(CaseName.id))).all()
     assert names == ["=SUM(1)", "'Twas", "-dash", "'quote"]
+
+
+# --------------------------------------------------------------------------- writing the file
+
+
+def test_export_never_writes_through_a_link_at_its_temporary_path(
+    full_db: Engine, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("cases.yaml", "cases.csv"):
+        planted = folder / f".{name}.partial"  # where the export used to write first
+        planted.symlink_to(victim)
+        with storage.db.session_scope(full_db) as session:
+            export_file(session, folder / name)
+        assert victim.read_text(encoding="utf-8") == "keep me"
+        target = folder / name
+        assert target.is_file() and not target.is_symlink()
+        head = target.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert head == ("format: casebot-cases/1" if name.endswith(".yaml") else ",".join(COLUMNS))
+        assert planted.is_symlink() and planted.resolve() == victim.resolve()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".cases.csv.partial",
+        ".cases.yaml.partial",
+        "cases.csv",
+        "cases.yaml",
+    ]
+
+
+def test_export_skips_a_temporary_name_someone_planted(
+    full_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = iter(["planted", "fresh"])
+    monkeypatch.setattr("storage.filesafety.secrets.token_hex", lambda _size: next(names))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    planted = tmp_path / ".cases.yaml.planted.partial"
+    planted.symlink_to(victim)
+    with storage.db.session_scope(full_db) as session:
+        export_file(session, tmp_path / "cases.yaml")
+    assert victim.read_text(encoding="utf-8") == "keep me" and planted.is_symlink()
+    assert (tmp_path / "cases.yaml").read_text(encoding="utf-8").startswith("format: ")
+    assert not (tmp_path / ".cases.yaml.fresh.partial").exists()
+
+
+def test_a_failed_export_leaves_no_file_behind(
+    full_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("storage.filesafety.os.replace", refuse)
+    with storage.db.session_scope(full_db) as session, pytest.raises(OSError, match="disk full"):
+        export_file(session, tmp_path / "cases.yaml")
+    assert list(tmp_path.glob("*cases*")) == []
+
+
+def test_export_files_get_the_usual_permissions(full_db: Engine, tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        with storage.db.session_scope(full_db) as session:
+            export_file(session, tmp_path / "cases.csv")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "cases.csv").stat().st_mode) == 0o640
