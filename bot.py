@@ -371,12 +371,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write every case to a YAML or CSV file (by its extension)."""
+    """Write every case to a YAML or CSV file (by its extension); an existing one needs --force."""
     settings = _settings_or_exit()
     engine = open_database(settings)
+    target = Path(args.file)
     try:
         with session_scope(engine) as session:
-            report = export_file(session, Path(args.file))
+            report = export_file(session, target, overwrite=args.force)
+    except FileExistsError:
+        print(f"casebot export: {target} exists; add --force to overwrite it", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as exc:
         print(f"casebot export: {exc}", file=sys.stderr)
         return 2
@@ -444,6 +448,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     imp.set_defaults(handler=cmd_import)
     exp = commands.add_parser("export", help="write cases to a YAML or CSV file")
     exp.add_argument("file")
+    exp.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     exp.set_defaults(handler=cmd_export)
     backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
     backup.add_argument("file")

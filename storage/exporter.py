@@ -14,6 +14,8 @@ Timeline sources become a top-level `sources:` list, one entry per distinct
 
 from __future__ import annotations
 
+import errno
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -313,10 +315,11 @@ def export_cases(session: Session) -> str:
     return dump_case_file(collect_case_file(session))
 
 
-def export_file(session: Session, path: Path) -> ExportReport:
+def export_file(session: Session, path: Path, *, overwrite: bool = False) -> ExportReport:
     """Write every case to `path`, as YAML (`.yaml`, `.yml`) or CSV (`.csv`).
 
-    Any other extension raises ValueError before anything is written. The
+    Any other extension raises ValueError, and an existing `path` raises
+    FileExistsError unless `overwrite`, both before anything is written. The
     file is written whole to a temporary file created exclusively beside it
     (never through a link planted there), then moved into place
     (`storage.filesafety.write_file`). CSV files start with a UTF-8 byte order
@@ -324,6 +327,8 @@ def export_file(session: Session, path: Path) -> ExportReport:
     neutralised (see storage/csvwrite.py).
     """
     kind = file_kind(path)
+    if not overwrite and os.path.lexists(path):
+        raise FileExistsError(errno.EEXIST, "the file exists", str(path))
     data = collect_case_file(session)
     if kind == "csv":
         payload = write_csv(data).encode("utf-8-sig")

@@ -37,3 +37,18 @@ def test_import_refuses_a_file_over_the_cap_and_checks_the_setting(tmp_path: Pat
     assert (
         bad.returncode == 2 and "CASEBOT_IMPORT_MAX_BYTES" in bad.stderr and "'lots'" in bad.stderr
     )
+
+
+def test_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    run_casebot("import", str(SAMPLE_FILE), cwd=tmp_path, env=env, check=True)
+    target = tmp_path / "cases.csv"
+    target.write_text("an earlier export, still needed\n", encoding="utf-8")
+    refused = run_casebot("export", str(target), cwd=tmp_path, env=env)
+    assert refused.returncode == 2
+    assert f"casebot export: {target} exists; add --force to overwrite it" in refused.stderr
+    assert target.read_text(encoding="utf-8") == "an earlier export, still needed\n"
+    forced = run_casebot("export", str(target), "--force", cwd=tmp_path, env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert "Exported 5 cases" in forced.stdout
+    assert target.read_text(encoding="utf-8-sig").startswith("record,case,")

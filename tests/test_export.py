@@ -754,3 +754,20 @@ def test_export_files_get_the_usual_permissions(full_db: Engine, tmp_path: Path)
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "cases.csv").stat().st_mode) == 0o640
+
+
+def test_export_refuses_an_existing_file_unless_told_to_overwrite(
+    full_db: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text("precious", encoding="utf-8")
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with storage.db.session_scope(full_db) as session:
+        for existing in (path, dangling):
+            with pytest.raises(FileExistsError):
+                export_file(session, existing)
+        assert path.read_text(encoding="utf-8") == "precious"
+        assert not (tmp_path / "nowhere").exists()
+        report = export_file(session, path, overwrite=True)
+    assert report.cases == 7 and path.read_text(encoding="utf-8").startswith("format: ")
