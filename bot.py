@@ -381,9 +381,18 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     try:
         with session_scope(engine) as session:
-            report = import_file(session, path, default_tz=settings.timezone, progress=progress)
+            report = import_file(
+                session,
+                path,
+                default_tz=settings.timezone,
+                progress=progress,
+                max_bytes=settings.import_max_bytes,
+            )
     except CaseFileError as exc:
-        print(f"casebot import: {path} was not imported; nothing changed:", file=sys.stderr)
+        count = f"{exc.count} problem{'s' if exc.count != 1 else ''}"
+        print(
+            f"casebot import: {path} was not imported ({count}); nothing changed:", file=sys.stderr
+        )
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
@@ -392,12 +401,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write every case to a YAML or CSV file (by its extension)."""
+    """Write every case to a YAML or CSV file (by its extension); an existing one needs --force."""
     settings = _settings_or_exit()
     engine = open_database(settings)
+    target = Path(args.file)
     try:
         with session_scope(engine) as session:
-            report = export_file(session, Path(args.file))
+            report = export_file(session, target, overwrite=args.force)
+    except FileExistsError:
+        print(f"casebot export: {target} exists; add --force to overwrite it", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as exc:
         print(f"casebot export: {exc}", file=sys.stderr)
         return 2
@@ -484,6 +497,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     imp.set_defaults(handler=cmd_import)
     exp = commands.add_parser("export", help="write cases to a YAML or CSV file")
     exp.add_argument("file")
+    exp.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     exp.set_defaults(handler=cmd_export)
     backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
     backup.add_argument("file")

@@ -19,12 +19,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from sqlalchemy import Engine
 
+from storage.filesafety import MAX_FILE_BYTES
 from storage.lookup import LiveIndex
 
 TOKEN_RE = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,64}$")
 OFFSET_RE = re.compile(r"^([0-9]{1,4})([mhdw])$")
 OFFSET_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_RATE = 1000
+SIZE_RE = re.compile(r"^([0-9]{1,13})\s*(?:([kmg])(?:i?b)?|b)?$", re.IGNORECASE)
+SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+IMPORT_SIZES = (1 << 10, 1 << 30)  # the smallest and largest import cap allowed
 
 VARIABLES = (
     "TELEGRAM_BOT_TOKEN",
@@ -37,6 +41,7 @@ VARIABLES = (
     "CASEBOT_RELEASE_REMINDERS",
     "CASEBOT_RATE",
     "CASEBOT_STALL_AFTER",
+    "CASEBOT_IMPORT_MAX_BYTES",
 )
 
 
@@ -62,6 +67,7 @@ class Settings:
     release_reminders: tuple[timedelta, ...]
     rate: int
     stall_after: timedelta = timedelta(minutes=10)
+    import_max_bytes: int = MAX_FILE_BYTES
 
     @property
     def zone(self) -> ZoneInfo:
@@ -162,6 +168,19 @@ def _check_stall(raw: str, problems: list[str]) -> timedelta:
     return offsets[0] if offsets else timedelta(minutes=10)
 
 
+def _check_import_size(raw: str, problems: list[str]) -> int:
+    match = SIZE_RE.match(raw)
+    size = int(match.group(1)) * SIZE_UNITS[(match.group(2) or "").lower()] if match else 0
+    low, high = IMPORT_SIZES
+    if low <= size <= high:
+        return size
+    problems.append(
+        f"CASEBOT_IMPORT_MAX_BYTES must be a size from 1K to 1G, in bytes or with a unit "
+        f"(K, M or G, in units of 1024), such as 20M; {raw[:40]!r} is not one"
+    )
+    return MAX_FILE_BYTES
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -214,6 +233,9 @@ def load_settings(
         ),
         rate=_check_rate(values.get("CASEBOT_RATE") or "30", problems),
         stall_after=_check_stall(values.get("CASEBOT_STALL_AFTER") or "10m", problems),
+        import_max_bytes=_check_import_size(
+            values.get("CASEBOT_IMPORT_MAX_BYTES") or str(MAX_FILE_BYTES), problems
+        ),
     )
     if problems:
         raise SettingsError(problems)

@@ -1,9 +1,12 @@
 """Reading and validating case files (YAML, format `casebot-cases/1`).
 
 The whole file is parsed and checked before anything touches the database:
-`parse_case_file` returns plain specs or raises `CaseFileError` listing every
-problem with its line number. The format is described in docs/data-format.md.
-The CSV form of the same data (storage/csvfile.py) yields the same specs.
+`parse_case_file` returns plain specs or raises `CaseFileError` listing the
+problems with their line numbers (the first `MAX_PROBLEMS`, then how many more).
+Every field's type is checked before it is used, so text where a list belongs
+is one problem, not one per character. The format is described in
+docs/data-format.md. The CSV form of the same data (storage/csvfile.py) yields
+the same specs; storage/yamlload.py reads the YAML itself, within limits.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from storage.filesafety import MAX_PROBLEMS as MAX_PROBLEMS
+from storage.filesafety import CaseFileError as CaseFileError
+from storage.yamlload import Checker, LineDict, load_yaml, quoted
 
 FORMAT = "casebot-cases/1"
 LANGS = ("kk", "ru", "en")
@@ -49,39 +54,6 @@ def file_kind(path: Path | str) -> Literal["yaml", "csv"]:
             f"(it says which format to use), not {suffix or 'nothing'!r}"
         )
     return FILE_KINDS[suffix]
-
-
-class CaseFileError(ValueError):
-    """The file is not a valid case file; `problems` holds "line N: reason" strings."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-class _LineDict(dict[str, Any]):
-    line: int = 0
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings remember the line they start on."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
-    mapping = _LineDict(
-        {str(key): value for key, value in loader.construct_mapping(node, deep=True).items()}
-    )
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-def _construct_timestamp_as_text(loader: _LineLoader, node: yaml.ScalarNode) -> str:
-    # Dates are checked by this module, with a line number, not by PyYAML (which raises).
-    return str(loader.construct_scalar(node))
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 
 
 @dataclass
@@ -177,7 +149,7 @@ def parse_term(text: str) -> tuple[int, int]:
     """Parse a term like `1y6m` or `3m3d` into (months, days); raise ValueError if bad."""
     match = TERM_RE.match(text.strip().lower())
     if not match or not any(match.groups()):
-        raise ValueError(f"{text!r} is not a term like 1y, 6m, 1y6m or 3m3d")
+        raise ValueError(f"{text[:40]!r} is not a term like 1y, 6m, 1y6m or 3m3d")
     years, months, days = (int(group) if group else 0 for group in match.groups())
     if years == months == days == 0:
         raise ValueError("a term of zero")
@@ -237,316 +209,288 @@ def format_partial_date(day: date, precision: str) -> str:
     return day.isoformat()
 
 
-class _Checker:
-    """Collects problems while reading one file."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def fail(self, line: int, message: str) -> None:
-        self.problems.append(f"line {line}: {message}")
-
-    def mapping(self, value: Any, line: int, what: str) -> _LineDict | None:
-        if isinstance(value, _LineDict):
-            return value
-        self.fail(line, f"{what} must be a mapping")
-        return None
-
-    def keys(self, data: _LineDict, allowed: set[str], required: set[str], what: str) -> None:
-        for key in sorted(set(data) - allowed, key=str):
-            self.fail(data.line, f"unknown key {key!r} in {what}")
-        for key in sorted(required - set(data)):
-            self.fail(data.line, f"{what} lacks {key!r}")
-
-    def text(self, value: Any, line: int, what: str, *, limit: int = MAX_TEXT) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.fail(line, f"{what} must be text")
-            return None
-        text = str(value).strip()
-        if len(text) > limit:
-            self.fail(line, f"{what} is longer than {limit} characters")
-            return None
-        return text or None
-
-    def local_text(self, value: Any, line: int, what: str) -> dict[str, str]:
-        if value is None:
-            return {}
-        data = self.mapping(value, line, what)
-        if data is None:
-            return {}
-        result: dict[str, str] = {}
-        for lang, text in data.items():
-            if lang not in LANGS:
-                self.fail(data.line, f"{what}: language {lang!r} is not one of kk, ru, en")
-                continue
-            checked = self.text(text, data.line, f"{what}.{lang}")
-            if checked:
-                result[lang] = checked
-        return result
-
-    def day(self, value: Any, line: int, what: str) -> date | None:
-        if value is None:
-            return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(line, f"{what} {str(value)[:40]!r} is not a date like 2020-01-21")
-            return None
-
-    def choice(self, value: Any, line: int, what: str, allowed: tuple[str, ...]) -> str | None:
-        if value is None:
-            return None
-        if value not in allowed:
-            self.fail(line, f"{what} {str(value)[:40]!r} is not one of: {', '.join(allowed)}")
-            return None
-        return str(value)
-
-
-def _parse_courts(check: _Checker, raw: Any) -> list[CourtSpec]:
-    courts: list[CourtSpec] = []
-    for item in raw or []:
-        data = check.mapping(item, 1, "a court")
-        if data is None:
+def _local_text(check: Checker, value: Any, line: int, what: str) -> dict[str, str]:
+    """A localized field: a mapping of kk, ru, en to text (empty when absent or bad)."""
+    if value is None:
+        return {}
+    data = check.mapping(value, line, what)
+    if data is None:
+        return {}
+    result: dict[str, str] = {}
+    for lang, text in data.items():
+        if lang not in LANGS:
+            check.fail(
+                data.line_of(lang), f"{what}: language {lang[:20]!r} is not one of kk, ru, en"
+            )
             continue
+        checked = check.text(text, data.line_of(lang), f"{what}.{lang}", limit=MAX_TEXT)
+        if checked:
+            result[lang] = checked
+    return result
+
+
+def _parse_courts(check: Checker, root: LineDict) -> list[CourtSpec]:
+    courts: list[CourtSpec] = []
+    for data in check.records(root, "courts", "a court"):
         check.keys(data, {"slug", "tz", "name", "city"}, {"slug", "tz", "name"}, "a court")
-        slug = str(data.get("slug", ""))
-        if not SLUG_RE.match(slug):
+        slug = check.word(data, "slug", "court slug")
+        if slug is not None and not SLUG_RE.match(slug):
             check.fail(data.line, f"court slug {slug[:40]!r} must be lower-case letters, digits, -")
-        tz = str(data.get("tz", ""))
-        if not is_zone(tz):
-            check.fail(data.line, f"time zone {tz[:40]!r} is not a known IANA zone")
+        tz = check.word(data, "tz", "court time zone")
+        if tz is not None and not is_zone(tz):
+            check.fail(data.line_of("tz"), f"time zone {tz[:40]!r} is not a known IANA zone")
         courts.append(
             CourtSpec(
-                slug=slug,
-                tz=tz,
-                name=check.local_text(data.get("name"), data.line, "court name"),
-                city=check.local_text(data.get("city"), data.line, "court city"),
+                slug=slug or "",
+                tz=tz or "",
+                name=_local_text(check, data.get("name"), data.line_of("name"), "court name"),
+                city=_local_text(check, data.get("city"), data.line_of("city"), "court city"),
             )
         )
     return courts
 
 
-def _parse_sources(check: _Checker, raw: Any) -> dict[str, _LineDict]:
-    sources: dict[str, _LineDict] = {}
-    for item in raw or []:
-        data = check.mapping(item, 1, "a source")
-        if data is None:
-            continue
+_Source = tuple[str | None, str | None, str | None]
+"""A source as an event takes it: (title, outlet, url)."""
+
+
+def _parse_sources(check: Checker, root: LineDict) -> dict[str, _Source]:
+    sources: dict[str, _Source] = {}
+    for data in check.records(root, "sources", "a source"):
         check.keys(data, {"id", "title", "outlet", "url", "published"}, {"id", "title"}, "a source")
-        url = data.get("url")
-        if url is not None and not re.match(r"^https?://\S+$", str(url)):
-            check.fail(data.line, f"source url {str(url)[:60]!r} is not an http(s) address")
-        sources[str(data.get("id"))] = data
+        title, outlet, url = (
+            check.text(data.get(key), data.line_of(key), f"source {key}", limit=limit)
+            for key, limit in (("title", 300), ("outlet", 120), ("url", 500))
+        )
+        if url is not None and not re.match(r"^https?://\S+$", url):
+            check.fail(data.line_of("url"), f"source url {url[:60]!r} is not an http(s) address")
+        source_id = check.word(data, "id", "source id")
+        if source_id is not None:
+            sources[source_id] = (title, outlet, url)
     return sources
 
 
 def _ratio(value: Any) -> float | None:
     """A pre-trial credit ratio as a float, or None when it is not 2, 1.5 or 1."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
     try:
         ratio = float(value)
-    except (TypeError, ValueError):
+    except (OverflowError, ValueError):
         return None
     return ratio if ratio in RATIOS else None
 
 
-def _parse_sentence(check: _Checker, data: _LineDict) -> SentenceSpec | None:
+def _parse_sentence(check: Checker, data: LineDict) -> SentenceSpec | None:
     allowed = {"term", "ratio", "detained", "verdict", "release", "suspended"}
     check.keys(data, allowed, set(), "a sentence")
     months: int | None = None
     days: int | None = None
-    if data.get("term") is not None:
+    term = check.word(data, "term", "term")
+    if term is not None:
         try:
-            months, days = parse_term(str(data["term"]))
+            months, days = parse_term(term)
         except ValueError as exc:
-            check.fail(data.line, str(exc))
+            check.fail(data.line_of("term"), str(exc))
             return None
     ratio = data.get("ratio")
     if ratio is not None and _ratio(ratio) is None:
-        check.fail(data.line, f"ratio {str(ratio)[:20]!r} is not one of 2, 1.5, 1")
-        ratio = None
+        check.fail(data.line_of("ratio"), f"ratio {quoted(ratio, 20)} is not one of 2, 1.5, 1")
     return SentenceSpec(
         months=months,
         days=days,
-        ratio=float(ratio) if ratio is not None else None,
-        detained=check.day(data.get("detained"), data.line, "detained"),
-        verdict=check.day(data.get("verdict"), data.line, "verdict"),
-        release=check.day(data.get("release"), data.line, "release"),
+        ratio=_ratio(ratio),
+        detained=check.day(data, "detained", "detained"),
+        verdict=check.day(data, "verdict", "verdict"),
+        release=check.day(data, "release", "release"),
         suspended=suspension(data.get("suspended", False)),
     )
 
 
-def _parse_hearing(check: _Checker, data: _LineDict, courts: set[str]) -> HearingSpec | None:
+def _parse_hearing(check: Checker, data: LineDict, courts: set[str]) -> HearingSpec | None:
     allowed = {"date", "time", "tz", "court", "judge", "status", "note"}
     check.keys(data, allowed, {"date"}, "a hearing")
-    day = check.day(data.get("date"), data.line, "hearing date")
+    day = check.day(data, "date", "hearing date")
     at: time | None = None
     raw_time = data.get("time")
-    if raw_time is not None:
-        if isinstance(raw_time, int):  # YAML 1.1 reads 10:00 unquoted as sexagesimal 600
-            raw_time = f"{raw_time // 60:02d}:{raw_time % 60:02d}"
+    clock = check.word(data, "time", "hearing time")
+    if isinstance(raw_time, int) and not isinstance(raw_time, bool):
+        # YAML 1.1 reads 10:00 unquoted as sexagesimal 600
+        clock = f"{raw_time // 60:02d}:{raw_time % 60:02d}"
+    if clock is not None:
         try:
-            at = parse_clock(str(raw_time))
+            at = parse_clock(clock)
         except ValueError:
-            check.fail(data.line, f"hearing time {str(raw_time)[:20]!r} is not a time like 10:00")
-    tz = data.get("tz")
-    if tz is not None and not is_zone(str(tz)):
-        check.fail(data.line, f"hearing time zone {str(tz)[:40]!r} is not a known IANA zone")
-    court = data.get("court")
+            check.fail(
+                data.line_of("time"), f"hearing time {clock[:20]!r} is not a time like 10:00"
+            )
+    tz = check.word(data, "tz", "hearing time zone")
+    if tz is not None and not is_zone(tz):
+        check.fail(data.line_of("tz"), f"hearing time zone {tz[:40]!r} is not a known IANA zone")
+    court = check.word(data, "court", "hearing court")
     if court is not None and court not in courts:
-        check.fail(data.line, f"hearing court {str(court)[:40]!r} is not among the file's courts")
-    status = check.choice(data.get("status", "scheduled"), data.line, "status", HEARING_STATUSES)
+        check.fail(
+            data.line_of("court"),
+            f"hearing court {court[:40]!r} is not among the file's courts",
+        )
+    status = check.choice(
+        data.get("status", "scheduled"), data.line_of("status"), "status", HEARING_STATUSES
+    )
     if day is None:
         return None
     return HearingSpec(
         day=day,
         time=at,
-        court=str(court) if court is not None else None,
+        court=court,
         status=status or "scheduled",
-        judge=check.local_text(data.get("judge"), data.line, "judge"),
-        note=check.local_text(data.get("note"), data.line, "note"),
-        tz=str(tz) if tz is not None else None,
+        judge=_local_text(check, data.get("judge"), data.line_of("judge"), "judge"),
+        note=_local_text(check, data.get("note"), data.line_of("note"), "note"),
+        tz=tz,
     )
 
 
-def _parse_event(
-    check: _Checker, data: _LineDict, sources: dict[str, _LineDict]
-) -> EventSpec | None:
+def _parse_event(check: Checker, data: LineDict, sources: dict[str, _Source]) -> EventSpec | None:
     check.keys(data, {"date", "lang", "text", "source"}, {"date", "lang", "text"}, "an event")
-    try:
-        day, precision = parse_partial_date(str(data.get("date", "")))
-    except ValueError as exc:
-        check.fail(data.line, str(exc))
+    raw_date = check.word(data, "date", "event date")
+    if raw_date is None:
         return None
-    lang = check.choice(data.get("lang"), data.line, "event language", LANGS)
-    text = check.local_text(data.get("text"), data.line, "event text")
+    try:
+        day, precision = parse_partial_date(raw_date)
+    except ValueError as exc:
+        check.fail(data.line_of("date"), str(exc))
+        return None
+    lang = check.choice(data.get("lang"), data.line_of("lang"), "event language", LANGS)
+    text = _local_text(check, data.get("text"), data.line_of("text"), "event text")
     if lang and lang not in text:
         check.fail(data.line, f"event text has no {lang!r} original")
         return None
-    source_id = data.get("source")
-    source = sources.get(str(source_id)) if source_id is not None else None
+    source_id = check.word(data, "source", "event source")
+    source = sources.get(source_id) if source_id is not None else None
     if source_id is not None and source is None:
-        check.fail(data.line, f"source {str(source_id)[:40]!r} is not among the file's sources")
+        check.fail(
+            data.line_of("source"),
+            f"source {source_id[:40]!r} is not among the file's sources",
+        )
+    title, outlet, url = source or (None, None, None)
     return EventSpec(
         day=day,
         precision=precision,
         lang=lang or "en",
         text=text,
-        source_title=str(source["title"]) if source else None,
-        source_outlet=str(source["outlet"]) if source and source.get("outlet") else None,
-        source_url=str(source["url"]) if source and source.get("url") else None,
+        source_title=title,
+        source_outlet=outlet if title else None,
+        source_url=url if title else None,
     )
 
 
+def _parse_names(check: Checker, data: LineDict) -> list[tuple[str, str, bool]]:
+    names: list[tuple[str, str, bool]] = []
+    for name in check.records(data, "names", "a name"):
+        check.keys(name, {"lang", "text", "primary"}, {"lang", "text"}, "a name")
+        lang = check.choice(name.get("lang"), name.line_of("lang"), "name language", NAME_LANGS)
+        text = check.text(name.get("text"), name.line_of("text"), "name", limit=200)
+        if lang and text:
+            names.append((lang, text, bool(name.get("primary", False))))
+    return names
+
+
+def _parse_people(check: Checker, data: LineDict) -> list[PersonSpec]:
+    people: list[PersonSpec] = []
+    for person in check.records(data, "people", "a person"):
+        check.keys(person, {"role", "name", "note"}, {"role", "name"}, "a person")
+        role = check.choice(person.get("role"), person.line_of("role"), "role", PERSON_ROLES)
+        name = _local_text(check, person.get("name"), person.line_of("name"), "person name")
+        note = _local_text(check, person.get("note"), person.line_of("note"), "note")
+        if role and name:
+            people.append(PersonSpec(role, name, note))
+    return people
+
+
 def _parse_case(
-    check: _Checker, data: _LineDict, courts: set[str], sources: dict[str, _LineDict]
+    check: Checker, data: LineDict, courts: set[str], sources: dict[str, _Source]
 ) -> CaseSpec:
     allowed = {"slug", "names", "summary", "status", "sentence", "hearings", "people", "timeline"}
     check.keys(data, allowed, {"slug", "names"}, "a case")
-    slug = str(data.get("slug", ""))
-    if not SLUG_RE.match(slug):
+    slug = check.word(data, "slug", "case slug")
+    if slug is not None and not SLUG_RE.match(slug):
         check.fail(data.line, f"case slug {slug[:40]!r} must be lower-case letters, digits, -")
-    names: list[tuple[str, str, bool]] = []
-    for item in data.get("names") or []:
-        name = check.mapping(item, data.line, "a name")
-        if name is None:
-            continue
-        check.keys(name, {"lang", "text", "primary"}, {"lang", "text"}, "a name")
-        lang = check.choice(name.get("lang"), name.line, "name language", NAME_LANGS)
-        text = check.text(name.get("text"), name.line, "name", limit=200)
-        if lang and text:
-            names.append((lang, text, bool(name.get("primary", False))))
+    slug = slug or ""
+    names = _parse_names(check, data)
     if not names:
-        check.fail(data.line, f"case {slug!r} has no names")
+        check.fail(data.line, f"case {slug[:40]!r} has no names")
     status: dict[str, str | None] = dict.fromkeys(STATUS_KEYS)
-    raw_status = check.mapping(data.get("status") or _LineDict(), data.line, "status")
-    if raw_status is not None:
-        check.keys(raw_status, set(STATUS_KEYS), set(), "status")
-        for dimension, keys in STATUS_KEYS.items():
-            status[dimension] = check.choice(
-                raw_status.get(dimension), raw_status.line or data.line, dimension, keys
-            )
-    sentence_data = data.get("sentence")
+    if data.get("status") is not None:
+        raw_status = check.mapping(data["status"], data.line_of("status"), "status")
+        if raw_status is not None:
+            check.keys(raw_status, set(STATUS_KEYS), set(), "status")
+            for dimension, keys in STATUS_KEYS.items():
+                status[dimension] = check.choice(
+                    raw_status.get(dimension), raw_status.line_of(dimension), dimension, keys
+                )
     sentence = None
-    if sentence_data is not None:
-        checked = check.mapping(sentence_data, data.line, "sentence")
+    if data.get("sentence") is not None:
+        checked = check.mapping(data["sentence"], data.line_of("sentence"), "sentence")
         sentence = _parse_sentence(check, checked) if checked is not None else None
     hearings = [
         spec
-        for item in data.get("hearings") or []
-        if (hd := check.mapping(item, data.line, "a hearing")) is not None
-        and (spec := _parse_hearing(check, hd, courts)) is not None
+        for item in check.records(data, "hearings", "a hearing")
+        if (spec := _parse_hearing(check, item, courts)) is not None
     ]
-    people: list[PersonSpec] = []
-    for item in data.get("people") or []:
-        person = check.mapping(item, data.line, "a person")
-        if person is None:
-            continue
-        check.keys(person, {"role", "name", "note"}, {"role", "name"}, "a person")
-        role = check.choice(person.get("role"), person.line, "role", PERSON_ROLES)
-        person_name = check.local_text(person.get("name"), person.line, "person name")
-        if role and person_name:
-            people.append(
-                PersonSpec(
-                    role, person_name, check.local_text(person.get("note"), person.line, "note")
-                )
-            )
     timeline = [
         event
-        for item in data.get("timeline") or []
-        if (ev := check.mapping(item, data.line, "an event")) is not None
-        and (event := _parse_event(check, ev, sources)) is not None
+        for item in check.records(data, "timeline", "an event")
+        if (event := _parse_event(check, item, sources)) is not None
     ]
     return CaseSpec(
         slug=slug,
         line=data.line,
         names=names,
-        summary=check.local_text(data.get("summary"), data.line, "summary"),
+        summary=_local_text(check, data.get("summary"), data.line_of("summary"), "summary"),
         status=status,
         sentence=sentence,
         hearings=hearings,
-        people=people,
+        people=_parse_people(check, data),
         timeline=timeline,
     )
 
 
-def parse_case_file(text: str) -> CaseFile:
-    """Parse and validate a whole case file; raise CaseFileError with every problem found."""
-    check = _Checker()
-    try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506  (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise CaseFileError([f"line {line}: not valid YAML"]) from exc
+def _check_file(check: Checker, raw: Any) -> CaseFile:
     root = check.mapping(raw, 1, "the file")
     if root is None:
-        raise CaseFileError(check.problems)
+        return CaseFile(courts=[], cases=[])
     check.keys(root, {"format", "courts", "sources", "cases"}, {"format"}, "the file")
     if root.get("format") != FORMAT:
-        check.fail(root.line, f"format must be {FORMAT!r}")
-    courts = _parse_courts(check, root.get("courts"))
+        check.fail(root.line_of("format"), f"format must be {FORMAT!r}")
+    courts = _parse_courts(check, root)
     court_slugs = {court.slug for court in courts}
-    sources = _parse_sources(check, root.get("sources"))
+    sources = _parse_sources(check, root)
     cases: list[CaseSpec] = []
     seen: set[str] = set()
-    for item in root.get("cases") or []:
-        data = check.mapping(item, root.line, "a case")
-        if data is None:
-            continue
+    for data in check.records(root, "cases", "a case"):
         case = _parse_case(check, data, court_slugs, sources)
         if case.slug in seen:
-            check.fail(data.line, f"case slug {case.slug!r} appears twice")
+            check.fail(data.line, f"case slug {case.slug[:40]!r} appears twice")
         seen.add(case.slug)
         cases.append(case)
-    if check.problems:
-        raise CaseFileError(check.problems)
     return CaseFile(courts=courts, cases=cases)
+
+
+def parse_case_file(text: str) -> CaseFile:
+    """Parse and validate a whole case file; raise CaseFileError with the problems found.
+
+    Every problem of the file is found; the error holds the first `MAX_PROBLEMS`
+    by line and says how many more there were. Invalid YAML is reported with its
+    line, column and PyYAML's reason.
+    """
+    raw = load_yaml(text)
+    check = Checker()
+    try:
+        data = _check_file(check, raw)
+    except RecursionError as exc:  # a backstop: yamlload bounds the nesting
+        raise CaseFileError(["line 1: lists and mappings are nested too deeply to check"]) from exc
+    if check.problems:
+        raise check.problems.error()
+    return data
 
 
 def suspension(value: object) -> bool | None:

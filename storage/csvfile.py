@@ -8,8 +8,13 @@ record does not use must be empty. docs/data-format.md lists them all.
 
 `parse_csv` returns the same `CaseFile` as `storage.casefile.parse_case_file`,
 so the importer applies both forms the same way; it checks every row and raises
-`CaseFileError` listing every problem as "line N: reason". `write_csv` is its
-inverse: parsing what it writes gives back the same specs.
+`CaseFileError` listing the problems as "line N: reason" (the first hundred by
+line, then how many more). `storage.csvwrite.write_csv` is its inverse: parsing
+what it writes gives back the same specs.
+
+A cell starting with `'` before `=`, `+`, `-`, `@`, a tab, a carriage return or
+another `'` is read without that `'`: `write_csv` adds it so that spreadsheets
+do not run such a cell as a formula (`storage.filesafety.guard_cell`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from storage.casefile import (
@@ -30,20 +36,18 @@ from storage.casefile import (
     SLUG_RE,
     STATUS_KEYS,
     CaseFile,
-    CaseFileError,
     CaseSpec,
     CourtSpec,
     EventSpec,
     HearingSpec,
     PersonSpec,
     SentenceSpec,
-    format_partial_date,
-    format_term,
     is_zone,
     parse_clock,
     parse_partial_date,
     parse_term,
 )
+from storage.filesafety import Problems, unguard_cell
 
 
 def _local_columns(prefix: str) -> tuple[str, ...]:
@@ -77,7 +81,7 @@ COLUMNS: tuple[str, ...] = (
     "note_lang",
     *SOURCE_COLUMNS,
 )
-"""Every column, in the order `write_csv` writes them."""
+"""Every column, in the order `storage.csvwrite.write_csv` writes them."""
 
 RECORDS: dict[str, frozenset[str]] = {
     "court": frozenset({"court", "tz", *_local_columns("name"), *_local_columns("city")}),
@@ -118,139 +122,26 @@ _URL_RE = re.compile(r"^https?://\S+$")
 _SOURCE_LIMITS = {"source_title": 300, "source_outlet": 120, "source_url": 500}
 
 
-# ----------------------------------------------------------------------------- writing
-
-
-def _put_local(row: dict[str, str], prefix: str, texts: dict[str, str]) -> None:
-    for lang in LANGS:
-        row[f"{prefix}_{lang}"] = texts.get(lang, "")
-
-
-def _original(texts: dict[str, str]) -> str:
-    """The language to state beside a text whose original the importer takes from its order."""
-    return next(iter(texts), "") if texts and "en" not in texts else ""
-
-
-def _format_ratio(ratio: float | None) -> str:
-    if ratio is None:
-        return ""
-    return str(int(ratio)) if ratio.is_integer() else str(ratio)
-
-
-def _day(day: date | None) -> str:
-    return day.isoformat() if day else ""
-
-
-def _court_row(court: CourtSpec) -> dict[str, str]:
-    row = {"record": "court", "court": court.slug, "tz": court.tz}
-    _put_local(row, "name", court.name)
-    _put_local(row, "city", court.city)
-    return row
-
-
-def _case_row(case: CaseSpec) -> dict[str, str]:
-    row = {"record": "case", "case": case.slug, "summary_lang": _original(case.summary)}
-    _put_local(row, "summary", case.summary)
-    for dimension in STATUS_KEYS:
-        row[dimension] = case.status.get(dimension) or ""
-    sentence = case.sentence
-    if sentence is not None:
-        known_term = sentence.months is not None or sentence.days is not None
-        row["term"] = format_term(sentence.months or 0, sentence.days or 0) if known_term else ""
-        row["ratio"] = _format_ratio(sentence.ratio)
-        row["detained"] = _day(sentence.detained)
-        row["verdict"] = _day(sentence.verdict)
-        row["release"] = _day(sentence.release)
-        row["suspended"] = {True: "true", False: "false", None: "unknown"}[sentence.suspended]
-    return row
-
-
-def _hearing_row(slug: str, hearing: HearingSpec) -> dict[str, str]:
-    row = {
-        "record": "hearing",
-        "case": slug,
-        "date": hearing.day.isoformat(),
-        "time": hearing.time.strftime("%H:%M") if hearing.time else "",
-        "tz": hearing.tz or "",
-        "court": hearing.court or "",
-        "status": hearing.status,
-        "note_lang": _original(hearing.note),
-    }
-    _put_local(row, "judge", hearing.judge)
-    _put_local(row, "note", hearing.note)
-    return row
-
-
-def _person_row(slug: str, person: PersonSpec) -> dict[str, str]:
-    row = {"record": "person", "case": slug, "role": person.role}
-    _put_local(row, "name", person.name)
-    _put_local(row, "note", person.note)
-    return row
-
-
-def _event_row(slug: str, event: EventSpec) -> dict[str, str]:
-    row = {
-        "record": "event",
-        "case": slug,
-        "date": format_partial_date(event.day, event.precision),
-        "lang": event.lang,
-        "source_title": event.source_title or "",
-        "source_outlet": event.source_outlet or "",
-        "source_url": event.source_url or "",
-    }
-    _put_local(row, "text", event.text)
-    return row
-
-
-def _rows(data: CaseFile) -> Iterable[dict[str, str]]:
-    for court in data.courts:
-        yield _court_row(court)
-    for case in data.cases:
-        yield _case_row(case)
-        for lang, text, primary in case.names:
-            yield {
-                "record": "name",
-                "case": case.slug,
-                "lang": lang,
-                "text": text,
-                "primary": "true" if primary else "false",
-            }
-        for hearing in case.hearings:
-            yield _hearing_row(case.slug, hearing)
-        for person in case.people:
-            yield _person_row(case.slug, person)
-        for event in case.timeline:
-            yield _event_row(case.slug, event)
-
-
-def write_csv(data: CaseFile) -> str:
-    """The CSV form of a case file: a header of `COLUMNS`, then courts, then each case's rows."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(_rows(data))
-    return out.getvalue()
-
-
 # ----------------------------------------------------------------------------- reading
 
 
 class _Row:
     """One data row being checked; problems go to the shared list with the row's line."""
 
-    def __init__(self, values: dict[str, str], line: int, problems: list[tuple[int, str]]):
+    def __init__(self, values: dict[str, str], line: int, problems: Problems):
         self.values = values
         self.line = line
         self.problems = problems
 
     def fail(self, message: str) -> None:
-        self.problems.append((self.line, message))
+        self.problems.add(self.line, message)
 
     def raw(self, column: str) -> str:
-        return self.values.get(column, "")
+        """The cell, trimmed, without the `'` that guards a formula-like text."""
+        return unguard_cell(self.values.get(column, "").strip())
 
     def text(self, column: str, *, limit: int = MAX_TEXT) -> str | None:
-        text = self.raw(column).strip()
+        text = self.raw(column)
         if len(text) > limit:
             self.fail(f"{column} is longer than {limit} characters")
             return None
@@ -262,7 +153,7 @@ class _Row:
         }
         if original_column is None:
             return texts
-        first = self.raw(original_column).strip()
+        first = self.raw(original_column)
         if not first:
             return texts
         if first not in LANGS:
@@ -276,7 +167,7 @@ class _Row:
         return texts
 
     def choice(self, column: str, allowed: Iterable[str]) -> str | None:
-        value = self.raw(column).strip()
+        value = self.raw(column)
         if not value:
             return None
         options = tuple(allowed)
@@ -286,7 +177,7 @@ class _Row:
         return value
 
     def day(self, column: str) -> date | None:
-        value = self.raw(column).strip()
+        value = self.raw(column)
         if not value:
             return None
         try:
@@ -298,7 +189,7 @@ class _Row:
         return None
 
     def flag(self, column: str) -> bool:
-        value = self.raw(column).strip().lower()
+        value = self.raw(column).lower()
         if value in _TRUE:
             return True
         if value not in _FALSE:
@@ -307,8 +198,8 @@ class _Row:
 
 
 def _parse_court(row: _Row) -> CourtSpec | None:
-    slug = row.raw("court").strip()
-    tz = row.raw("tz").strip()
+    slug = row.raw("court")
+    tz = row.raw("tz")
     ok = True
     if not SLUG_RE.match(slug):
         row.fail(f"court slug {slug[:40]!r} must be lower-case letters, digits, -")
@@ -321,18 +212,18 @@ def _parse_court(row: _Row) -> CourtSpec | None:
 
 
 def _parse_sentence(row: _Row) -> SentenceSpec | None:
-    if not any(row.raw(column).strip() for column in SENTENCE_COLUMNS):
+    if not any(row.raw(column) for column in SENTENCE_COLUMNS):
         return None
     months: int | None = None
     days: int | None = None
-    term = row.raw("term").strip()
+    term = row.raw("term")
     if term:
         try:
             months, days = parse_term(term)
         except ValueError as exc:
             row.fail(f"term: {exc}")
     ratio: float | None = None
-    raw_ratio = row.raw("ratio").strip()
+    raw_ratio = row.raw("ratio")
     if raw_ratio:
         try:
             ratio = float(raw_ratio.replace(",", "."))
@@ -374,7 +265,7 @@ def _parse_name(row: _Row) -> tuple[str, str, bool] | None:
     lang = row.choice("lang", NAME_LANGS)
     text = row.text("text", limit=200)
     primary = row.flag("primary")
-    if not row.raw("lang").strip():
+    if not row.raw("lang"):
         row.fail("a name row needs a lang (kk, ru, en or alias)")
     if text is None:
         row.fail("a name row needs a text")
@@ -383,16 +274,16 @@ def _parse_name(row: _Row) -> tuple[str, str, bool] | None:
 
 def _parse_hearing(row: _Row) -> HearingSpec | None:
     day = row.day("date")
-    if not row.raw("date").strip():
+    if not row.raw("date"):
         row.fail("a hearing row needs a date")
     at = None
-    raw_time = row.raw("time").strip()
+    raw_time = row.raw("time")
     if raw_time:
         try:
             at = parse_clock(raw_time)
         except ValueError:
             row.fail(f"hearing time {raw_time[:20]!r} is not a time like 10:00")
-    tz = row.raw("tz").strip() or None
+    tz = row.raw("tz") or None
     if tz is not None and not is_zone(tz):
         row.fail(f"hearing time zone {tz[:40]!r} is not a known IANA zone")
     status = row.choice("status", HEARING_STATUSES)
@@ -402,7 +293,7 @@ def _parse_hearing(row: _Row) -> HearingSpec | None:
     return HearingSpec(
         day=day,
         time=at,
-        court=row.raw("court").strip() or None,
+        court=row.raw("court") or None,
         status=status or "scheduled",
         judge=judge,
         note=note,
@@ -412,7 +303,7 @@ def _parse_hearing(row: _Row) -> HearingSpec | None:
 
 def _parse_person(row: _Row) -> PersonSpec | None:
     role = row.choice("role", PERSON_ROLES)
-    if not row.raw("role").strip():
+    if not row.raw("role"):
         row.fail(f"a person row needs a role ({', '.join(PERSON_ROLES)})")
     name, note = row.local("name"), row.local("note")
     if not name:
@@ -421,14 +312,14 @@ def _parse_person(row: _Row) -> PersonSpec | None:
 
 
 def _parse_event(row: _Row) -> EventSpec | None:
-    raw_date = row.raw("date").strip()
+    raw_date = row.raw("date")
     day = precision = None
     try:
         day, precision = parse_partial_date(raw_date)
     except ValueError as exc:
         row.fail(str(exc) if raw_date else "an event row needs a date")
     lang = row.choice("lang", LANGS)
-    if not row.raw("lang").strip():
+    if not row.raw("lang"):
         row.fail("an event row needs a lang (kk, ru or en): the language it was written in")
     text = row.local("text")
     if lang and lang not in text:
@@ -453,12 +344,25 @@ def _parse_event(row: _Row) -> EventSpec | None:
     )
 
 
-def _read_rows(text: str, problems: list[tuple[int, str]]) -> list[tuple[int, dict[str, str]]]:
-    """The data rows as (line, column → cell), after checking the header."""
+def _header_ok(header: list[str], line: int, problems: Problems) -> bool:
+    """Check the header row's columns; False when it has a problem."""
+    found = problems.count
+    for column in sorted(set(header) - set(COLUMNS)):
+        problems.add(line, f"unknown column {column[:40]!r}")
+    for column in sorted(column for column, count in Counter(header).items() if count > 1):
+        problems.add(line, f"column {column[:40]!r} appears twice")
+    if "record" not in header:
+        problems.add(line, "the header has no 'record' column")
+    return problems.count == found
+
+
+def _read_rows(text: str, problems: Problems) -> Iterator[tuple[int, dict[str, str]]]:
+    """The data rows as (line, column → cell), one at a time, once the header checks out.
+
+    A bad header yields no row; invalid CSV ends the rows with a problem on its line.
+    """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
-    rows: list[tuple[int, dict[str, str]]] = []
     header: list[str] | None = None
-    header_line = 1
     consumed = 0
     try:
         for cells in reader:
@@ -466,43 +370,41 @@ def _read_rows(text: str, problems: list[tuple[int, str]]) -> list[tuple[int, di
             if not any(cell.strip() for cell in cells):
                 continue
             if header is None:
-                header, header_line = [cell.strip() for cell in cells], line
+                header = [cell.strip() for cell in cells]
+                if not _header_ok(header, line, problems):
+                    return
                 continue
             if len(cells) > len(header):
-                problems.append((line, f"{len(cells)} cells but the header has {len(header)}"))
+                problems.add(line, f"{len(cells)} cells but the header has {len(header)}")
                 continue
-            rows.append((line, dict(zip(header, cells, strict=False))))
+            yield line, dict(zip(header, cells, strict=False))
     except csv.Error as exc:
-        problems.append((consumed + 1, f"not valid CSV ({exc})"))
-        return []
+        problems.add(consumed + 1, f"not valid CSV ({str(exc)[:200]})")
+        return
     if header is None:
-        problems.append((1, "the file is empty: it needs a header row naming its columns"))
-        return []
-    for column in sorted(set(header) - set(COLUMNS)):
-        problems.append((header_line, f"unknown column {column[:40]!r}"))
-    for column in sorted({column for column in header if header.count(column) > 1}):
-        problems.append((header_line, f"column {column!r} appears twice"))
-    if "record" not in header:
-        problems.append((header_line, "the header has no 'record' column"))
-    return [] if problems else rows
+        problems.add(1, "the file is empty: it needs a header row naming its columns")
 
 
 def parse_csv(text: str) -> CaseFile:
-    """Parse and validate a CSV case file; raise CaseFileError with every problem and its line."""
-    problems: list[tuple[int, str]] = []
+    """Parse and validate a CSV case file; raise CaseFileError with the problems and their lines.
+
+    Rows are checked as they are read, so a huge file of bad rows costs little
+    memory; the error holds the first problems by line and counts the rest.
+    """
+    problems = Problems()
     courts: list[CourtSpec] = []
     court_lines: dict[str, int] = {}
     cases: dict[str, CaseSpec] = {}
-    children: list[tuple[_Row, str, _Child | None]] = []
-    hearing_courts: list[tuple[_Row, str]] = []
+    children: list[tuple[int, str, _Child | None]] = []
+    hearing_courts: list[tuple[int, str]] = []
     for line, values in _read_rows(text, problems):
         row = _Row(values, line, problems)
-        record = row.raw("record").strip()
+        record = row.raw("record")
         if record not in RECORDS:
             row.fail(f"unknown record type {record[:20]!r} (one of: {', '.join(RECORDS)})")
             continue
         for column in COLUMNS:
-            if column != "record" and column not in RECORDS[record] and row.raw(column).strip():
+            if column != "record" and column not in RECORDS[record] and row.raw(column):
                 row.fail(f"column {column!r} does not apply to a {record} row")
         if record == "court":
             court = _parse_court(row)
@@ -512,12 +414,12 @@ def parse_csv(text: str) -> CaseFile:
                 court_lines[court.slug] = line
                 courts.append(court)
             continue
-        slug = row.raw("case").strip()
+        slug = row.raw("case")
         if not slug:
             row.fail(f"a {record} row needs the slug of its case in the 'case' column")
         if record == "case":
             if slug and slug in cases:
-                row.fail(f"case slug {slug!r} appears twice")
+                row.fail(f"case slug {slug[:40]!r} appears twice")
             elif slug:
                 cases[slug] = _parse_case(row, slug)
             continue
@@ -531,16 +433,16 @@ def parse_csv(text: str) -> CaseFile:
         else:
             spec = _parse_event(row)
         if isinstance(spec, HearingSpec) and spec.court is not None:
-            hearing_courts.append((row, spec.court))
+            hearing_courts.append((line, spec.court))
         if slug:
-            children.append((row, slug, spec))
-    for row, court_slug in hearing_courts:
+            children.append((line, slug, spec))
+    for line, court_slug in hearing_courts:
         if court_slug not in court_lines:
-            row.fail(f"hearing court {court_slug[:40]!r} is not among the file's courts")
-    for row, slug, spec in children:
+            problems.add(line, f"hearing court {court_slug[:40]!r} is not among the file's courts")
+    for line, slug, spec in children:
         case = cases.get(slug)
         if case is None:
-            row.fail(f"case {slug[:40]!r} has no case row")
+            problems.add(line, f"case {slug[:40]!r} has no case row")
         elif isinstance(spec, HearingSpec):
             case.hearings.append(spec)
         elif isinstance(spec, PersonSpec):
@@ -551,8 +453,7 @@ def parse_csv(text: str) -> CaseFile:
             case.names.append(spec)
     for case in cases.values():
         if not case.names:
-            problems.append((case.line, f"case {case.slug!r} has no names (no name rows)"))
+            problems.add(case.line, f"case {case.slug[:40]!r} has no names (no name rows)")
     if problems:
-        ordered = sorted(enumerate(problems), key=lambda item: (item[1][0], item[0]))
-        raise CaseFileError([f"line {line}: {message}" for _, (line, message) in ordered])
+        raise problems.error()
     return CaseFile(courts=courts, cases=list(cases.values()))

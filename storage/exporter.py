@@ -14,6 +14,7 @@ Timeline sources become a top-level `sources:` list, one entry per distinct
 
 from __future__ import annotations
 
+import errno
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ from storage.casefile import (
     format_partial_date,
     format_term,
 )
-from storage.csvfile import write_csv
+from storage.csvwrite import write_csv
+from storage.filesafety import write_file
 from storage.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
 
 
@@ -313,25 +315,26 @@ def export_cases(session: Session) -> str:
     return dump_case_file(collect_case_file(session))
 
 
-def export_file(session: Session, path: Path) -> ExportReport:
+def export_file(session: Session, path: Path, *, overwrite: bool = False) -> ExportReport:
     """Write every case to `path`, as YAML (`.yaml`, `.yml`) or CSV (`.csv`).
 
-    Any other extension raises ValueError before anything is written. The file
-    is written whole to a temporary name beside it, then moved into place. CSV
-    files start with a UTF-8 byte order mark, so spreadsheets read the Cyrillic.
+    Any other extension raises ValueError, and an existing `path` raises
+    FileExistsError unless `overwrite`, both before anything is written. The
+    file is written whole to a temporary file created exclusively beside it
+    (never through a link planted there), then moved into place
+    (`storage.filesafety.write_file`). CSV files start with a UTF-8 byte order
+    mark, so spreadsheets read the Cyrillic, and their formula-like cells are
+    neutralised (see storage/csvwrite.py).
     """
     kind = file_kind(path)
+    if not overwrite and os.path.lexists(path):
+        raise FileExistsError(errno.EEXIST, "the file exists", str(path))
     data = collect_case_file(session)
     if kind == "csv":
-        text, encoding = write_csv(data), "utf-8-sig"
+        payload = write_csv(data).encode("utf-8-sig")
     else:
-        text, encoding = dump_case_file(data), "utf-8"
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_text(text, encoding=encoding, newline="")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+        payload = dump_case_file(data).encode("utf-8")
+    write_file(path, payload)
     return ExportReport(
         path=path,
         kind=kind,

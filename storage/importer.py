@@ -9,7 +9,10 @@ time, and the report says so.
 
 `import_file` reads YAML (`.yaml`, `.yml`) or CSV (`.csv`) by the file's
 extension. Either way the whole file is parsed and validated first: a file with
-any bad row raises `CaseFileError` listing every problem and changes nothing.
+any bad row raises `CaseFileError` listing its problems (the first hundred, then
+how many more) and changes nothing. So does a file larger than the cap
+(`CASEBOT_IMPORT_MAX_BYTES`), one that is not UTF-8, and one the parsers cannot
+read at all: every such failure is a `CaseFileError`, never a crash.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from storage.casefile import (
     parse_case_file,
 )
 from storage.csvfile import parse_csv
+from storage.filesafety import MAX_FILE_BYTES, decode_text, read_case_bytes
 from storage.models import (
     AuditEntry,
     Case,
@@ -54,10 +58,12 @@ Progress = Callable[[int, int], None]
 class ImportReport:
     """What an import did: slugs added and changed, and how many were already current.
 
-    `rejected` holds "line N: reason" for the rows of a refused file. A file with
-    any bad row is refused whole (`import_file` raises `CaseFileError` before any
-    change), so a report of an applied file has none; `ImportReport.refused`
-    turns the error into a report for callers that want one either way.
+    `rejected` holds "line N: reason" for the rows of a refused file (at most a
+    hundred, then "… and N more problems"; `problem_count` is the total). A file
+    with any bad row is refused whole (`import_file` raises `CaseFileError`
+    before any change), so a report of an applied file has none;
+    `ImportReport.refused` turns the error into a report for callers that want
+    one either way.
     """
 
     added: list[str] = field(default_factory=list)
@@ -66,11 +72,12 @@ class ImportReport:
     courts_added: int = 0
     courts_changed: int = 0
     rejected: list[str] = field(default_factory=list)
+    problem_count: int = 0
 
     @classmethod
     def refused(cls, error: CaseFileError) -> ImportReport:
-        """The report of a file refused whole: every problem, and no change."""
-        return cls(rejected=list(error.problems))
+        """The report of a file refused whole: its problems, and no change."""
+        return cls(rejected=list(error.problems), problem_count=error.count)
 
     @property
     def nothing_changed(self) -> bool:
@@ -80,7 +87,8 @@ class ImportReport:
     def summary(self) -> str:
         """A short human-readable account for the command line."""
         if self.rejected:
-            lines = [f"Not imported, nothing changed: {len(self.rejected)} problems."]
+            count = max(self.problem_count, len(self.rejected))
+            lines = [f"Not imported, nothing changed: {count} problems."]
             return "\n".join(lines + [f"  {problem}" for problem in self.rejected])
         if self.nothing_changed:
             return f"No change: all {len(self.unchanged)} cases are already up to date."
@@ -303,26 +311,37 @@ def apply_case_file(
     return report
 
 
-def read_case_file(path: Path) -> CaseFile:
-    """Parse and validate a `.yaml`/`.yml` or `.csv` case file; raise CaseFileError if bad."""
+def read_case_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> CaseFile:
+    """Parse and validate a `.yaml`/`.yml` or `.csv` case file; raise CaseFileError if bad.
+
+    A file larger than `max_bytes` is refused before it is parsed; one that is
+    not UTF-8 is refused with the line of its first bad byte.
+    """
     try:
         kind = file_kind(path)
     except ValueError as exc:
         raise CaseFileError([str(exc)]) from exc
+    text = decode_text(read_case_bytes(path, max_bytes))
     if kind == "csv":
-        return parse_csv(path.read_text(encoding="utf-8-sig"))
-    return parse_case_file(path.read_text(encoding="utf-8"))
+        return parse_csv(text)
+    return parse_case_file(text)
 
 
 def import_file(
-    session: Session, path: Path, *, default_tz: str, progress: Progress | None = None
+    session: Session,
+    path: Path,
+    *,
+    default_tz: str,
+    progress: Progress | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> ImportReport:
     """Parse, validate and apply a YAML or CSV case file; a bad file raises before any change.
 
     The format follows the extension (`.yaml`, `.yml` or `.csv`; any other raises
-    `CaseFileError`). `progress(done, total)` is called as cases are applied.
+    `CaseFileError`), and a file over `max_bytes` is refused unread.
+    `progress(done, total)` is called as cases are applied.
     """
-    data = read_case_file(path)
+    data = read_case_file(path, max_bytes=max_bytes)
     return apply_case_file(session, data, default_tz=default_tz, progress=progress)
 
 

