@@ -103,6 +103,8 @@ class EventSpec:
     source_title: str | None = None
     source_outlet: str | None = None
     source_url: str | None = None
+    order: int = 0
+    """The order among events of the same date (``order:`` in a file; 0 when not given)."""
 
 
 @dataclass
@@ -350,7 +352,9 @@ def _parse_hearing(check: Checker, data: LineDict, courts: set[str]) -> HearingS
 
 
 def _parse_event(check: Checker, data: LineDict, sources: dict[str, _Source]) -> EventSpec | None:
-    check.keys(data, {"date", "lang", "text", "source"}, {"date", "lang", "text"}, "an event")
+    check.keys(
+        data, {"date", "lang", "text", "source", "order"}, {"date", "lang", "text"}, "an event"
+    )
     raw_date = check.word(data, "date", "event date")
     if raw_date is None:
         return None
@@ -380,6 +384,7 @@ def _parse_event(check: Checker, data: LineDict, sources: dict[str, _Source]) ->
         source_title=title,
         source_outlet=outlet if title else None,
         source_url=url if title else None,
+        order=check.position(data, "order", "event order"),
     )
 
 

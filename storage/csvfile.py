@@ -80,6 +80,7 @@ COLUMNS: tuple[str, ...] = (
     *_local_columns("note"),
     "note_lang",
     *SOURCE_COLUMNS,
+    "order",
 )
 """Every column, in the order `storage.csvwrite.write_csv` writes them."""
 
@@ -109,7 +110,7 @@ RECORDS: dict[str, frozenset[str]] = {
         }
     ),
     "person": frozenset({"case", "role", *_local_columns("name"), *_local_columns("note")}),
-    "event": frozenset({"case", "date", "lang", *_local_columns("text"), *SOURCE_COLUMNS}),
+    "event": frozenset({"case", "date", "lang", *_local_columns("text"), *SOURCE_COLUMNS, "order"}),
 }
 """The columns each record type may fill (besides `record`)."""
 
@@ -341,7 +342,18 @@ def _parse_event(row: _Row) -> EventSpec | None:
         source_title=source["source_title"],
         source_outlet=source["source_outlet"],
         source_url=url,
+        order=_order(row),
     )
+
+
+def _order(row: _Row) -> int:
+    raw = row.raw("order").strip()
+    if not raw:
+        return 0
+    if not (raw.isascii() and raw.isdecimal()) or int(raw) > 999:
+        row.fail(f"order {raw[:20]!r} is not a whole number from 0 to 999")
+        return 0
+    return int(raw)
 
 
 def _header_ok(header: list[str], line: int, problems: Problems) -> bool:

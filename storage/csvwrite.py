@@ -110,6 +110,7 @@ def _event_row(slug: str, event: EventSpec) -> dict[str, str]:
         "source_title": event.source_title or "",
         "source_outlet": event.source_outlet or "",
         "source_url": event.source_url or "",
+        "order": str(event.order) if event.order else "",
     }
     _put_local(row, "text", event.text)
     return row

@@ -130,6 +130,7 @@ def _event(row: TimelineEvent) -> EventSpec:
         source_title=row.source_title,
         source_outlet=row.source_outlet,
         source_url=row.source_url,
+        order=row.position,
     )
 
 
@@ -296,6 +297,7 @@ def dump_case_file(data: CaseFile) -> str:
         item["timeline"] = [
             {"date": _event_date(event), "lang": event.lang, "text": event.text}
             | ({"source": sources[_source_key(event)]} if event.source_title is not None else {})
+            | ({"order": event.order} if event.order else {})
             for event in case.timeline
         ]
         document["cases"].append(item)

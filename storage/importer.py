@@ -237,6 +237,7 @@ def _sync_timeline(session: Session, case: Case, spec: CaseSpec) -> list[str]:
             "source_title": event.source_title,
             "source_outlet": event.source_outlet,
             "source_url": event.source_url,
+            "position": event.order,
         }
         row = existing.get(key)
         if row is None:

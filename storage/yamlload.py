@@ -314,6 +314,16 @@ class Checker:
             return None
         return text or None
 
+    def position(self, data: LineDict, key: str, what: str) -> int:
+        """A small whole number (0 to 999) that orders items; 0 when absent or bad."""
+        value = data.get(key)
+        if value is None:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 999:
+            self.fail(data.line_of(key), f"{what} must be a whole number from 0 to 999")
+            return 0
+        return value
+
     def day(self, data: LineDict, key: str, what: str) -> date | None:
         """A `YYYY-MM-DD` field as a date; None when absent or bad."""
         text = self.word(data, key, what)

@@ -20,11 +20,12 @@ from sqlmodel import Session, col, select
 
 import storage.db
 from storage.casefile import CaseFile, CaseFileError, parse_case_file
+from storage.cases import list_events
 from storage.csvfile import COLUMNS, parse_csv
 from storage.csvwrite import write_csv
 from storage.exporter import collect_case_file, export_cases, export_file
 from storage.filesafety import guard_cell, unguard_cell
-from storage.importer import SAMPLE_FILE, ImportReport, import_file
+from storage.importer import SAMPLE_FILE, ImportReport, apply_case_file, import_file
 from storage.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
 from storage.names import name_key
 
@@ -771,3 +772,41 @@ def test_export_refuses_an_existing_file_unless_told_to_overwrite(
         assert not (tmp_path / "nowhere").exists()
         report = export_file(session, path, overwrite=True)
     assert report.cases == 7 and path.read_text(encoding="utf-8").startswith("format: ")
+
+
+EVENTS_OF_ONE_DAY = """\
+format: casebot-cases/1
+cases:
+  - slug: one-day
+    names: [{lang: en, text: One Day, primary: true}]
+    sentence: {term: 6m, suspended: unknown}
+    timeline:
+      - {date: "2020-01-21", lang: en, text: {en: The verdict is read}, order: 2}
+      - {date: "2020-01-21", lang: en, text: {en: Supporters gather outside}, order: 1}
+      - {date: "2020", lang: en, text: {en: The year opens}}
+"""
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv"])
+def test_event_order_and_unknown_suspension_survive_a_round_trip(
+    engine: Engine, tmp_path: Path, suffix: str
+) -> None:
+    with Session(engine) as session:
+        apply_case_file(session, parse_case_file(EVENTS_OF_ONE_DAY), default_tz="Asia/Almaty")
+        session.commit()
+        case_id = session.exec(select(Case.id).where(Case.slug == "one-day")).one()
+        texts = [event.text["en"] for event in list_events(session, case_id=case_id)]
+    assert texts == ["The year opens", "Supporters gather outside", "The verdict is read"]
+    target = tmp_path / f"out{suffix}"
+    with Session(engine) as session:
+        export_file(session, target)
+    data = (
+        parse_csv(target.read_text()) if suffix == ".csv" else parse_case_file(target.read_text())
+    )
+    [case] = data.cases
+    assert case.sentence is not None and case.sentence.suspended is None
+    assert {(e.text["en"], e.order) for e in case.timeline} == {
+        ("The verdict is read", 2),
+        ("Supporters gather outside", 1),
+        ("The year opens", 0),
+    }
