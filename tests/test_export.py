@@ -795,6 +795,7 @@ def test_event_order_and_unknown_suspension_survive_a_round_trip(
         apply_case_file(session, parse_case_file(EVENTS_OF_ONE_DAY), default_tz="Asia/Almaty")
         session.commit()
         case_id = session.exec(select(Case.id).where(Case.slug == "one-day")).one()
+        assert case_id is not None
         texts = [event.text["en"] for event in list_events(session, case_id=case_id)]
     assert texts == ["The year opens", "Supporters gather outside", "The verdict is read"]
     target = tmp_path / f"out{suffix}"
