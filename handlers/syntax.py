@@ -14,20 +14,21 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from storage.casefile import STATUS_KEYS, parse_partial_date, parse_term
+from storage.casefile import parse_partial_date, parse_term
+from storage.vocabulary import KEY_TO_DIMENSION as KEY_TO_DIMENSION
+from storage.vocabulary import LANGUAGES, NAME_LANGUAGES
 
 DATE_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 PARTIAL_DATE_SHAPE = re.compile(r"^\d{4}(-\d{1,2}){0,2}$")
 TIME_SHAPE = re.compile(r"^\d{1,2}:\d{2}$")
-NAME_LANGS = ("kk", "ru", "en", "alias")
-TEXT_LANGS = ("kk", "ru", "en")
+NAME_LANGS = NAME_LANGUAGES
+TEXT_LANGS = LANGUAGES
 SUSPENSION: dict[str, bool | None] = {"yes": True, "no": False, "unknown": None}
 """suspended= takes yes, no or unknown (the sources do not say)."""
 SENTENCE_KEYS = ("term", "ratio", "detained", "verdict", "release", "suspended")
 RATIOS = {"1": 1.0, "1.5": 1.5, "2": 2.0}
 MAX_NOTE = 1000
 MAX_NAME = 200
-KEY_TO_DIMENSION = {key: dimension for dimension, keys in STATUS_KEYS.items() for key in keys}
 
 
 class UsageError(ValueError):

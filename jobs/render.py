@@ -31,8 +31,14 @@ from storage.cases import CaseView, get_case_view
 from storage.models import Court, Hearing
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
 from storage.sentence import estimate_for
+from storage.vocabulary import AlertKind
 
 log = logging.getLogger("casebot.render")
+
+SEND_TIME_KINDS: frozenset[str] = frozenset(
+    {AlertKind.CORRECTION, AlertKind.HEARING_REMINDER, AlertKind.RELEASE_REMINDER}
+)
+"""Alert kinds rendered from the present state when sent (beside ``CHANGE_ALERTS``)."""
 
 
 @dataclass
@@ -104,17 +110,17 @@ class AlertRenderer:
     ) -> str | Closed:
         name = case_title(t, view.names)
         today = now.astimezone(ZoneInfo(self.zone)).date()
-        if work.kind == "correction":
+        if work.kind == AlertKind.CORRECTION:
             return self._correction(t, name, work.payload, view, today)
         change = render_change_alert(t, work.kind, name, work.payload, today=today)
         if change is not None:
             return change
-        if work.kind == "hearing_reminder":
+        if work.kind == AlertKind.HEARING_REMINDER:
             payload = self._reminder_payload(session, work, now)
             if isinstance(payload, Closed):
                 return payload
             return render_hearing_reminder(t, name, payload, now=now)
-        if work.kind == "release_reminder":
+        if work.kind == AlertKind.RELEASE_REMINDER:
             release = self._release(view, work, today)
             if isinstance(release, Closed):
                 return release

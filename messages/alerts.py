@@ -15,6 +15,7 @@ from messages.common import (
     utc_offset,
 )
 from messages.i18n import Translator
+from storage.vocabulary import HEARING_ALERTS, URGENT_RISKS, AlertKind
 
 URGENT_MARK = "⚠️"
 
@@ -192,8 +193,10 @@ def current_state(
     return ""
 
 
-HEARING_ALERTS = frozenset({"hearing_set", "hearing_moved", "hearing_cancelled"})
-URGENT_RISKS = frozenset({"deportation_threat", "deportation_ordered"})
+CHANGE_ALERTS: frozenset[str] = frozenset(
+    {AlertKind.STATUS, *HEARING_ALERTS, AlertKind.RELEASE_CHANGED}
+)
+"""The alert kinds :func:`render_change_alert` renders (the rest need the present state)."""
 
 
 def render_change_alert(

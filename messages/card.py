@@ -23,6 +23,7 @@ from messages.common import (
 from messages.i18n import Translator
 from storage.cases import CaseListItem, CaseView, HearingView, NameView
 from storage.sentence import ReleaseEstimate
+from storage.vocabulary import HELD
 
 
 def _names(names: tuple[NameView, ...]) -> list[tuple[str, str, bool]]:
@@ -72,7 +73,7 @@ def sentence_lines(
     return lines
 
 
-STILL_HELD = frozenset({"detained", "house_arrest", "imprisoned"})
+STILL_HELD = HELD
 """Custody that, beside a release date in the past, means the release is not confirmed."""
 
 

@@ -12,6 +12,9 @@ from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
 from messages.i18n import N_, Translator
+from storage.vocabulary import DIMENSION_LABELS as DIMENSION_LABELS
+from storage.vocabulary import STATUS_LABELS as STATUS_LABELS
+from storage.vocabulary import URGENT_RISKS as URGENT_RISKS
 
 # Which name to show a reader first: Kazakh and Russian readers prefer Cyrillic.
 NAME_ORDER: dict[str, tuple[str, ...]] = {
@@ -29,45 +32,6 @@ LANGUAGE_MARKS: dict[str, str] = {
     "ru": N_("in Russian"),
     "en": N_("in English"),
 }
-
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "custody": {
-        "free": N_("at liberty"),
-        "detained": N_("in pre-trial detention"),
-        "house_arrest": N_("under house arrest"),
-        "imprisoned": N_("in prison"),
-        "released": N_("released"),
-        "deported": N_("deported"),
-        "abroad": N_("abroad"),
-    },
-    "proceedings": {
-        "investigation": N_("under investigation"),
-        "trial": N_("on trial"),
-        "sentenced": N_("sentenced"),
-        "appeal": N_("appeal under way"),
-        "acquitted": N_("acquitted"),
-        "closed": N_("case closed"),
-    },
-    "protection": {
-        "no_protection": N_("no protection status"),
-        "asylum_seeker": N_("asylum-seeker"),
-        "refugee": N_("refugee"),
-        "asylum_denied": N_("asylum denied"),
-    },
-    "risk": {
-        "no_risk": N_("no known risk of deportation"),
-        "deportation_threat": N_("deportation threatened"),
-        "deportation_ordered": N_("deportation ordered"),
-        "deportation_blocked": N_("deportation blocked by a court"),
-    },
-}
-DIMENSION_LABELS: dict[str, str] = {
-    "custody": N_("Custody"),
-    "proceedings": N_("Proceedings"),
-    "protection": N_("Protection"),
-    "risk": N_("Deportation risk"),
-}
-URGENT_RISKS = frozenset({"deportation_threat", "deportation_ordered"})
 
 
 def best_name(t: Translator, names: Iterable[tuple[str, str, bool]]) -> str:

@@ -20,19 +20,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage.filesafety import MAX_PROBLEMS as MAX_PROBLEMS
 from storage.filesafety import CaseFileError as CaseFileError
+from storage.vocabulary import LANGUAGES, NAME_LANGUAGES, STATUS_KEYS
 from storage.yamlload import Checker, LineDict, load_yaml, quoted
 
 FORMAT = "casebot-cases/1"
-LANGS = ("kk", "ru", "en")
-NAME_LANGS = (*LANGS, "alias")
-STATUS_KEYS: dict[str, tuple[str, ...]] = {
-    "custody": (
-        "free", "detained", "house_arrest", "imprisoned", "released", "deported", "abroad",
-    ),
-    "proceedings": ("investigation", "trial", "sentenced", "appeal", "acquitted", "closed"),
-    "protection": ("no_protection", "asylum_seeker", "refugee", "asylum_denied"),
-    "risk": ("no_risk", "deportation_threat", "deportation_ordered", "deportation_blocked"),
-}  # fmt: skip
+LANGS = LANGUAGES
+NAME_LANGS = NAME_LANGUAGES
 HEARING_STATUSES = ("scheduled", "held", "cancelled", "postponed")
 PERSON_ROLES = ("lawyer", "judge", "prosecutor", "organisation", "official", "family", "other")
 PRECISIONS = ("day", "month", "year")

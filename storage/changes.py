@@ -14,12 +14,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.casefile import STATUS_KEYS
 from storage.models import AuditEntry, Case, Court, Hearing
 from storage.outbox import dedupe_prefix, enqueue_for_followers, retire_hearing_reminders
 from storage.sentence import estimate_for
-
-URGENT_RISKS = frozenset({"deportation_threat", "deportation_ordered"})
+from storage.vocabulary import STATUS_KEYS, URGENT_RISKS
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ from storage.casefile import (
     PERSON_ROLES,
     RATIOS,
     SLUG_RE,
-    STATUS_KEYS,
     CaseFile,
     CaseSpec,
     CourtSpec,
@@ -48,6 +47,7 @@ from storage.casefile import (
     parse_term,
 )
 from storage.filesafety import Problems, unguard_cell
+from storage.vocabulary import STATUS_KEYS
 
 
 def _local_columns(prefix: str) -> tuple[str, ...]:

@@ -20,7 +20,6 @@ from datetime import date
 
 from storage.casefile import (
     LANGS,
-    STATUS_KEYS,
     CaseFile,
     CaseSpec,
     CourtSpec,
@@ -32,6 +31,7 @@ from storage.casefile import (
 )
 from storage.csvfile import COLUMNS
 from storage.filesafety import guard_cell
+from storage.vocabulary import STATUS_KEYS
 
 
 def _put_local(row: dict[str, str], prefix: str, texts: dict[str, str]) -> None:

@@ -29,10 +29,11 @@ from sqlalchemy.sql import Insert
 from sqlmodel import Session, col, func, select
 
 from storage.models import Delivery, Subscriber, Subscription, utcnow
+from storage.vocabulary import DeliveryState
 
-PENDING, SENDING, SENT = "pending", "sending", "sent"
-BLOCKED, GONE, FAILED = "blocked", "gone", "failed"
-SKIPPED, DROPPED = "skipped", "dropped"
+PENDING, SENDING, SENT = DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT
+BLOCKED, GONE, FAILED = DeliveryState.BLOCKED, DeliveryState.GONE, DeliveryState.FAILED
+SKIPPED, DROPPED = DeliveryState.SKIPPED, DeliveryState.DROPPED
 FINAL_STATUSES = frozenset({SENT, BLOCKED, GONE, FAILED, SKIPPED, DROPPED})
 
 CLAIM_LEASE = timedelta(seconds=45)

@@ -1,0 +1,161 @@
+"""The one vocabulary of casebot: languages, status dimensions and their keys, alert kinds,
+draft kinds and states, delivery states.
+
+Everything else imports these; nothing else lists them. Adding custody ``hospitalized``
+is one line in :data:`DIMENSIONS` (and its label in the catalogs: a test fails until all
+three languages have it); the card, the alerts, ``/setstatus``, the guided ``/update``,
+case files and exports all take it from here.
+
+Labels are gettext message ids (marked with :func:`N_` so that Babel extracts them);
+this module knows nothing of translation itself, so storage, handlers, jobs and
+messages can all import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+def N_(message: str) -> str:  # noqa: N802 (the conventional gettext marker name)
+    """Mark a message id for extraction; it is translated where it is shown."""
+    return message
+
+
+LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
+"""The interface languages, each with a catalog in messages/locale."""
+
+NAME_LANGUAGES: tuple[str, ...] = (*LANGUAGES, "alias")
+"""What a name may be: a language's spelling, or another spelling (an alias)."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """One value of a status dimension."""
+
+    key: str
+    label: str
+    """Its msgid, as readers see it ("in prison")."""
+    urgent: bool = False
+    """An alert about it is urgent (deportation threatened or ordered)."""
+    held: bool = False
+    """Custody only: the person is held (a past release date is then unconfirmed)."""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A status dimension of a case (custody, proceedings, protection, risk)."""
+
+    key: str
+    label: str
+    statuses: tuple[Status, ...]
+
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("custody", N_("Custody"), (
+        Status("free", N_("at liberty")),
+        Status("detained", N_("in pre-trial detention"), held=True),
+        Status("house_arrest", N_("under house arrest"), held=True),
+        Status("imprisoned", N_("in prison"), held=True),
+        Status("released", N_("released")),
+        Status("deported", N_("deported")),
+        Status("abroad", N_("abroad")),
+    )),
+    Dimension("proceedings", N_("Proceedings"), (
+        Status("investigation", N_("under investigation")),
+        Status("trial", N_("on trial")),
+        Status("sentenced", N_("sentenced")),
+        Status("appeal", N_("appeal under way")),
+        Status("acquitted", N_("acquitted")),
+        Status("closed", N_("case closed")),
+    )),
+    Dimension("protection", N_("Protection"), (
+        Status("no_protection", N_("no protection status")),
+        Status("asylum_seeker", N_("asylum-seeker")),
+        Status("refugee", N_("refugee")),
+        Status("asylum_denied", N_("asylum denied")),
+    )),
+    Dimension("risk", N_("Deportation risk"), (
+        Status("no_risk", N_("no known risk of deportation")),
+        Status("deportation_threat", N_("deportation threatened"), urgent=True),
+        Status("deportation_ordered", N_("deportation ordered"), urgent=True),
+        Status("deportation_blocked", N_("deportation blocked by a court")),
+    )),
+)  # fmt: skip
+
+STATUS_KEYS: dict[str, tuple[str, ...]] = {
+    dimension.key: tuple(status.key for status in dimension.statuses) for dimension in DIMENSIONS
+}
+"""Each dimension's keys, in display order."""
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    dimension.key: {status.key: status.label for status in dimension.statuses}
+    for dimension in DIMENSIONS
+}
+"""Each dimension's keys with their label msgids."""
+
+DIMENSION_LABELS: dict[str, str] = {dimension.key: dimension.label for dimension in DIMENSIONS}
+"""Each dimension's label msgid."""
+
+KEY_TO_DIMENSION: dict[str, str] = {
+    status.key: dimension.key for dimension in DIMENSIONS for status in dimension.statuses
+}
+"""The dimension of each status key (keys are unique across dimensions)."""
+
+URGENT_RISKS: frozenset[str] = frozenset(
+    status.key for dimension in DIMENSIONS for status in dimension.statuses if status.urgent
+)
+"""Status keys whose alerts are urgent."""
+
+HELD: frozenset[str] = frozenset(status.key for status in DIMENSIONS[0].statuses if status.held)
+"""Custody keys that mean the person is held."""
+
+
+class AlertKind(StrEnum):
+    """What a delivery tells its subscriber."""
+
+    STATUS = "status"
+    HEARING_SET = "hearing_set"
+    HEARING_MOVED = "hearing_moved"
+    HEARING_CANCELLED = "hearing_cancelled"
+    RELEASE_CHANGED = "release_changed"
+    CORRECTION = "correction"
+    HEARING_REMINDER = "hearing_reminder"
+    RELEASE_REMINDER = "release_reminder"
+
+
+HEARING_ALERTS: frozenset[str] = frozenset(
+    {AlertKind.HEARING_SET, AlertKind.HEARING_MOVED, AlertKind.HEARING_CANCELLED}
+)
+"""The alerts of a hearing set, moved or cancelled."""
+
+
+class DraftKind(StrEnum):
+    """What an organizer's previewed change does."""
+
+    STATUS = "status"
+    HEARING = "hearing"
+    CANCEL_HEARING = "cancel_hearing"
+    SENTENCE = "sentence"
+
+
+class DraftState(StrEnum):
+    """Where a draft is: open (previewed), then sent, cancelled or (after Send) undone."""
+
+    OPEN = "open"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    UNDONE = "undone"
+
+
+class DeliveryState(StrEnum):
+    """Where a delivery is: pending → sending → sent, or one of the ends that stop it."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    GONE = "gone"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    DROPPED = "dropped"
