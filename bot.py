@@ -1,14 +1,16 @@
 """casebot's composition root and command line.
 
-settings → engine → Application → handlers (and, later, jobs). Nothing else
-wires these together; handlers reach the services through `bot_data`.
+settings → engine → Application → handlers and jobs (the planner, the dispatcher,
+the health checks). Nothing else wires these together; handlers reach the services
+through `bot_data`. The limiter and the dispatcher are built by one function each for
+`run`, `chat` and `worker`. docs/architecture.md has the layers.
 
     casebot run [--demo] [--webhook URL [--listen HOST:PORT]]
                                     the bot, long-polling Telegram (or by webhook)
     casebot chat [--demo] [--user ID] [--lang kk|ru|en]
                                     the same bot in this terminal, no token needed
-    casebot import FILE             load cases from a YAML case file
-    casebot export FILE             write cases to a file
+    casebot import FILE             load cases from a YAML or CSV case file
+    casebot export FILE [--force]   write cases to a file (never over one, without --force)
     casebot worker [--id NAME]      only the alert dispatcher (more senders on PostgreSQL)
     casebot backup FILE             an online copy of the SQLite database
     casebot db upgrade              apply database migrations
@@ -21,7 +23,7 @@ import asyncio
 import logging
 import sys
 import zoneinfo
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,39 @@ def load_demo_cases(engine: Engine, settings: Settings) -> ImportReport | None:
         return import_file(session, SAMPLE_FILE, default_tz=settings.timezone)
 
 
+BOT_DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
+"""Every message is HTML, without link previews (in `run`, `chat` and `worker` alike)."""
+
+
+def make_limiter(settings: Settings) -> PriorityRateLimiter:
+    """The one gate every message of this process passes, at CASEBOT_RATE."""
+    return PriorityRateLimiter(SendGate(settings.rate), pacer=ChatPacer())
+
+
+def make_dispatcher(
+    *,
+    bot: ExtBot[Any],
+    limiter: PriorityRateLimiter,
+    engine: Engine,
+    settings: Settings,
+    clock: Callable[[], datetime],
+    worker_id: str = "main",
+) -> Dispatcher:
+    """The alert dispatcher of `run`, `chat` and `worker`, sharing the process's gate."""
+    dispatcher = Dispatcher(
+        engine=engine,
+        bot=bot,
+        renderer=AlertRenderer(zone=settings.timezone),
+        gate=limiter.gate,
+        pacer=limiter.pacer,
+        clock=clock,
+        worker_id=worker_id,
+    )
+    return dispatcher
+
+
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     services: Services = app.bot_data["services"]
     for lang in (None, *SUPPORTED_LANGUAGES):
@@ -106,12 +141,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
     limiter: PriorityRateLimiter = app.bot_data["limiter"]
-    dispatcher = Dispatcher(
-        engine=services.engine,
+    dispatcher = make_dispatcher(
         bot=app.bot,
-        renderer=AlertRenderer(zone=services.settings.timezone),
-        gate=limiter.gate,
-        pacer=limiter.pacer,
+        limiter=limiter,
+        engine=services.engine,
+        settings=services.settings,
         clock=lambda: services.clock(),  # looked up each time: tests move the clock
     )
     await dispatcher.start()
@@ -134,7 +168,7 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
     first, the dispatcher's broadcast fills the rest. Updates are handled
     concurrently, each chat's in order (handlers.lanes).
     """
-    limiter = PriorityRateLimiter(SendGate(services.settings.rate), pacer=ChatPacer())
+    limiter = make_limiter(services.settings)
     app = (
         ApplicationBuilder()
         .application_class(CasebotApplication)
@@ -142,12 +176,7 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .defaults(BOT_DEFAULTS)
         .rate_limiter(limiter)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -308,26 +337,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
 async def _dispatch_until_stopped(settings: Settings, engine: Engine, *, worker_id: str) -> None:
     """The dispatcher alone, from the moment the Bot API answers until SIGINT or SIGTERM."""
     assert settings.token is not None
-    limiter = PriorityRateLimiter(SendGate(settings.rate), pacer=ChatPacer())
+    limiter = make_limiter(settings)
     bot: ExtBot[Any] = ExtBot(
         settings.token,
         base_url=f"{settings.api_url}/bot",
         base_file_url=f"{settings.api_url}/file/bot",
-        defaults=Defaults(
-            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
-        ),
+        defaults=BOT_DEFAULTS,
         rate_limiter=limiter,
     )
     stop = stop_on_signals()
     try:
         if not await connect(bot.initialize, api_url=settings.api_url, stop=stop):
             return
-        dispatcher = Dispatcher(
-            engine=engine,
+        dispatcher = make_dispatcher(
             bot=bot,
-            renderer=AlertRenderer(zone=settings.timezone),
-            gate=limiter.gate,
-            pacer=limiter.pacer,
+            limiter=limiter,
+            engine=engine,
+            settings=settings,
             clock=lambda: datetime.now(UTC),
             worker_id=worker_id,
         )
