@@ -71,7 +71,7 @@ def answer_question(
             col(Draft.id) == question_id,
             col(Draft.actor_id) == actor_id,
             col(Draft.state) == ASKING,
-            col(Draft.kind).startswith(KIND_PREFIX),
+            col(Draft.kind).startswith(KIND_PREFIX, autoescape=True),
             col(Draft.expires_at) > now,
         )
         .values(state="yes" if yes else "no", sent_at=now)
