@@ -197,9 +197,20 @@ class GuidedStart(Button):
     case_id: int
 
 
+@dataclass(frozen=True)
+class Question(Button):
+    """The answer to a question asked before an organizer's edit (storage.questions):
+    ``yes`` makes it ("Create anyway", "Add anyway"), ``no`` drops it."""
+
+    PREFIX = "ask"
+    CHOICES: ClassVar[Choices] = {"answer": frozenset({"yes", "no"})}
+    answer: str
+    question_id: int
+
+
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
-    Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart,
+    Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

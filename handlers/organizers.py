@@ -1,29 +1,41 @@
-"""The organizers' commands: rights first (handlers.rights), strict parsing
-(handlers.syntax), and alerting changes handed to a preview (handlers.drafts).
+"""The organizers' commands that change cases: rights first (handlers.rights, through
+handlers.organizing.organizer_command), strict parsing (handlers.syntax), and alerting
+changes handed to a preview (handlers.drafts).
 
-Buttons: :class:`handlers.callbacks.AuditPage`; previews and the guided /update have
-their own modules (handlers.drafts, handlers.guided).
+Some edits ask first (storage.questions): a new case whose name an existing case already
+has, or one close to it ("Open the existing case" / "Create anyway"), and a timeline
+event, a detention or a verdict dated after today ("Add anyway" / "Cancel").
+
+Buttons: :class:`handlers.callbacks.Question` (and :class:`~handlers.callbacks.Card` to
+open an existing case). /audit, /stats and /organizer live in handlers.audit; previews
+and the guided /update have their own modules (handlers.drafts, handlers.guided).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from handlers import audit, drafts
 from handlers import callbacks as cb
-from handlers import drafts
-from handlers.cases import command_argument, lookup
+from handlers.cases import command_argument
 from handlers.common import Context, answer, edit_in_place, run_db, services
 from handlers.drafts import case_name
-from handlers.rights import is_admin, organizers_only
+from handlers.organizing import (
+    answer_markup,
+    command_for_case,
+    now,
+    organizer_command,
+    resolve_case,
+    send_usage,
+    today,
+)
 from handlers.syntax import (
     EventArgs,
     HearingArgs,
@@ -31,30 +43,26 @@ from handlers.syntax import (
     SentenceArgs,
     StatusArgs,
     UsageError,
+    after_today,
+    future_sentence_date,
     parse_addevent,
     parse_addname,
     parse_case_only,
-    parse_organizer,
     parse_sethearing,
     parse_setsentence,
     parse_setstatus,
     parse_translate,
 )
 from messages import Translator
-from messages.card import case_title, list_label
-from messages.i18n import resolve_language
+from messages.card import list_label
 from messages.organizer import (
-    admins_only,
-    audit_text,
     case_created,
     event_added,
+    future_date_question,
     name_added,
-    no_case,
-    organizer_changed,
-    several_cases,
-    stats_text,
+    question_state_text,
+    similar_case_warning,
     translation_saved,
-    usage_text,
 )
 from storage.cases import list_case_items
 from storage.editing import (
@@ -62,88 +70,120 @@ from storage.editing import (
     add_name,
     create_case,
     detect_language,
-    get_stats,
     indexed,
-    list_audit,
-    set_organizer,
+    similar_cases,
     translate_event,
 )
+from storage.lookup import LiveIndex
+from storage.questions import Answer, answer_question, ask
 
 COMMANDS = frozenset({
     "newcase", "sethearing", "cancelhearing", "setstatus", "addevent", "setsentence",
-    "addname", "organizer", "stats", "audit", "translate",
+    "addname", "translate",
 })  # fmt: skip
-AUDIT_PAGE = 10
+
+__all__ = [
+    "propose_hearing",
+    "propose_sentence",
+    "propose_status",
+    "register",
+    "resolve_case",
+    "store_event",
+    "store_name",
+]
 
 
-def _now(context: Context) -> datetime:
-    return services(context).clock()
-
-
-async def resolve_case(update: Update, context: Context, t: Translator, query: str) -> int | None:
-    """One case for an organizer: several matches or none are answered, not guessed."""
-    found = await lookup(context, query)
-    if found.case_id is not None:
-        return found.case_id
-    if found.choices:
-        labels = [list_label(t, item) for item in found.choices]
-        await answer(update, several_cases(t, query, labels))
-    else:
-        await answer(update, no_case(t, query))
-    return None
-
-
-async def send_usage(update: Update, t: Translator, command: str, error: UsageError | None) -> None:
-    await answer(
-        update,
-        usage_text(t, command, error.problem if error else None, error.value if error else ""),
-    )
-
-
-async def _command_for_case(
+async def _ask(
     update: Update,
     context: Context,
     t: Translator,
-    command: str,
-    parse: Callable[[str], Any],
-) -> tuple[Any, int] | None:
-    """Strict parsing (usage on error), then the one case the arguments name."""
-    try:
-        args = parse(command_argument(update))
-    except UsageError as error:
-        await send_usage(update, t, command, error)
-        return None
-    case_id = await resolve_case(update, context, t, args.case)
-    return None if case_id is None else (args, case_id)
+    kind: str,
+    params: dict[str, Any],
+    *,
+    text: str,
+    yes: str,
+    case_id: int | None = None,
+    before: list[InlineKeyboardButton] | None = None,
+) -> None:
+    """Hold an edit back with a question: `yes` makes it, Cancel drops it."""
+    user = update.effective_user
+    assert user is not None
+    question_id = await run_db(
+        context, ask, actor_id=user.id, kind=kind, params=params, case_id=case_id, now=now(context)
+    )
+    rows = [[button] for button in before or []]
+    rows.append(
+        [
+            cb.Question("yes", question_id).button(yes),
+            cb.Question("no", question_id).button(t.gettext("Cancel")),
+        ]
+    )
+    await answer_markup(update, text, InlineKeyboardMarkup(rows))
 
 
-@organizers_only
+@organizer_command
 async def newcase(update: Update, context: Context, t: Translator) -> None:
-    """`/newcase <name>`."""
+    """`/newcase <name>`; a name an existing case has (or one close to it) asks first."""
     name = " ".join(command_argument(update).split())
     if not name or len(name) > 200:
         await send_usage(update, t, "newcase", UsageError("too_long", "200") if name else None)
         return
-    user = update.effective_user
-    assert user is not None
-    now, lookup_index = _now(context), services(context).lookup
+    lang, lookup_index = detect_language(name, t.lang), services(context).lookup
 
-    def create(session: Session) -> tuple[int, str]:
-        case = create_case(
-            session, name=name, lang=detect_language(name, t.lang), actor_id=user.id, now=now
+    def find(session: Session) -> list[Any]:
+        ids = similar_cases(session, name, lambda query: lookup_index.search(session, query))
+        items = {item.id: item for item in list_case_items(session, case_ids=ids)}
+        return [items[case_id] for case_id in ids if case_id in items][:5]
+
+    similar = await run_db(context, find)
+    if not similar:
+        user = update.effective_user
+        assert user is not None
+        number, slug = await run_db(
+            context,
+            _create,
+            name=name,
+            lang=lang,
+            actor_id=user.id,
+            when=now(context),
+            index=lookup_index,
         )
-        assert case.id is not None
-        lookup_index.upsert(session, indexed(session, case.id))
-        return case.id, case.slug
+        await answer(update, case_created(t, number, name, slug))
+        return
+    labels = [list_label(t, item) for item in similar]
+    opens = [
+        cb.Card(item.id).button(
+            t.gettext("Open the existing case")
+            if len(similar) == 1
+            else t.gettext("Open %(case)s") % {"case": label}
+        )
+        for item, label in zip(similar, labels, strict=True)
+    ]
+    await _ask(
+        update,
+        context,
+        t,
+        "new_case",
+        {"name": name, "lang": lang},
+        text=similar_case_warning(t, name, labels),
+        yes=t.gettext("Create anyway"),
+        before=opens,
+    )
 
-    number, slug = await run_db(context, create)
-    await answer(update, case_created(t, number, name, slug))
+
+def _create(
+    session: Session, *, name: str, lang: str, actor_id: int, when: datetime, index: LiveIndex
+) -> tuple[int, str]:
+    case = create_case(session, name=name, lang=lang, actor_id=actor_id, now=when)
+    assert case.id is not None
+    index.upsert(session, indexed(session, case.id))
+    return case.id, case.slug
 
 
-@organizers_only
+@organizer_command
 async def sethearing(update: Update, context: Context, t: Translator) -> None:
-    """`/sethearing <case> <YYYY-MM-DD> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE)."""
-    found = await _command_for_case(update, context, t, "sethearing", parse_sethearing)
+    """`/sethearing <case> <DD.MM.YYYY> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE)."""
+    found = await command_for_case(update, context, t, "sethearing", parse_sethearing)
     if found is not None:
         await propose_hearing(update, context, t, *found)
 
@@ -155,10 +195,11 @@ async def propose_hearing(
     court, city = args.court, args.city
     settings = services(context).settings
     local = datetime.combine(args.day, args.at, tzinfo=ZoneInfo(settings.timezone))
-    if local.astimezone(UTC) <= _now(context):
+    if local.astimezone(UTC) <= now(context):
         await answer(update, escape(t.gettext("That moment has already passed.")))
         return
-    # The court is found or created when the change is made (never by the preview).
+    # The court is found (in any language or spelling) or created when the change is made,
+    # never by the preview.
     params = {
         "starts_at": local.astimezone(UTC).isoformat(),
         "tz": settings.timezone,
@@ -170,19 +211,19 @@ async def propose_hearing(
     await drafts.propose(update, context, t, case_id, "hearing", params)
 
 
-@organizers_only
+@organizer_command
 async def cancelhearing(update: Update, context: Context, t: Translator) -> None:
     """`/cancelhearing <case>`."""
-    found = await _command_for_case(update, context, t, "cancelhearing", parse_case_only)
+    found = await command_for_case(update, context, t, "cancelhearing", parse_case_only)
     if found is not None:
         _args, case_id = found
         await drafts.propose(update, context, t, case_id, "cancel_hearing", {})
 
 
-@organizers_only
+@organizer_command
 async def setstatus(update: Update, context: Context, t: Translator) -> None:
     """`/setstatus <case> <key> [note]`."""
-    found = await _command_for_case(update, context, t, "setstatus", parse_setstatus)
+    found = await command_for_case(update, context, t, "setstatus", parse_setstatus)
     if found is not None:
         await propose_status(update, context, t, *found)
 
@@ -201,10 +242,10 @@ async def propose_status(
     await drafts.propose(update, context, t, case_id, "status", params)
 
 
-@organizers_only
+@organizer_command
 async def setsentence(update: Update, context: Context, t: Translator) -> None:
     """`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`."""
-    found = await _command_for_case(update, context, t, "setsentence", parse_setsentence)
+    found = await command_for_case(update, context, t, "setsentence", parse_setsentence)
     if found is not None:
         await propose_sentence(update, context, t, *found)
 
@@ -212,18 +253,34 @@ async def setsentence(update: Update, context: Context, t: Translator) -> None:
 async def propose_sentence(
     update: Update, context: Context, t: Translator, args: SentenceArgs, case_id: int
 ) -> None:
-    """Preview a sentence (saved at once when it does not move the expected release)."""
+    """Preview a sentence (saved at once when it does not move the expected release); a
+    detention or verdict after today asks first."""
     values = {
-        name: value.isoformat() if hasattr(value, "isoformat") else value
+        name: value.isoformat() if isinstance(value, date) else value
         for name, value in args.values.items()
     }
+    day = today(context)
+    future = future_sentence_date(args.values, day)
+    if future is not None:
+        name, when = future
+        await _ask(
+            update,
+            context,
+            t,
+            "sentence",
+            {"values": values},
+            text=future_date_question(t, name, when, "day", day),
+            yes=t.gettext("Add anyway"),
+            case_id=case_id,
+        )
+        return
     await drafts.propose(update, context, t, case_id, "sentence", {"values": values})
 
 
-@organizers_only
+@organizer_command
 async def addevent(update: Update, context: Context, t: Translator) -> None:
     """`/addevent <case> <date> <text> [link]`: stored at once (timeline events alert no one)."""
-    found = await _command_for_case(update, context, t, "addevent", parse_addevent)
+    found = await command_for_case(update, context, t, "addevent", parse_addevent)
     if found is not None:
         await store_event(update, context, t, *found)
 
@@ -231,34 +288,59 @@ async def addevent(update: Update, context: Context, t: Translator) -> None:
 async def store_event(
     update: Update, context: Context, t: Translator, args: EventArgs, case_id: int
 ) -> None:
-    """Add a timeline event, stored in the language it is written in."""
+    """Add a timeline event, stored in the language it is written in; one dated after
+    today asks first."""
+    params = {
+        "day": args.day.isoformat(),
+        "precision": args.precision,
+        "text": args.text,
+        "lang": detect_language(args.text, t.lang),
+        "source_url": args.source_url,
+    }
+    day = today(context)
+    if after_today(args.day, args.precision, day):
+        await _ask(
+            update,
+            context,
+            t,
+            "event",
+            params,
+            text=future_date_question(t, "event", args.day, args.precision, day),
+            yes=t.gettext("Add anyway"),
+            case_id=case_id,
+        )
+        return
     user = update.effective_user
     assert user is not None
-    lang, now = detect_language(args.text, t.lang), _now(context)
-
-    def store(session: Session) -> int:
-        event = add_event(
-            session,
-            case_id=case_id,
-            day=args.day,
-            precision=args.precision,
-            text=args.text,
-            lang=lang,
-            source_url=args.source_url,
-            actor_id=user.id,
-            now=now,
-        )
-        assert event.id is not None
-        return event.id
-
-    number = await run_db(context, store)
-    await answer(update, event_added(t, number, await case_name(context, t, case_id), lang))
+    number = await run_db(
+        context, _store_event, case_id=case_id, params=params, actor_id=user.id, when=now(context)
+    )
+    name = await case_name(context, t, case_id)
+    await answer(update, event_added(t, number, name, str(params["lang"])))
 
 
-@organizers_only
+def _store_event(
+    session: Session, *, case_id: int, params: dict[str, Any], actor_id: int, when: datetime
+) -> int:
+    event = add_event(
+        session,
+        case_id=case_id,
+        day=date.fromisoformat(params["day"]),
+        precision=params["precision"],
+        text=params["text"],
+        lang=params["lang"],
+        source_url=params.get("source_url"),
+        actor_id=actor_id,
+        now=when,
+    )
+    assert event.id is not None
+    return event.id
+
+
+@organizer_command
 async def addname(update: Update, context: Context, t: Translator) -> None:
     """`/addname <case> <kk|ru|en|alias> <name>`; the search index learns it at once."""
-    found = await _command_for_case(update, context, t, "addname", parse_addname)
+    found = await command_for_case(update, context, t, "addname", parse_addname)
     if found is not None:
         await store_name(update, context, t, *found)
 
@@ -269,11 +351,11 @@ async def store_name(
     """Add a name or spelling; the search index learns it at once."""
     user = update.effective_user
     assert user is not None
-    now, lookup_index = _now(context), services(context).lookup
+    when, lookup_index = now(context), services(context).lookup
 
     def store(session: Session) -> bool:
         added = add_name(
-            session, case_id=case_id, lang=args.lang, text=args.name, actor_id=user.id, now=now
+            session, case_id=case_id, lang=args.lang, text=args.name, actor_id=user.id, now=when
         )
         if added:
             lookup_index.upsert(session, indexed(session, case_id))
@@ -283,7 +365,7 @@ async def store_name(
     await answer(update, name_added(t, await case_name(context, t, case_id), args.name, added))
 
 
-@organizers_only
+@organizer_command
 async def translate(update: Update, context: Context, t: Translator) -> None:
     """`/translate <event> <kk|ru|en> <text>`."""
     try:
@@ -300,94 +382,72 @@ async def translate(update: Update, context: Context, t: Translator) -> None:
         lang=lang,
         text=text,
         actor_id=user.id,
-        now=_now(context),
+        now=now(context),
     )
     await answer(update, translation_saved(t, event_id, lang, event is not None))
 
 
-@organizers_only
-async def organizer(update: Update, context: Context, t: Translator) -> None:
-    """`/organizer add|remove <user id>`: admins only."""
-    user = update.effective_user
-    assert user is not None
-    if not is_admin(update, context):
-        await answer(update, admins_only(t))
-        return
-    try:
-        add, user_id = parse_organizer(command_argument(update))
-    except UsageError as error:
-        await send_usage(update, t, "organizer", error)
-        return
-    changed = await run_db(
-        context, set_organizer, user_id=user_id, add=add, actor_id=user.id, now=_now(context)
-    )
-    await answer(update, organizer_changed(t, user_id, add, changed))
-
-
-@organizers_only
-async def stats(update: Update, context: Context, t: Translator) -> None:
-    """`/stats`: subscribers per case and language, deliveries by status."""
-
-    def read(session: Session) -> tuple[Any, dict[int, str]]:
-        figures = get_stats(session, language_of=resolve_language)
-        items = list_case_items(session, case_ids=[case_id for case_id, _ in figures.per_case])
-        return figures, {item.id: case_title(t, item.names) for item in items}
-
-    figures, names = await run_db(context, read)
-    await answer(update, stats_text(t, figures, names))
-
-
-async def _send_audit(
-    update: Update, context: Context, t: Translator, case_id: int, page: int, *, edit: bool
-) -> None:
-    entries, total = await run_db(
-        context, list_audit, case_id=case_id, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
-    )
-    pages = max(1, math.ceil(total / AUDIT_PAGE))
-    text = audit_text(t, await case_name(context, t, case_id), entries, page=page, pages=pages)
-    nav = []
-    if page > 0:
-        nav.append(cb.AuditPage(case_id, page - 1).button("◀"))
-    if page + 1 < pages:
-        nav.append(cb.AuditPage(case_id, page + 1).button("▶"))
-    markup = InlineKeyboardMarkup([nav]) if nav else None
-    query = update.callback_query
-    if edit and query is not None:
-        await edit_in_place(query, text, markup)
-    else:
-        await answer_markup(update, text, markup)
-
-
-async def answer_markup(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Send HTML with an optional keyboard to the update's chat."""
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_message(text, reply_markup=markup)
-
-
-@organizers_only
-async def audit(update: Update, context: Context, t: Translator) -> None:
-    """`/audit <case>`: who changed what, when; newest first, paginated."""
-    found = await _command_for_case(update, context, t, "audit", parse_case_only)
-    if found is not None:
-        _args, case_id = found
-        await _send_audit(update, context, t, case_id, 0, edit=False)
-
-
-@organizers_only
-async def audit_button(update: Update, context: Context, t: Translator) -> None:
-    """The audit log's page buttons."""
+@organizer_command
+async def question_button(update: Update, context: Context, t: Translator) -> None:
+    """Create anyway / Add anyway / Cancel: the held edit is made (or dropped) once."""
     query = update.callback_query
     assert query is not None
+    button = cb.pressed(query.data, cb.Question)
+    user = update.effective_user
+    if button is None or user is None:
+        await query.answer()
+        return
+    when = now(context)
+
+    def work(session: Session) -> tuple[Answer, Any]:
+        """The answer, and with "yes" the held edit made in the same transaction."""
+        found = answer_question(
+            session,
+            question_id=button.question_id,
+            actor_id=user.id,
+            yes=button.answer == "yes",
+            now=when,
+        )
+        if found.state != "yes":
+            return found, None
+        if found.kind == "new_case":
+            params = found.params
+            return found, _create(
+                session,
+                name=params["name"],
+                lang=params["lang"],
+                actor_id=user.id,
+                when=when,
+                index=services(context).lookup,
+            )
+        if found.kind == "event" and found.case_id is not None:
+            return found, _store_event(
+                session, case_id=found.case_id, params=found.params, actor_id=user.id, when=when
+            )
+        return found, None
+
+    found, made = await run_db(context, work)
+    if found.state == "done":
+        await query.answer(question_state_text(t, "done"))
+        return
     await query.answer()
-    button = cb.pressed(query.data, cb.AuditPage)
-    if button is not None and button.page < 100_000:
-        await _send_audit(update, context, t, button.case_id, button.page, edit=True)
+    if found.state != "yes":
+        await edit_in_place(query, question_state_text(t, found.state))
+    elif found.kind == "new_case":
+        number, slug = made
+        await edit_in_place(query, case_created(t, number, found.params["name"], slug))
+    elif found.kind == "event" and found.case_id is not None:
+        name = await case_name(context, t, found.case_id)
+        await edit_in_place(query, event_added(t, made, name, found.params["lang"]))
+    elif found.kind == "sentence" and found.case_id is not None:
+        await edit_in_place(query, question_state_text(t, "going_ahead"))
+        params = {"values": found.params["values"]}
+        await drafts.propose(update, context, t, found.case_id, "sentence", params)
 
 
 def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
-    """Add the organizer handlers (and the preview buttons); return the commands they
-    answer."""
+    """Add the organizer handlers (and the preview and question buttons); return the
+    commands they answer."""
     for name, callback in (
         ("newcase", newcase),
         ("sethearing", sethearing),
@@ -396,12 +456,9 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         ("addevent", addevent),
         ("setsentence", setsentence),
         ("addname", addname),
-        ("organizer", organizer),
-        ("stats", stats),
-        ("audit", audit),
         ("translate", translate),
     ):
         app.add_handler(CommandHandler(name, callback))
-    app.add_handler(CallbackQueryHandler(audit_button, pattern=cb.of(cb.AuditPage)))
+    app.add_handler(CallbackQueryHandler(question_button, pattern=cb.of(cb.Question)))
     drafts.register(app)
-    return COMMANDS
+    return COMMANDS | audit.register(app)

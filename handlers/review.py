@@ -16,7 +16,7 @@ from telegram.ext import Application, CommandHandler
 from handlers.cases import command_argument
 from handlers.common import Context, answer, run_db, services
 from handlers.drafts import case_name
-from handlers.organizers import resolve_case, send_usage
+from handlers.organizing import resolve_case, send_usage
 from handlers.rights import organizers_only
 from handlers.syntax import UsageError, parse_case_only
 from messages import Translator

@@ -4,7 +4,9 @@ Every organizer command and button is wrapped by it. It refuses strangers (and
 organizers outside their private chat with the bot) in their language, answers a
 pressed button so its spinner stops (for organizers the callback answers it, perhaps
 with a notice), and hands the organizer's translator to the
-callback, which never runs for anyone else.
+callback, which never runs for anyone else. It also remembers the organizer's
+Telegram name (username and first name), for the audit log and /organizer list,
+whatever command or button they use.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from telegram.constants import ChatType
 from handlers.common import Context, answer, run_db, services, user_translator
 from messages import Translator
 from messages.organizer import private_only, refusal
-from storage.subscribers import is_organizer
+from storage.subscribers import is_organizer, remember_name
 
 R = TypeVar("R")
 OrganizerCallback = Callable[[Update, Context, Translator], Awaitable[R]]
@@ -39,6 +41,15 @@ async def organizer_translator(update: Update, context: Context) -> Translator |
     if chat is None or chat.type != ChatType.PRIVATE:
         await answer(update, private_only(t))
         return None
+    assert user is not None
+    await run_db(  # who did it, by name, for the audit log and /organizer list
+        context,
+        remember_name,
+        user_id=user.id,
+        username=user.username,
+        first_name=user.first_name,
+        now=services(context).clock(),
+    )
     return t
 
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from storage.casefile import parse_partial_date, parse_term
+from storage.casefile import parse_term
 from storage.vocabulary import KEY_TO_DIMENSION as KEY_TO_DIMENSION
 from storage.vocabulary import LANGUAGES, NAME_LANGUAGES
 
-DATE_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
-PARTIAL_DATE_SHAPE = re.compile(r"^\d{4}(-\d{1,2}){0,2}$")
+DATE_SHAPE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})$")
+"""A full date as people write it: 20.12.2026 (day first), or 2026-12-20."""
+PARTIAL_DATE_SHAPE = re.compile(r"^(\d{4}(-\d{1,2}){0,2}|(\d{1,2}\.){1,2}\d{4})$")
+"""A date at day, month or year precision: 20.12.2026, 12.2026, 2026, 2026-12, 2026-12-20."""
 TIME_SHAPE = re.compile(r"^\d{1,2}:\d{2}$")
 NAME_LANGS = NAME_LANGUAGES
 TEXT_LANGS = LANGUAGES
@@ -51,14 +53,37 @@ def _before(tokens: list[str], index: int) -> str:
     return case
 
 
+def _date_parts(token: str) -> list[int] | None:
+    """Year first: [2026, 12, 20] from 20.12.2026, 2026-12-20, 12.2026 or 2026."""
+    if not PARTIAL_DATE_SHAPE.match(token):
+        return None
+    if "." in token:
+        return [int(part) for part in reversed(token.split("."))]
+    return [int(part) for part in token.split("-")]
+
+
 def parse_day(token: str) -> date:
-    """A full date that exists (2020-02-30 does not)."""
+    """A full date that exists, written 20.12.2026 or 2026-12-20 (2020-02-30 does not)."""
+    parts = _date_parts(token) if DATE_SHAPE.match(token) else None
     try:
-        return date.fromisoformat(
-            "-".join(part.zfill(2) if i else part for i, part in enumerate(token.split("-")))
-        )
+        if parts is None:
+            raise ValueError(token)
+        return date(*parts)
     except ValueError:
         raise UsageError("bad_date", token) from None
+
+
+def parse_partial_day(token: str) -> tuple[date, str]:
+    """A date at its known precision → (first day, "day" | "month" | "year"): 20.12.2026,
+    12.2026, 2026, 2026-12-20, 2026-12."""
+    parts = _date_parts(token)
+    try:
+        if parts is None or parts[0] < 1:
+            raise ValueError(token)
+        day = date(*parts, *[1] * (3 - len(parts)))
+    except ValueError:
+        raise UsageError("bad_partial_date", token) from None
+    return day, ("year", "month", "day")[len(parts) - 1]
 
 
 def parse_clock(token: str) -> time:
@@ -86,7 +111,7 @@ def parse_case_only(text: str) -> CaseArgs:
 
 @dataclass(frozen=True)
 class HearingArgs:
-    """`/sethearing <case> <YYYY-MM-DD> <HH:MM> [court, city]`."""
+    """`/sethearing <case> <DD.MM.YYYY|YYYY-MM-DD> <HH:MM> [court, city]`."""
 
     case: str
     day: date
@@ -143,7 +168,7 @@ def parse_setstatus(text: str) -> StatusArgs:
 
 @dataclass(frozen=True)
 class EventArgs:
-    """`/addevent <case> <YYYY-MM-DD|YYYY-MM|YYYY> <text>`."""
+    """`/addevent <case> <DD.MM.YYYY|MM.YYYY|YYYY|YYYY-MM-DD|YYYY-MM> <text> [link]`."""
 
     case: str
     day: date
@@ -161,12 +186,7 @@ def parse_addevent(text: str) -> EventArgs:
     if index is None:
         raise UsageError("missing_case" if not tokens else "missing_date")
     case = _before(tokens, index)
-    try:
-        day, precision = parse_partial_date(
-            "-".join(p.zfill(2) if i else p for i, p in enumerate(tokens[index].split("-")))
-        )
-    except ValueError:
-        raise UsageError("bad_date", tokens[index]) from None
+    day, precision = parse_partial_day(tokens[index])
     words = tokens[index + 1 :]
     source = None
     if words and re.match(r"^https?://\S+$", words[-1]) and len(words[-1]) <= 500:
@@ -245,14 +265,48 @@ def parse_addname(text: str) -> NameArgs:
     return NameArgs(case, tokens[index].lower(), name)
 
 
-def parse_organizer(text: str) -> tuple[bool, int]:
-    """`/organizer add|remove <user id>` → (add, user id)."""
+@dataclass(frozen=True)
+class OrganizerArgs:
+    """`/organizer list` or `/organizer add|remove <user id>`."""
+
+    action: str
+    user_id: int | None = None
+
+
+def parse_organizer(text: str) -> OrganizerArgs:
+    """Parse /organizer's arguments: list, or add / remove and a Telegram user id."""
     tokens = _split(text)
-    if len(tokens) != 2 or tokens[0].lower() not in ("add", "remove"):
+    action = tokens[0].lower() if tokens else ""
+    if action == "list" and len(tokens) == 1:
+        return OrganizerArgs("list")
+    if len(tokens) != 2 or action not in ("add", "remove"):
         raise UsageError("bad_action", tokens[0] if tokens else "")
     if not re.fullmatch(r"\d{1,15}", tokens[1]):
         raise UsageError("bad_user_id", tokens[1])
-    return tokens[0].lower() == "add", int(tokens[1])
+    return OrganizerArgs(action, int(tokens[1]))
+
+
+def after_today(day: date, precision: str, today: date) -> bool:
+    """Whether a date known to `precision` lies wholly after `today` (an event dated this
+    month, at month precision, does not)."""
+    if precision == "year":
+        return day.year > today.year
+    if precision == "month":
+        return (day.year, day.month) > (today.year, today.month)
+    return day > today
+
+
+PAST_SENTENCE_DATES = ("detained_on", "verdict_on")
+"""Sentence dates that tell what has happened, so cannot lie after today."""
+
+
+def future_sentence_date(values: dict[str, Any], today: date) -> tuple[str, date] | None:
+    """The first detention or verdict date among `values` that lies after `today`."""
+    for name in PAST_SENTENCE_DATES:
+        value = values.get(name)
+        if isinstance(value, date) and value > today:
+            return name, value
+    return None
 
 
 def parse_translate(text: str) -> tuple[int, str, str]:

@@ -1,8 +1,10 @@
-"""What organizers read: usage lines with examples, previews, confirmations, audit, stats."""
+"""What organizers read: usage lines with examples, previews, confirmations, questions asked
+before an edit, stats (the audit log and the list of organizers: messages.audit)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -11,15 +13,15 @@ from messages.common import (
     LANGUAGE_MARKS,
     STATUS_LABELS,
     clip,
-    status_label,
+    partial_date,
 )
 from messages.i18n import LANGUAGE_NAMES, N_, Translator
 
 USAGES: dict[str, str] = {
     "newcase": N_("Usage: /newcase <name>. Example: /newcase Qaster Musakhanuly"),
     "sethearing": N_(
-        "Usage: /sethearing <case> <YYYY-MM-DD> <HH:MM> [court, city]. "
-        "Example: /sethearing Alimuly 2025-03-04 10:00 Zaysan court, Zaysan"
+        "Usage: /sethearing <case> <DD.MM.YYYY> <HH:MM> [court, city] (or the date as "
+        "YYYY-MM-DD). Example: /sethearing Alimuly 04.03.2025 10:00 Zaysan court, Zaysan"
     ),
     "cancelhearing": N_("Usage: /cancelhearing <case>. Example: /cancelhearing Alimuly"),
     "setstatus": N_(
@@ -27,19 +29,23 @@ USAGES: dict[str, str] = {
         "Example: /setstatus Alimuly released Released this morning"
     ),
     "addevent": N_(
-        "Usage: /addevent <case> <YYYY-MM-DD|YYYY-MM|YYYY> <text> [link]. "
-        "Example: /addevent Alimuly 2020-05 Released from prison"
+        "Usage: /addevent <case> <DD.MM.YYYY|MM.YYYY|YYYY> <text> [link] (or the date as "
+        "YYYY-MM-DD or YYYY-MM). Example: /addevent Alimuly 05.2020 Released from prison"
     ),
     "setsentence": N_(
         "Usage: /setsentence <case> term=<1y6m> [ratio=2|1.5|1] [detained=<date>] "
         "[verdict=<date>] [release=<date>]. "
-        "Example: /setsentence Alimuly term=1y ratio=2 detained=2019-10-18 verdict=2020-01-21"
+        "Dates as DD.MM.YYYY or YYYY-MM-DD. "
+        "Example: /setsentence Alimuly term=1y ratio=2 detained=18.10.2019 verdict=21.01.2020"
     ),
     "addname": N_(
         "Usage: /addname <case> <kk|ru|en|alias> <name>. "
         "Example: /addname Alimuly ru Мурагер Алимулы"
     ),
-    "organizer": N_("Usage: /organizer add|remove <user id>. Example: /organizer add 123456789"),
+    "organizer": N_(
+        "Usage: /organizer list, or /organizer add|remove <user id> (admins). "
+        "Example: /organizer add 123456789"
+    ),
     "audit": N_("Usage: /audit <case>. Example: /audit Alimuly"),
     "confirm": N_("Usage: /confirm <case>. Example: /confirm Alimuly"),
     "translate": N_(
@@ -51,7 +57,14 @@ USAGES: dict[str, str] = {
 PROBLEMS: dict[str, str] = {
     "missing_case": N_("Name the case first."),
     "missing_date": N_("The date is missing."),
-    "bad_date": N_("“%(value)s” is not a date that exists."),
+    "bad_date": N_(
+        "“%(value)s” is not a date that exists. Write it as DD.MM.YYYY or YYYY-MM-DD "
+        "(20.12.2026 or 2026-12-20)."
+    ),
+    "bad_partial_date": N_(
+        "“%(value)s” is not a date that exists. Write it as DD.MM.YYYY, or MM.YYYY or YYYY "
+        "when only the month or the year is known (also YYYY-MM-DD or YYYY-MM)."
+    ),
     "missing_time": N_("The time is missing (HH:MM)."),
     "bad_time": N_("“%(value)s” is not a time (HH:MM, from 00:00 to 23:59)."),
     "bad_key": N_("“%(value)s” is not a status key."),
@@ -66,24 +79,9 @@ PROBLEMS: dict[str, str] = {
         "suspended=yes|no|unknown."
     ),
     "nothing_to_set": N_("Nothing to set: give term=, ratio=, detained=, verdict= or release=."),
-    "bad_action": N_("Say add or remove."),
+    "bad_action": N_("Say list, add or remove."),
     "bad_user_id": N_("“%(value)s” is not a Telegram user id (digits only)."),
     "bad_event": N_("“%(value)s” is not an event number."),
-}
-
-ACTIONS: dict[str, str] = {
-    "import": N_("import"),
-    "new_case": N_("case created"),
-    "status": N_("status"),
-    "hearing_set": N_("hearing set"),
-    "hearing_moved": N_("hearing moved"),
-    "hearing_cancelled": N_("hearing cancelled"),
-    "sentence": N_("sentence"),
-    "add_name": N_("name added"),
-    "add_event": N_("event added"),
-    "translate": N_("translation"),
-    "undo": N_("undone"),
-    "confirm": N_("checked, nothing changed"),
 }
 
 
@@ -312,42 +310,50 @@ def organizer_changed(t: Translator, user_id: int, add: bool, changed: bool) -> 
     return escape(text % {"id": user_id})
 
 
+def similar_case_warning(t: Translator, name: str, labels: list[str]) -> str:
+    """/newcase with a name that an existing case already has, or one close to it."""
+    text = t.ngettext(
+        "A case with this name or a close one already exists: %(cases)s. A second case with "
+        "the same name makes every command with it ask which one you mean. Open the existing "
+        "case, or create “%(name)s” anyway?",
+        "Cases with this name or close ones already exist: %(cases)s. A second case with "
+        "the same name makes every command with it ask which one you mean. Open an existing "
+        "case, or create “%(name)s” anyway?",
+        len(labels),
+    ) % {"cases": "; ".join(labels), "name": clip(name)}
+    return escape(text)
+
+
+def future_date_question(t: Translator, what: str, day: date, precision: str, today: date) -> str:
+    """A timeline event or a sentence date after today: asked before it is stored."""
+    texts = {
+        "event": N_(
+            "This event is dated %(date)s, after today (%(today)s), but the timeline tells "
+            "what has happened. Add it anyway?"
+        ),
+        "detained_on": N_("The detention date %(date)s is after today (%(today)s). Use it anyway?"),
+        "verdict_on": N_("The verdict date %(date)s is after today (%(today)s). Use it anyway?"),
+    }
+    return escape(
+        t.gettext(texts[what])
+        % {"date": partial_date(t, day, precision), "today": t.format_date(today)}
+    )
+
+
+def question_state_text(t: Translator, state: str) -> str:
+    """Why a question's button did nothing more (or what No did)."""
+    if state == "expired":
+        return escape(
+            t.gettext("This question has expired; nothing was stored. Run the command again.")
+        )
+    if state == "going_ahead":
+        return escape(t.gettext("The date is kept as you typed it."))
+    return draft_state_text(t, {"no": "cancelled"}.get(state, state))
+
+
 def admins_only(t: Translator) -> str:
     """/organizer by an organizer who is not an admin."""
     return escape(t.gettext("Only admins can add or remove organizers."))
-
-
-def _value(t: Translator, key: str, value: Any) -> str:
-    if key in STATUS_LABELS:
-        return status_label(t, key, value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_value(t, k, v)}" for k, v in value.items() if v not in ({}, None))
-    if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return "—" if value in (None, "") else str(value)
-
-
-def audit_text(t: Translator, name: str, entries: list[Any], *, page: int, pages: int) -> str:
-    """A page of a case's audit log, newest first."""
-    head = t.gettext("Changes to %(name)s, newest first") % {"name": name}
-    if pages > 1:
-        head += " " + t.gettext("(page %(page)d of %(pages)d)") % {"page": page + 1, "pages": pages}
-    lines = [f"<b>{escape(head)}</b>"]
-    for entry in entries:
-        who = (
-            t.gettext("user %(id)d") % {"id": entry.actor_id}
-            if entry.actor_id is not None
-            else t.gettext("import")
-        )
-        action = t.gettext(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action
-        before = _value(t, "", entry.before) if entry.before else ""
-        after = _value(t, "", entry.after) if entry.after else ""
-        change = f"{before} → {after}" if before else after
-        stamp = f"{entry.at:%Y-%m-%d %H:%M} UTC"
-        lines.append(escape(f"{stamp} · {who} · {action}: {clip(change, 300)}"))
-    if not entries:
-        lines.append(escape(t.gettext("No changes recorded yet.")))
-    return "\n".join(lines)
 
 
 def stats_text(t: Translator, stats: Any, case_names: dict[int, str]) -> str:
@@ -383,16 +389,16 @@ GUIDED_PROMPTS: dict[str, str] = {
     "key": N_("Choose the new status:"),
     "note": N_("Type a note for the subscribers (what happened, in a sentence), or press No note."),
     "hearing": N_(
-        "Type the date and time of the next hearing: YYYY-MM-DD HH:MM, optionally "
-        "followed by “court, city”."
+        "Type the date and time of the next hearing: DD.MM.YYYY HH:MM (or YYYY-MM-DD HH:MM), "
+        "optionally followed by “court, city”."
     ),
     "sentence": N_(
-        "Type the sentence: term=1y6m, and if known ratio=2, detained=YYYY-MM-DD, "
-        "verdict=YYYY-MM-DD, release=YYYY-MM-DD."
+        "Type the sentence: term=1y6m, and if known ratio=2, detained=DD.MM.YYYY, "
+        "verdict=DD.MM.YYYY, release=DD.MM.YYYY (or dates as YYYY-MM-DD)."
     ),
     "event": N_(
-        "Type the event: its date (YYYY-MM-DD, YYYY-MM or YYYY), what happened, and a "
-        "source link at the end if there is one."
+        "Type the event: its date (DD.MM.YYYY, MM.YYYY or YYYY; or YYYY-MM-DD, YYYY-MM), "
+        "what happened, and a source link at the end if there is one."
     ),
     "name": N_("Type the language (kk, ru, en or alias) and the name, e.g. “ru Мурагер Алимулы”."),
     "cancelled": N_("Stopped /update: nothing more was changed."),

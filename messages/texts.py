@@ -32,7 +32,7 @@ ORGANIZER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("update", N_("Change a case step by step")),
     ("stats", N_("Subscribers and deliveries")),
     ("audit", N_("Who changed what, when")),
-    ("organizer", N_("Add or remove an organizer (admins)")),
+    ("organizer", N_("List the organizers; add or remove one (admins)")),
     ("confirm", N_("Checked today, nothing changed: moves a case's “facts as of”")),
     ("cancel", N_("Leave a step-by-step flow such as /update")),
 )

@@ -1,5 +1,7 @@
 """Organizer edits that alert no one (new cases, names, timeline events, translations,
-organizers), and the reads organizers use: the audit log and the delivery statistics.
+organizers), and the reads organizers use: cases a new one may duplicate, the audit log,
+the organizers, the delivery statistics; and courts, found by any of their names in any
+language or spelling.
 
 Every write here records an audit entry in the same transaction.
 """
@@ -7,6 +9,7 @@ Every write here records an audit entry in the same transaction.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,13 +28,15 @@ from storage.models import (
     Subscription,
     TimelineEvent,
 )
-from storage.names import name_key
+from storage.names import name_key, to_latin
 from storage.outbox import count_by_status
-from storage.search import IndexedCase
+from storage.search import IndexedCase, SearchIndex, SearchResult
+from storage.subscribers import KnownName, known_names
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[A-Za-z]")
+_DIGITS_ONLY = re.compile(r"\s*(?:#|№|n[o°º]?\.?)?\s*\d+\s*", re.IGNORECASE)
 
 
 def detect_language(text: str, fallback: str) -> str:
@@ -63,13 +68,41 @@ def _audit(
     )
 
 
+SLUG_BASE = 50
+"""The longest slug base: with a "-NN" suffix and "case_" it fits a deep link (64)."""
+
+
+def latin_slug(name: str) -> str:
+    """A name's own Latin spelling as a slug: "Aibek Serikuly" → "aibek-serikuly",
+    "Айбек Серікұлы" → "aybek-serikuly" (transliterated, not folded like a search key)."""
+    latin = unicodedata.normalize("NFKD", to_latin(unicodedata.normalize("NFC", name)))
+    latin = "".join(char for char in latin if not unicodedata.combining(char)).lower()
+    latin = re.sub(r"['’`]", "", latin)
+    return re.sub(r"[^a-z0-9]+", "-", latin)[:SLUG_BASE].strip("-")
+
+
 def slug_for(session: Session, name: str) -> str:
-    """A free slug from a name: its Latin key with hyphens, numbered when taken."""
-    base = name_key(name).replace(" ", "-")[:60].strip("-") or "case"
+    """A free slug from a name: its Latin spelling with hyphens, numbered when taken."""
+    base = latin_slug(name) or "case"
     slug, number = base, 2
     while session.exec(select(Case.id).where(Case.slug == slug)).first() is not None:
         slug, number = f"{base}-{number}", number + 1
     return slug
+
+
+def similar_cases(session: Session, name: str, search: Callable[[str], SearchResult]) -> list[int]:
+    """Cases a new case named `name` may duplicate: those with a name of the same search
+    key, then those the name search finds close (`search`), best first."""
+    key = name_key(name)
+    exact = (
+        session.exec(
+            select(CaseName.case_id).where(CaseName.key == key).order_by(col(CaseName.case_id))
+        ).all()
+        if key
+        else []
+    )
+    close = [match.case_id for match in search(name).matches]
+    return list(dict.fromkeys([*exact, *close]))
 
 
 def indexed(session: Session, case_id: int) -> IndexedCase:
@@ -243,6 +276,40 @@ def set_organizer(
 
 
 @dataclass(frozen=True)
+class OrganizerLine:
+    """Someone with organizer rights: an admin (CASEBOT_ADMINS) or an organizer an admin
+    added, with the Telegram name they last used, if any."""
+
+    user_id: int
+    admin: bool
+    added_by: int | None
+    added_at: datetime | None
+    name: KnownName | None
+
+
+def list_organizers(session: Session, *, admins: frozenset[int]) -> list[OrganizerLine]:
+    """Admins first (by id), then the organizers they added (oldest first)."""
+    added = {
+        row.user_id: row
+        for row in session.exec(
+            select(Organizer).order_by(col(Organizer.added_at), col(Organizer.user_id))
+        ).all()
+    }
+    names = known_names(session, [*admins, *added])
+    ids = [*sorted(admins), *(user_id for user_id in added if user_id not in admins)]
+    return [
+        OrganizerLine(
+            user_id=user_id,
+            admin=user_id in admins,
+            added_by=added[user_id].added_by if user_id in added else None,
+            added_at=added[user_id].added_at if user_id in added else None,
+            name=names.get(user_id),
+        )
+        for user_id in ids
+    ]
+
+
+@dataclass(frozen=True)
 class AuditLine:
     """One audit entry as organizers read it."""
 
@@ -321,14 +388,35 @@ def get_stats(session: Session, *, language_of: Callable[[str | None, str | None
     )
 
 
+def match_court(courts: list[Court], name: str) -> Court | None:
+    """The court `name` names, in any of its languages and spellings: the same search key
+    (``name_key``) as one of its names, else one confident close match as the name search
+    finds it ("Zaisan cort", "Зайсанскии суд"); None when none or several are close."""
+    key = name_key(name)
+    if not key:
+        return None
+    for court in courts:
+        if any(name_key(text) == key for text in court.name.values()):
+            return court
+    if _DIGITS_ONLY.fullmatch(name):
+        return None  # the name search would read a bare number as an id
+    index = SearchIndex(
+        IndexedCase(case_id=court.id, slug=court.slug, names=tuple(court.name.values()))
+        for court in courts
+        if court.id is not None
+    )
+    best = index.search(name).best
+    return next((court for court in courts if best and court.id == best.case_id), None)
+
+
 def find_or_create_court(
     session: Session, *, name: str, city: str | None, lang: str, tz: str
 ) -> Court:
-    """The court whose name (in any language) matches `name`, or a new one in `lang`."""
-    key = name_key(name)
-    for court in session.exec(select(Court)).all():
-        if any(name_key(text) == key for text in court.name.values()):
-            return court
+    """The court whose name (in any language or spelling) matches `name`, or a new one in
+    `lang`."""
+    found = match_court(list(session.exec(select(Court).order_by(col(Court.id))).all()), name)
+    if found is not None:
+        return found
     court = Court(
         slug=_court_slug(session, name), tz=tz, name={lang: name}, city={lang: city} if city else {}
     )
@@ -338,7 +426,7 @@ def find_or_create_court(
 
 
 def _court_slug(session: Session, name: str) -> str:
-    base = name_key(name).replace(" ", "-")[:60].strip("-") or "court"
+    base = latin_slug(name) or "court"
     slug, number = base, 2
     while session.exec(select(Court.id).where(Court.slug == slug)).first() is not None:
         slug, number = f"{base}-{number}", number + 1

@@ -234,6 +234,18 @@ class Organizer(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class OrganizerName(SQLModel, table=True):
+    """The Telegram username and first name an organizer (or admin) last used an organizer
+    command with, so the audit log and /organizer list name them."""
+
+    __tablename__ = "organizer_names"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    username: str | None = Field(default=None, max_length=64)
+    first_name: str | None = Field(default=None, max_length=128)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class AuditEntry(SQLModel, table=True):
     """Who changed what, when: the state before and after."""
 

@@ -26,6 +26,8 @@ EXAMPLES: list[cb.Button] = [
     cb.Guided("key", 2, "released"),
     cb.Guided("hearing", 2),
     cb.GuidedStart(7),
+    cb.Question("yes", 12),
+    cb.Question("no", 999_999_999),
 ]
 
 

@@ -1,0 +1,146 @@
+"""What organizers read about the campaign itself: /audit (who changed a case, when, and
+what, in their words), /stats, and /organizer (list for every organizer; add and remove
+for admins).
+
+Buttons: :class:`handlers.callbacks.AuditPage`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlmodel import Session
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from handlers import callbacks as cb
+from handlers.cases import command_argument
+from handlers.common import Context, answer, edit_in_place, run_db, services
+from handlers.drafts import case_name
+from handlers.organizing import (
+    answer_markup,
+    command_for_case,
+    now,
+    organizer_command,
+    send_usage,
+)
+from handlers.rights import is_admin
+from handlers.syntax import UsageError, parse_case_only, parse_organizer
+from messages import Translator
+from messages.audit import audit_text, organizers_text
+from messages.card import case_title
+from messages.i18n import resolve_language
+from messages.organizer import admins_only, organizer_changed, stats_text
+from storage.cases import list_case_items
+from storage.editing import AuditLine, get_stats, list_audit, list_organizers, set_organizer
+from storage.subscribers import KnownName, known_names
+
+COMMANDS = frozenset({"organizer", "stats", "audit"})
+AUDIT_PAGE = 10
+
+
+@organizer_command
+async def organizer(update: Update, context: Context, t: Translator) -> None:
+    """`/organizer list` (any organizer); `/organizer add|remove <user id>` (admins)."""
+    user = update.effective_user
+    assert user is not None
+    try:
+        args = parse_organizer(command_argument(update))
+    except UsageError as error:
+        await send_usage(update, t, "organizer", error)
+        return
+    settings = services(context).settings
+    if args.action == "list":
+        rows = await run_db(context, list_organizers, admins=settings.admins)
+        await answer(update, organizers_text(t, rows, zone=settings.timezone))
+        return
+    if not is_admin(update, context):
+        await answer(update, admins_only(t))
+        return
+    assert args.user_id is not None
+    changed = await run_db(
+        context,
+        set_organizer,
+        user_id=args.user_id,
+        add=args.action == "add",
+        actor_id=user.id,
+        now=now(context),
+    )
+    await answer(update, organizer_changed(t, args.user_id, args.action == "add", changed))
+
+
+@organizer_command
+async def stats(update: Update, context: Context, t: Translator) -> None:
+    """`/stats`: subscribers per case and language, deliveries by status."""
+
+    def read(session: Session) -> tuple[Any, dict[int, str]]:
+        figures = get_stats(session, language_of=resolve_language)
+        items = list_case_items(session, case_ids=[case_id for case_id, _ in figures.per_case])
+        return figures, {item.id: case_title(t, item.names) for item in items}
+
+    figures, names = await run_db(context, read)
+    await answer(update, stats_text(t, figures, names))
+
+
+async def _send_audit(
+    update: Update, context: Context, t: Translator, case_id: int, page: int, *, edit: bool
+) -> None:
+    def read(session: Session) -> tuple[list[AuditLine], int, dict[int, KnownName]]:
+        entries, total = list_audit(
+            session, case_id=case_id, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
+        )
+        actors = [entry.actor_id for entry in entries if entry.actor_id is not None]
+        return entries, total, known_names(session, actors)
+
+    entries, total, names = await run_db(context, read)
+    pages = max(1, math.ceil(total / AUDIT_PAGE))
+    text = audit_text(
+        t,
+        await case_name(context, t, case_id),
+        entries,
+        names=names,
+        zone=services(context).settings.timezone,
+        now=now(context),
+        page=page,
+        pages=pages,
+    )
+    nav = []
+    if page > 0:
+        nav.append(cb.AuditPage(case_id, page - 1).button("◀"))
+    if page + 1 < pages:
+        nav.append(cb.AuditPage(case_id, page + 1).button("▶"))
+    markup = InlineKeyboardMarkup([nav]) if nav else None
+    query = update.callback_query
+    if edit and query is not None:
+        await edit_in_place(query, text, markup)
+    else:
+        await answer_markup(update, text, markup)
+
+
+@organizer_command
+async def audit(update: Update, context: Context, t: Translator) -> None:
+    """`/audit <case>`: who changed what, when; newest first, paginated."""
+    found = await command_for_case(update, context, t, "audit", parse_case_only)
+    if found is not None:
+        _args, case_id = found
+        await _send_audit(update, context, t, case_id, 0, edit=False)
+
+
+@organizer_command
+async def audit_button(update: Update, context: Context, t: Translator) -> None:
+    """The audit log's page buttons."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    button = cb.pressed(query.data, cb.AuditPage)
+    if button is not None and button.page < 100_000:
+        await _send_audit(update, context, t, button.case_id, button.page, edit=True)
+
+
+def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
+    """Add /organizer, /stats, /audit and the audit's page buttons; return the commands."""
+    for name, callback in (("organizer", organizer), ("stats", stats), ("audit", audit)):
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(audit_button, pattern=cb.of(cb.AuditPage)))
+    return COMMANDS

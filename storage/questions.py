@@ -1,0 +1,89 @@
+"""Questions asked before an organizer's edit is made: "a case with this name exists:
+create anyway?", "this event is dated after today: add anyway?".
+
+A question keeps the edit it holds back in a ``drafts`` row in state ``ask`` (its kind
+prefixed ``ask_``), so nothing in ``storage.drafts`` ever sends or undoes it. The answer
+moves it from ``ask`` to ``yes`` or ``no`` with one conditional UPDATE, by the organizer
+who was asked and before it expires: a second press, someone else's or a late one
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from storage.models import Draft
+
+QUESTION_TTL = timedelta(minutes=15)
+ASKING = "ask"
+KIND_PREFIX = "ask_"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What pressing a question's button found: `state` is yes, no, expired, done (already
+    answered) or missing (not this organizer's, or no such question)."""
+
+    state: str
+    kind: str = ""
+    case_id: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def ask(
+    session: Session,
+    *,
+    actor_id: int,
+    kind: str,
+    params: dict[str, Any],
+    now: datetime,
+    case_id: int | None = None,
+) -> int:
+    """Keep an edit until the organizer answers; returns the question's id for its buttons."""
+    question = Draft(
+        actor_id=actor_id,
+        case_id=case_id,
+        kind=KIND_PREFIX + kind,
+        params=params,
+        state=ASKING,
+        created_at=now,
+        expires_at=now + QUESTION_TTL,
+    )
+    session.add(question)
+    session.flush()
+    assert question.id is not None
+    return question.id
+
+
+def answer_question(
+    session: Session, *, question_id: int, actor_id: int, yes: bool, now: datetime
+) -> Answer:
+    """Record the answer once; the held edit comes back with "yes" for the caller to make
+    in the same transaction."""
+    claimed = session.execute(
+        update(Draft)
+        .where(
+            col(Draft.id) == question_id,
+            col(Draft.actor_id) == actor_id,
+            col(Draft.state) == ASKING,
+            col(Draft.kind).startswith(KIND_PREFIX, autoescape=True),
+            col(Draft.expires_at) > now,
+        )
+        .values(state="yes" if yes else "no", sent_at=now)
+    )
+    question = session.get(Draft, question_id)
+    if (
+        question is None
+        or question.actor_id != actor_id
+        or not question.kind.startswith(KIND_PREFIX)
+    ):
+        return Answer("missing")
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return Answer("expired" if question.state == ASKING else "done")
+    kind = question.kind.removeprefix(KIND_PREFIX)
+    return Answer("yes" if yes else "no", kind, question.case_id, dict(question.params))
