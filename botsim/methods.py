@@ -15,7 +15,7 @@ import mimetypes
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from botsim.http import Request
 from botsim.objects import (
@@ -57,6 +57,15 @@ _NOT_MODIFIED = (
     "are exactly the same as a current content and reply markup of the message"
 )
 _MAX_POLL_TIMEOUT = 50.0
+
+
+class _Content(NamedTuple):
+    """A message's text or caption: as sent, its parse mode, and as the user sees it."""
+
+    text: str
+    parse_mode: str | None
+    plain: str
+    entities: list[JSONDict]
 
 
 def _inline_of(markup: JSONDict | None) -> JSONDict | None:
@@ -149,9 +158,7 @@ class BotApiMethods:
         return self._state.chat(chat_id)
 
     @staticmethod
-    def _parse(
-        params: JSONDict, text_key: str, entities_key: str, limit: int
-    ) -> tuple[str, str | None, str, list[JSONDict]]:
+    def _parse(params: JSONDict, text_key: str, entities_key: str, limit: int) -> _Content:
         value = params.get(text_key)
         text = "" if value is None else value if isinstance(value, str) else str(value)
         parse_mode = opt_str(params, "parse_mode") or None
@@ -159,7 +166,7 @@ class BotApiMethods:
         if utf16_len(plain) > limit:
             what = "message caption" if text_key == "caption" else "message"
             raise ApiError(400, f"Bad Request: {what} is too long")
-        return text, parse_mode, plain, entities
+        return _Content(text, parse_mode, plain, entities)
 
     def _reply_target(self, params: JSONDict, chat_id: int) -> int | None:
         reply = params.get("reply_parameters")
@@ -178,7 +185,31 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: message to be replied not found")
         return message_id
 
-    def _record(self, request: Request, message: SentMessage) -> JSONDict:
+    def _send(
+        self, request: Request, chat: JSONDict, content: _Content, document: SentDocument | None
+    ) -> JSONDict:
+        """Finish a sendMessage/sendDocument: markup, reply, flood control, then record."""
+        params = request.params
+        markup = normalize_reply_markup(params.get("reply_markup"))
+        reply_to = self._reply_target(params, chat["id"])
+        self._check_rate(chat["id"])
+        if document is not None and document.file_id not in self._state.files:
+            self._state.files[document.file_id] = document
+        message = SentMessage(
+            message_id=self._state.new_message_id(chat["id"]),
+            chat_id=chat["id"],
+            text=content.text,
+            parse_mode=content.parse_mode,
+            reply_markup=markup,
+            document=document,
+            edited=0,
+            date=int(time.time()),
+            method="sendMessage" if document is None else "sendDocument",
+            plain_text=content.plain,
+            entities=content.entities,
+            reply_to_message_id=reply_to,
+            disable_notification=truthy(params.get("disable_notification")),
+        )
         result = self._state.record_sent(message)
         request.notify.append(message.snapshot())
         return result
@@ -200,6 +231,22 @@ class BotApiMethods:
         result = self._state.record_edit(message)
         request.notify.append(message.snapshot())
         return result
+
+    def _replace_content(
+        self, request: Request, message: SentMessage, content: _Content
+    ) -> JSONDict:
+        """Finish editMessageText/editMessageCaption: refuse a no-op, then edit."""
+        markup = self._inline_markup(request.params)
+        if (
+            content.plain == message.plain_text
+            and content.entities == message.entities
+            and markup == _inline_of(message.reply_markup)
+        ):
+            raise ApiError(400, _NOT_MODIFIED)
+        self._set_markup(message, markup)
+        message.text, message.parse_mode = content.text, content.parse_mode
+        message.plain_text, message.entities = content.plain, content.entities
+        return self._edited(request, message)
 
     @staticmethod
     def _inline_markup(params: JSONDict) -> JSONDict | None:
@@ -365,65 +412,21 @@ class BotApiMethods:
     # -- messages -------------------------------------------------------------------
 
     def _api_send_message(self, request: Request) -> JSONDict:
-        params = request.params
         with self._state.cond:
-            chat = self._chat_for(params)
+            chat = self._chat_for(request.params)
             self._apply_faults(request, chat)
-            text, parse_mode, plain, entities = self._parse(
-                params, "text", "entities", MAX_TEXT_LENGTH
-            )
-            if not plain:
+            content = self._parse(request.params, "text", "entities", MAX_TEXT_LENGTH)
+            if not content.plain:
                 raise ApiError(400, "Bad Request: message text is empty")
-            markup = normalize_reply_markup(params.get("reply_markup"))
-            reply_to = self._reply_target(params, chat["id"])
-            self._check_rate(chat["id"])
-            message = SentMessage(
-                message_id=self._state.new_message_id(chat["id"]),
-                chat_id=chat["id"],
-                text=text,
-                parse_mode=parse_mode,
-                reply_markup=markup,
-                document=None,
-                edited=0,
-                date=int(time.time()),
-                method="sendMessage",
-                plain_text=plain,
-                entities=entities,
-                reply_to_message_id=reply_to,
-                disable_notification=truthy(params.get("disable_notification")),
-            )
-            return self._record(request, message)
+            return self._send(request, chat, content, None)
 
     def _api_send_document(self, request: Request) -> JSONDict:
-        params = request.params
         with self._state.cond:
-            chat = self._chat_for(params)
+            chat = self._chat_for(request.params)
             self._apply_faults(request, chat)
             document = self._document_from(request)
-            caption, parse_mode, plain, entities = self._parse(
-                params, "caption", "caption_entities", MAX_CAPTION_LENGTH
-            )
-            markup = normalize_reply_markup(params.get("reply_markup"))
-            reply_to = self._reply_target(params, chat["id"])
-            self._check_rate(chat["id"])
-            if document.file_id not in self._state.files:
-                self._state.files[document.file_id] = document
-            message = SentMessage(
-                message_id=self._state.new_message_id(chat["id"]),
-                chat_id=chat["id"],
-                text=caption,
-                parse_mode=parse_mode,
-                reply_markup=markup,
-                document=document,
-                edited=0,
-                date=int(time.time()),
-                method="sendDocument",
-                plain_text=plain,
-                entities=entities,
-                reply_to_message_id=reply_to,
-                disable_notification=truthy(params.get("disable_notification")),
-            )
-            return self._record(request, message)
+            content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
+            return self._send(request, chat, content, document)
 
     def _api_get_file(self, request: Request) -> JSONDict:
         file_id = opt_str(request.params, "file_id") or ""
@@ -442,48 +445,22 @@ class BotApiMethods:
             }
 
     def _api_edit_message_text(self, request: Request) -> JSONDict:
-        params = request.params
         with self._state.cond:
             message = self._editable(request)
             if message.document is not None:
                 raise ApiError(400, "Bad Request: there is no text in the message to edit")
-            text, parse_mode, plain, entities = self._parse(
-                params, "text", "entities", MAX_TEXT_LENGTH
-            )
-            if not plain:
+            content = self._parse(request.params, "text", "entities", MAX_TEXT_LENGTH)
+            if not content.plain:
                 raise ApiError(400, "Bad Request: message text is empty")
-            markup = self._inline_markup(params)
-            if (
-                plain == message.plain_text
-                and entities == message.entities
-                and markup == _inline_of(message.reply_markup)
-            ):
-                raise ApiError(400, _NOT_MODIFIED)
-            self._set_markup(message, markup)
-            message.text, message.parse_mode = text, parse_mode
-            message.plain_text, message.entities = plain, entities
-            return self._edited(request, message)
+            return self._replace_content(request, message, content)
 
     def _api_edit_message_caption(self, request: Request) -> JSONDict:
-        params = request.params
         with self._state.cond:
             message = self._editable(request)
             if message.document is None:
                 raise ApiError(400, "Bad Request: there is no caption in the message to edit")
-            caption, parse_mode, plain, entities = self._parse(
-                params, "caption", "caption_entities", MAX_CAPTION_LENGTH
-            )
-            markup = self._inline_markup(params)
-            if (
-                plain == message.plain_text
-                and entities == message.entities
-                and markup == _inline_of(message.reply_markup)
-            ):
-                raise ApiError(400, _NOT_MODIFIED)
-            self._set_markup(message, markup)
-            message.text, message.parse_mode = caption, parse_mode
-            message.plain_text, message.entities = plain, entities
-            return self._edited(request, message)
+            content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
+            return self._replace_content(request, message, content)
 
     def _api_edit_message_reply_markup(self, request: Request) -> JSONDict:
         with self._state.cond:
