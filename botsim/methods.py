@@ -1,0 +1,604 @@
+"""The Bot API methods :mod:`botsim` implements, and its table of them.
+
+:class:`BotApiMethods` answers a decoded :class:`~botsim.http.Request` against the
+shared :class:`~botsim.state.TelegramState`, validating what Telegram validates
+(chat ids, text length and entities, reply markup, reply targets, command lists…)
+and raising :class:`~botsim.objects.ApiError` with Telegram's description when it
+does not pass. Sends and edits first go through the fault injection and flood
+control it is given.
+"""
+
+from __future__ import annotations
+
+import copy
+import mimetypes
+import re
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from botsim.http import Request
+from botsim.objects import (
+    MAX_CAPTION_LENGTH,
+    MAX_TEXT_LENGTH,
+    ApiError,
+    SentDocument,
+    SentMessage,
+    normalize_reply_markup,
+    parse_text,
+    utf16_len,
+)
+from botsim.params import int_param, opt_float, opt_int, opt_list, opt_str, truthy
+from botsim.state import TelegramState
+
+__all__ = ["BotApiMethods"]
+
+JSONDict = dict[str, Any]
+Handler = Callable[[Request], Any]
+
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
+_NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+_MAX_POLL_TIMEOUT = 50.0
+
+
+class _Content(NamedTuple):
+    """A message's text or caption: as sent, its parse mode, and as the user sees it."""
+
+    text: str
+    parse_mode: str | None
+    plain: str
+    entities: list[JSONDict]
+
+
+def _inline_of(markup: JSONDict | None) -> JSONDict | None:
+    """Return ``markup`` if it is a non-empty inline keyboard, else None."""
+    return markup if markup is not None and markup.get("inline_keyboard") else None
+
+
+class BotApiMethods:
+    """The Bot API methods over one :class:`~botsim.state.TelegramState`.
+
+    ``apply_faults(request, chat)`` and ``check_rate(chat_id)`` are called, with the
+    lock held, before a send or edit acts; they raise :class:`ApiError` to refuse it.
+    """
+
+    def __init__(
+        self,
+        state: TelegramState,
+        *,
+        apply_faults: Callable[[Request, JSONDict], None],
+        check_rate: Callable[[int], None],
+    ) -> None:
+        self._state = state
+        self._apply_faults = apply_faults
+        self._check_rate = check_rate
+        self._table: dict[str, tuple[str, Handler]] = {
+            name.lower(): (name, handler) for name, handler in self._handlers()
+        }
+
+    def call(self, request: Request) -> Any:
+        """Run the method ``request`` names (in any case) and return its result.
+
+        Sets ``request.method`` to the method's canonical name. Raises
+        :class:`ApiError`: 404 for an unknown method, else the method's own error.
+        """
+        entry = self._table.get(request.method.lower())
+        if entry is None:
+            raise ApiError(404, "Not Found")
+        request.method, handler = entry
+        return handler(request)
+
+    def _handlers(self) -> list[tuple[str, Handler]]:
+        return [
+            ("getMe", self._api_get_me),
+            ("getUpdates", self._api_get_updates),
+            ("setWebhook", self._api_set_webhook),
+            ("deleteWebhook", self._api_delete_webhook),
+            ("getWebhookInfo", self._api_get_webhook_info),
+            ("logOut", self._api_true),
+            ("close", self._api_true),
+            ("sendMessage", self._api_send_message),
+            ("sendDocument", self._api_send_document),
+            ("editMessageText", self._api_edit_message_text),
+            ("editMessageCaption", self._api_edit_message_caption),
+            ("editMessageReplyMarkup", self._api_edit_message_reply_markup),
+            ("deleteMessage", self._api_delete_message),
+            ("answerCallbackQuery", self._api_answer_callback_query),
+            ("sendChatAction", self._api_send_chat_action),
+            ("getFile", self._api_get_file),
+            ("setMyCommands", self._api_set_my_commands),
+            ("getMyCommands", self._api_get_my_commands),
+            ("deleteMyCommands", self._api_delete_my_commands),
+            ("getChat", self._api_get_chat),
+            ("getChatMember", self._api_get_chat_member),
+            ("getChatAdministrators", self._api_get_chat_administrators),
+            ("setMyDescription", self._description_setter("description")),
+            ("getMyDescription", self._description_getter("description")),
+            ("setMyShortDescription", self._description_setter("short_description")),
+            ("getMyShortDescription", self._description_getter("short_description")),
+            ("setMyName", self._description_setter("name")),
+            ("getMyName", self._description_getter("name")),
+        ]
+
+    # -- helpers (call with the lock held) ------------------------------------------
+
+    def _chat_for(self, params: JSONDict) -> JSONDict:
+        value = params.get("chat_id")
+        if value is None or value == "":
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        if isinstance(value, str) and value.startswith("@"):
+            for chat in self._state.chats.values():
+                if chat.get("username", "").lower() == value[1:].lower():
+                    return chat
+            raise ApiError(400, "Bad Request: chat not found")
+        try:
+            chat_id = int_param(params, "chat_id")
+        except ApiError:
+            raise ApiError(400, "Bad Request: chat not found") from None
+        if chat_id == 0:
+            raise ApiError(400, "Bad Request: chat not found")
+        return self._state.chat(chat_id)
+
+    @staticmethod
+    def _parse(params: JSONDict, text_key: str, entities_key: str, limit: int) -> _Content:
+        value = params.get(text_key)
+        text = "" if value is None else value if isinstance(value, str) else str(value)
+        parse_mode = opt_str(params, "parse_mode") or None
+        plain, entities = parse_text(text, parse_mode, opt_list(params, entities_key))
+        if utf16_len(plain) > limit:
+            what = "message caption" if text_key == "caption" else "message"
+            raise ApiError(400, f"Bad Request: {what} is too long")
+        return _Content(text, parse_mode, plain, entities)
+
+    def _reply_target(self, params: JSONDict, chat_id: int) -> int | None:
+        reply = params.get("reply_parameters")
+        if isinstance(reply, dict) and reply.get("message_id") is not None:
+            message_id = int_param(reply, "message_id")
+            allow = truthy(reply.get("allow_sending_without_reply"))
+        else:
+            found = opt_int(params, "reply_to_message_id")
+            if found is None:
+                return None
+            message_id = found
+            allow = truthy(params.get("allow_sending_without_reply"))
+        if self._state.message_by_id(chat_id, message_id) is None:
+            if allow:
+                return None
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        return message_id
+
+    def _send(
+        self, request: Request, chat: JSONDict, content: _Content, document: SentDocument | None
+    ) -> JSONDict:
+        """Finish a sendMessage/sendDocument: markup, reply, flood control, then record."""
+        params = request.params
+        markup = normalize_reply_markup(params.get("reply_markup"))
+        reply_to = self._reply_target(params, chat["id"])
+        self._check_rate(chat["id"])
+        if document is not None and document.file_id not in self._state.files:
+            self._state.files[document.file_id] = document
+        message = SentMessage(
+            message_id=self._state.new_message_id(chat["id"]),
+            chat_id=chat["id"],
+            text=content.text,
+            parse_mode=content.parse_mode,
+            reply_markup=markup,
+            document=document,
+            edited=0,
+            date=int(time.time()),
+            method="sendMessage" if document is None else "sendDocument",
+            plain_text=content.plain,
+            entities=content.entities,
+            reply_to_message_id=reply_to,
+            disable_notification=truthy(params.get("disable_notification")),
+        )
+        result = self._state.record_sent(message)
+        request.notify.append(message.snapshot())
+        return result
+
+    def _editable(self, request: Request) -> SentMessage:
+        if request.params.get("inline_message_id"):
+            raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+        chat = self._chat_for(request.params)
+        message_id = int_param(request.params, "message_id")
+        self._apply_faults(request, chat)
+        message = self._state.bot_messages.get((chat["id"], message_id))
+        if message is None or message.deleted:
+            if (chat["id"], message_id) in self._state.user_messages:
+                raise ApiError(400, "Bad Request: message can't be edited")
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    def _edited(self, request: Request, message: SentMessage) -> JSONDict:
+        result = self._state.record_edit(message)
+        request.notify.append(message.snapshot())
+        return result
+
+    def _replace_content(
+        self, request: Request, message: SentMessage, content: _Content
+    ) -> JSONDict:
+        """Finish editMessageText/editMessageCaption: refuse a no-op, then edit."""
+        markup = self._inline_markup(request.params)
+        if (
+            content.plain == message.plain_text
+            and content.entities == message.entities
+            and markup == _inline_of(message.reply_markup)
+        ):
+            raise ApiError(400, _NOT_MODIFIED)
+        self._set_markup(message, markup)
+        message.text, message.parse_mode = content.text, content.parse_mode
+        message.plain_text, message.entities = content.plain, content.entities
+        return self._edited(request, message)
+
+    @staticmethod
+    def _inline_markup(params: JSONDict) -> JSONDict | None:
+        """Edits keep only inline keyboards; leaving reply_markup out removes it."""
+        markup = normalize_reply_markup(params.get("reply_markup"))
+        if markup is None or not markup.get("inline_keyboard"):
+            if markup is not None and "inline_keyboard" not in markup:
+                raise ApiError(400, "Bad Request: inline keyboard expected")
+            return None
+        return markup
+
+    @staticmethod
+    def _set_markup(message: SentMessage, markup: JSONDict | None) -> None:
+        """Replace an inline keyboard; a reply keyboard (chat state) survives edits."""
+        if markup is not None or _inline_of(message.reply_markup) is not None:
+            message.reply_markup = markup
+
+    def _document_from(self, request: Request) -> SentDocument:
+        value = request.params.get("document")
+        upload = request.files.get("document")
+        if upload is None and isinstance(value, str) and value.startswith("attach://"):
+            upload = request.files.get(value[len("attach://") :])
+            if upload is None:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if upload is None:
+            if not value:
+                raise ApiError(400, "Bad Request: there is no document in the request")
+            existing = self._state.files.get(str(value))
+            if existing is None:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            return existing
+        if not upload.data:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        filename = upload.filename or "document"
+        mime_type = upload.content_type
+        if mime_type in ("", "application/octet-stream", "text/plain"):
+            mime_type = mimetypes.guess_type(filename, strict=False)[0] or mime_type
+        number = next(self._state.file_ids)
+        return SentDocument(
+            filename=filename,
+            content=upload.data,
+            mime_type=mime_type or "application/octet-stream",
+            file_id=f"BQACAgIAAxkDAAIB{number:08X}botsim",
+            file_unique_id=f"AgAD{number:06X}",
+        )
+
+    @staticmethod
+    def _scope_key(params: JSONDict) -> tuple[str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        if not isinstance(scope, dict) or not isinstance(scope.get("type"), str):
+            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+        kind = scope["type"]
+        if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
+            key = kind
+        elif kind in ("chat", "chat_administrators"):
+            key = f"{kind}:{int_param(scope, 'chat_id')}"
+        elif kind == "chat_member":
+            key = f"{kind}:{int_param(scope, 'chat_id')}:{int_param(scope, 'user_id')}"
+        else:
+            raise ApiError(400, "Bad Request: wrong scope type specified")
+        return key, opt_str(params, "language_code") or ""
+
+    def _member(self, chat: JSONDict, user_id: int) -> JSONDict:
+        user = self._state.user(user_id)
+        if chat["type"] != "private":
+            if self._state.owners.get(chat["id"]) == user_id:
+                return {"status": "creator", "user": user, "is_anonymous": False}
+            if user_id in self._state.admins.get(chat["id"], []):
+                return {
+                    "status": "administrator",
+                    "user": user,
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                    "can_pin_messages": True,
+                }
+        return {"status": "member", "user": user}
+
+    # -- the bot and its updates ----------------------------------------------------
+
+    def _api_true(self, request: Request) -> bool:
+        return True
+
+    def _api_get_me(self, request: Request) -> JSONDict:
+        return self._state.bot_user(full=True)
+
+    def _api_get_updates(self, request: Request) -> list[JSONDict]:
+        params = request.params
+        offset = opt_int(params, "offset")
+        limit = min(max(opt_int(params, "limit") or 100, 1), 100)
+        timeout = min(max(opt_float(params, "timeout") or 0.0, 0.0), _MAX_POLL_TIMEOUT)
+        allowed = opt_list(params, "allowed_updates")
+        deadline = time.monotonic() + timeout
+        state = self._state
+        with state.cond:
+            if state.webhook is not None:
+                raise ApiError(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; "
+                    "use deleteWebhook to delete the webhook first",
+                )
+            if allowed is not None:
+                state.allowed_updates = [str(kind) for kind in allowed] or None
+            state.poll_generation += 1
+            generation = state.poll_generation
+            state.cond.notify_all()
+            if offset is not None and offset < 0:
+                del state.updates[: max(len(state.updates) + offset, 0)]
+            elif offset:
+                state.updates = [u for u in state.updates if u["update_id"] >= offset]
+            while True:
+                if generation != state.poll_generation:
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; make sure that "
+                        "only one bot instance is running",
+                    )
+                state.updates = [u for u in state.updates if state.is_allowed(u)]
+                if state.updates or state.stopping:
+                    return copy.deepcopy(state.updates[:limit])
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                state.cond.wait(remaining)
+
+    def _api_set_webhook(self, request: Request) -> bool:
+        url = opt_str(request.params, "url") or ""
+        with self._state.cond:
+            if truthy(request.params.get("drop_pending_updates")):
+                self._state.updates.clear()
+            self._state.webhook = {**request.params} if url else None
+            self._state.cond.notify_all()
+        return True
+
+    def _api_delete_webhook(self, request: Request) -> bool:
+        with self._state.cond:
+            if truthy(request.params.get("drop_pending_updates")):
+                self._state.updates.clear()
+            self._state.webhook = None
+        return True
+
+    def _api_get_webhook_info(self, request: Request) -> JSONDict:
+        with self._state.lock:
+            webhook = self._state.webhook
+            info: JSONDict = {
+                "url": (webhook or {}).get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._state.updates),
+            }
+            if webhook is not None and webhook.get("allowed_updates"):
+                info["allowed_updates"] = webhook["allowed_updates"]
+            return info
+
+    # -- messages -------------------------------------------------------------------
+
+    def _api_send_message(self, request: Request) -> JSONDict:
+        with self._state.cond:
+            chat = self._chat_for(request.params)
+            self._apply_faults(request, chat)
+            content = self._parse(request.params, "text", "entities", MAX_TEXT_LENGTH)
+            if not content.plain:
+                raise ApiError(400, "Bad Request: message text is empty")
+            return self._send(request, chat, content, None)
+
+    def _api_send_document(self, request: Request) -> JSONDict:
+        with self._state.cond:
+            chat = self._chat_for(request.params)
+            self._apply_faults(request, chat)
+            document = self._document_from(request)
+            content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
+            return self._send(request, chat, content, document)
+
+    def _api_get_file(self, request: Request) -> JSONDict:
+        file_id = opt_str(request.params, "file_id") or ""
+        with self._state.lock:
+            document = self._state.files.get(file_id)
+            if document is None:
+                raise ApiError(400, "Bad Request: invalid file_id")
+            suffix = document.filename.rsplit(".", 1)[1] if "." in document.filename else ""
+            path = f"documents/{document.file_unique_id}" + (f".{suffix}" if suffix else "")
+            self._state.file_paths[path] = document
+            return {
+                "file_id": document.file_id,
+                "file_unique_id": document.file_unique_id,
+                "file_size": document.size,
+                "file_path": path,
+            }
+
+    def _api_edit_message_text(self, request: Request) -> JSONDict:
+        with self._state.cond:
+            message = self._editable(request)
+            if message.document is not None:
+                raise ApiError(400, "Bad Request: there is no text in the message to edit")
+            content = self._parse(request.params, "text", "entities", MAX_TEXT_LENGTH)
+            if not content.plain:
+                raise ApiError(400, "Bad Request: message text is empty")
+            return self._replace_content(request, message, content)
+
+    def _api_edit_message_caption(self, request: Request) -> JSONDict:
+        with self._state.cond:
+            message = self._editable(request)
+            if message.document is None:
+                raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+            content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
+            return self._replace_content(request, message, content)
+
+    def _api_edit_message_reply_markup(self, request: Request) -> JSONDict:
+        with self._state.cond:
+            message = self._editable(request)
+            markup = self._inline_markup(request.params)
+            if markup == _inline_of(message.reply_markup):
+                raise ApiError(400, _NOT_MODIFIED)
+            self._set_markup(message, markup)
+            return self._edited(request, message)
+
+    def _api_delete_message(self, request: Request) -> bool:
+        with self._state.cond:
+            chat = self._chat_for(request.params)
+            key = (chat["id"], int_param(request.params, "message_id"))
+            message = self._state.bot_messages.get(key)
+            if message is not None and not message.deleted:
+                message.deleted = True
+                self._state.cond.notify_all()
+                return True
+            if self._state.user_messages.pop(key, None) is not None:
+                return True
+            raise ApiError(400, "Bad Request: message to delete not found")
+
+    def _api_answer_callback_query(self, request: Request) -> bool:
+        query_id = opt_str(request.params, "callback_query_id") or ""
+        text = opt_str(request.params, "text") or ""
+        with self._state.lock:
+            if self._state.callback_queries.get(query_id, True):
+                raise ApiError(
+                    400,
+                    "Bad Request: query is too old and response timeout expired or "
+                    "query ID is invalid",
+                )
+            if utf16_len(text) > 200:
+                raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+            self._state.callback_queries[query_id] = True
+        return True
+
+    def _api_send_chat_action(self, request: Request) -> bool:
+        with self._state.lock:
+            chat = self._chat_for(request.params)
+            self._apply_faults(request, chat)
+            if opt_str(request.params, "action") not in _CHAT_ACTIONS:
+                raise ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
+    # -- the bot's commands, descriptions and name ----------------------------------
+
+    def _api_set_my_commands(self, request: Request) -> bool:
+        commands = opt_list(request.params, "commands")
+        if commands is None:
+            raise ApiError(400, "Bad Request: commands is empty")
+        if len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands")
+        stored: list[JSONDict] = []
+        for command in commands:
+            if not isinstance(command, dict):
+                raise ApiError(400, "Bad Request: can't parse BotCommand JSON object")
+            name = command.get("command")
+            description = command.get("description")
+            if not isinstance(name, str) or not _COMMAND_NAME_RE.fullmatch(name):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not isinstance(description, str) or not 1 <= len(description.strip()) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+            stored.append({"command": name, "description": description})
+        key = self._scope_key(request.params)
+        with self._state.lock:
+            self._state.commands[key] = stored
+        return True
+
+    def _api_get_my_commands(self, request: Request) -> list[JSONDict]:
+        key = self._scope_key(request.params)
+        with self._state.lock:
+            return copy.deepcopy(self._state.commands.get(key, []))
+
+    def _api_delete_my_commands(self, request: Request) -> bool:
+        key = self._scope_key(request.params)
+        with self._state.lock:
+            self._state.commands.pop(key, None)
+        return True
+
+    def _description_setter(self, field_name: str) -> Handler:
+        def handler(request: Request) -> bool:
+            value = opt_str(request.params, field_name) or ""
+            key = (field_name, opt_str(request.params, "language_code") or "")
+            with self._state.lock:
+                if value:
+                    self._state.descriptions[key] = value
+                else:
+                    self._state.descriptions.pop(key, None)
+            return True
+
+        return handler
+
+    def _description_getter(self, field_name: str) -> Handler:
+        def handler(request: Request) -> JSONDict:
+            language = opt_str(request.params, "language_code") or ""
+            with self._state.lock:
+                value = self._state.descriptions.get((field_name, language))
+                if value is None:
+                    value = self._state.descriptions.get((field_name, ""), "")
+            if field_name == "name" and not value:
+                value = self._state.bot.first_name
+            return {field_name: value}
+
+        return handler
+
+    # -- chats and their members ----------------------------------------------------
+
+    def _api_get_chat(self, request: Request) -> JSONDict:
+        with self._state.lock:
+            chat = dict(self._chat_for(request.params))
+        chat.update(
+            accent_color_id=0,
+            max_reaction_count=11,
+            accepted_gift_types={
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        )
+        return chat
+
+    def _api_get_chat_member(self, request: Request) -> JSONDict:
+        with self._state.lock:
+            chat = self._chat_for(request.params)
+            return self._member(chat, int_param(request.params, "user_id"))
+
+    def _api_get_chat_administrators(self, request: Request) -> list[JSONDict]:
+        with self._state.lock:
+            chat = self._chat_for(request.params)
+            if chat["type"] == "private":
+                raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+            ids: list[int] = []
+            owner = self._state.owners.get(chat["id"])
+            if owner is not None:
+                ids.append(owner)
+            ids.extend(uid for uid in self._state.admins.get(chat["id"], []) if uid != owner)
+            return [self._member(chat, uid) for uid in ids]
