@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from botsim.http import Request
 from botsim.objects import ApiError
 from botsim.state import TelegramState
+from botsim.wire import Request
 
 __all__ = ["Faults"]
 

@@ -1,6 +1,6 @@
 """The Bot API methods :mod:`botsim` implements, and its table of them.
 
-:class:`BotApiMethods` answers a decoded :class:`~botsim.http.Request` against the
+:class:`BotApiMethods` answers a decoded :class:`~botsim.wire.Request` against the
 shared :class:`~botsim.state.TelegramState`, validating what Telegram validates
 (chat ids, text length and entities, reply markup, reply targets, command lists…)
 and raising :class:`~botsim.objects.ApiError` with Telegram's description when it
@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from botsim.http import Request
 from botsim.objects import (
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
@@ -30,6 +29,7 @@ from botsim.objects import (
 )
 from botsim.params import int_param, opt_float, opt_int, opt_list, opt_str, truthy
 from botsim.state import TelegramState
+from botsim.wire import Request
 
 __all__ = ["BotApiMethods"]
 

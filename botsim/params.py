@@ -1,7 +1,7 @@
 """Reading Bot API parameters the way Telegram does.
 
 Each reader takes the decoded parameters of a request (see
-:func:`botsim.http.decode_params`) and raises :class:`~botsim.objects.ApiError` with
+:func:`botsim.wire.decode_params`) and raises :class:`~botsim.objects.ApiError` with
 Telegram's description for a missing or malformed value.
 """
 

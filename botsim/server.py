@@ -23,7 +23,7 @@ Tests drive users with :meth:`BotApiServer.user_message` and
 library is used.
 
 The server is put together from parts that share one simulated Telegram and its lock:
-:mod:`botsim.http` (the HTTP server and request decoding), :mod:`botsim.state` (chats,
+:mod:`botsim.wire` (the HTTP server and request decoding), :mod:`botsim.state` (chats,
 messages, updates), :mod:`botsim.methods` (the Bot API methods), :mod:`botsim.faults`
 (fault injection and flood control) and :mod:`botsim.driver` (the test API).
 """
@@ -38,7 +38,10 @@ from urllib.parse import unquote, urlsplit
 
 from botsim.driver import Driver
 from botsim.faults import Faults
-from botsim.http import (
+from botsim.methods import BotApiMethods
+from botsim.objects import ApiCall, ApiError, SentDocument, SentMessage, Stats
+from botsim.state import TelegramState
+from botsim.wire import (
     ApiHTTPServer,
     Request,
     Response,
@@ -46,9 +49,6 @@ from botsim.http import (
     error_response,
     json_response,
 )
-from botsim.methods import BotApiMethods
-from botsim.objects import ApiCall, ApiError, SentDocument, SentMessage, Stats
-from botsim.state import TelegramState
 
 __all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiServer", "SentDocument", "SentMessage", "Stats"]
 
@@ -74,7 +74,7 @@ class BotApiServer(Driver, Faults):
     Its parts share one :class:`~botsim.state.TelegramState` and its lock: the test
     API of :class:`~botsim.driver.Driver` and :class:`~botsim.faults.Faults`, the Bot
     API methods of :class:`~botsim.methods.BotApiMethods`, and the HTTP server of
-    :mod:`botsim.http`, which this class routes to them.
+    :mod:`botsim.wire`, which this class routes to them.
     """
 
     def __init__(
