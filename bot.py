@@ -39,9 +39,10 @@ import handlers
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
+from jobs.limiter import PriorityRateLimiter
 from jobs.logsetup import add_secret, configure_logging
 from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
-from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
+from jobs.ratelimit import ChatPacer, SendGate
 from jobs.render import AlertRenderer
 from jobs.schedule import schedule_jobs
 from jobs.startup import (

@@ -52,7 +52,8 @@ from telegram.request import HTTPXRequest
 import botsim.server
 from botsim.server import BotApiServer
 from jobs.dispatcher import Closed, Dispatcher, Rendered
-from jobs.ratelimit import PriorityRateLimiter, SendGate
+from jobs.limiter import PriorityRateLimiter
+from jobs.ratelimit import SendGate
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Case, Delivery, Subscriber, Subscription, utcnow
 from storage.outbox import DeliveryWork, enqueue_for_followers

@@ -46,7 +46,8 @@ from benchmarks.broadcast_bench import BenchRenderer, add_followers, database, m
 from botsim.objects import SentMessage
 from botsim.server import BotApiServer
 from jobs.dispatcher import Dispatcher
-from jobs.ratelimit import PriorityRateLimiter, SendGate
+from jobs.limiter import PriorityRateLimiter
+from jobs.ratelimit import SendGate
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Delivery, utcnow
 from storage.outbox import enqueue_for_followers

@@ -2,7 +2,7 @@
 
 A user's reply must never hold up anyone else. When a chat is paused by a 429 for
 longer than a handler may wait (:data:`INTERACTIVE_WAIT`), or Telegram cannot be
-reached, :class:`~jobs.ratelimit.PriorityRateLimiter` hands the request to
+reached, :class:`~jobs.limiter.PriorityRateLimiter` hands the request to
 :class:`DeferredReplies` and raises :class:`ReplyDeferred` in the handler, which
 ends at once (the error handler knows this is not a failure). One task per chat then
 sends that chat's deferred requests in the order they came: after the pause, and

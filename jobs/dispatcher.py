@@ -79,14 +79,8 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from jobs.lease import HEARTBEAT_INTERVAL, ClaimLease
-from jobs.ratelimit import (
-    BROADCAST,
-    BROADCAST_GATED,
-    ChatPacer,
-    PriorityRateLimiter,
-    SendGate,
-    retry_after_seconds,
-)
+from jobs.limiter import BROADCAST, BROADCAST_GATED, PriorityRateLimiter
+from jobs.ratelimit import ChatPacer, SendGate, retry_after_seconds
 from jobs.retrylog import RetryLog
 from jobs.sendpolicy import (
     SendBrake,
@@ -198,7 +192,7 @@ class Dispatcher:
     """Sends due deliveries from the outbox; see the module docstring for the guarantees.
 
     ``bot`` may be a plain ``telegram.Bot`` or the Application's ``ExtBot``. With a
-    :class:`~jobs.ratelimit.PriorityRateLimiter` on the bot, sends carry
+    :class:`~jobs.limiter.PriorityRateLimiter` on the bot, sends carry
     ``rate_limit_args={"broadcast": True}`` (and the gate is not passed twice when the
     limiter shares ``gate``); its pacer is shared unless ``pacer`` is given. Any other
     rate limiter must not retry 429s by itself. ``backoff(attempts)`` gives the seconds

@@ -25,7 +25,8 @@ from telegram.request import HTTPXRequest
 
 from botsim.server import BotApiServer
 from jobs.dispatcher import Closed, Dispatcher, Rendered
-from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
+from jobs.limiter import PriorityRateLimiter
+from jobs.ratelimit import ChatPacer, SendGate
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Case, Delivery, Subscriber, Subscription, utcnow
 from storage.outbox import (

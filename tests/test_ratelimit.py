@@ -18,9 +18,9 @@ from telegram.request import HTTPXRequest
 
 from botsim.server import BotApiServer
 from jobs.deferred import ReplyDeferred
+from jobs.limiter import PriorityRateLimiter
 from jobs.ratelimit import (
     ChatPacer,
-    PriorityRateLimiter,
     SendGate,
     chat_key,
     is_send_endpoint,

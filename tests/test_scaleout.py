@@ -16,7 +16,8 @@ from sqlmodel import col, select
 
 from botsim.server import BotApiServer
 from jobs.dispatcher import Dispatcher
-from jobs.ratelimit import ChatPacer, PriorityRateLimiter, SendGate
+from jobs.limiter import PriorityRateLimiter
+from jobs.ratelimit import ChatPacer, SendGate
 from jobs.render import AlertRenderer
 from storage.changes import change_status
 from storage.db import make_engine, session_scope, upgrade
