@@ -31,6 +31,7 @@ Telegram and takes an injectable clock.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Hashable
@@ -204,6 +205,7 @@ class FloodAdmission:
     def __init__(self, app: Application, buckets: TokenBuckets) -> None:  # type: ignore[type-arg]
         self.app = app
         self.buckets = buckets
+        self._notices: set[asyncio.Task[None]] = set()
 
     async def admit(self, update: Update, now: float) -> Ticket:
         """Handle at once, later, or not at all (telling the user once per episode)."""
@@ -211,8 +213,11 @@ class FloodAdmission:
         if user is None:
             return Ticket(handle=True)
         decision = self.buckets.check(user.id)
-        if decision.notify:
-            await self._tell(update, SLOW_DOWN if decision.verdict is Verdict.DELAY else SKIPPED)
+        if decision.notify:  # in a task: admission never waits, so the lane keeps its order
+            notice = SLOW_DOWN if decision.verdict is Verdict.DELAY else SKIPPED
+            task = asyncio.get_running_loop().create_task(self._tell(update, notice))
+            self._notices.add(task)
+            task.add_done_callback(self._notices.discard)
         if decision.verdict is Verdict.SKIP:
             return Ticket(handle=False)
         return Ticket(handle=True, not_before=now + decision.delay)
