@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 import rapidfuzz  # noqa: E402
 
 from storage.search import IndexedCase, SearchIndex  # noqa: E402
-from tests.test_search import (  # noqa: E402
+from tests.unit.test_search import (  # noqa: E402
     FEMALE_ENDINGS,
     FEMALE_NAMES,
     MALE_ENDINGS,

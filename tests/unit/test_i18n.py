@@ -121,7 +121,7 @@ def _literal_messages(path: Path) -> set[str]:
 
 def test_no_message_hides_where_the_extractor_cannot_see_it() -> None:
     # Babel does not look inside f-strings: a gettext call there would go untranslated.
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     files = [
         root / "bot.py",
         *[p for d in ("handlers", "jobs", "messages") for p in (root / d).rglob("*.py")],

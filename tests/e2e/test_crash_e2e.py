@@ -19,7 +19,7 @@ from storage.changes import change_status
 from storage.db import make_engine, session_scope, upgrade
 from storage.importer import SAMPLE_FILE, import_file
 from storage.models import Delivery, Subscriber, Subscription
-from tests.test_cli import casebot_command, clean_env
+from tests.e2e.test_cli import casebot_command, clean_env
 
 pytestmark = pytest.mark.slow
 FOLLOWERS = 150

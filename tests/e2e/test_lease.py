@@ -39,8 +39,8 @@ from storage.outbox import (
     record_results,
     take_over_expired,
 )
-from tests.test_cli import casebot_command, clean_env
-from tests.test_dispatcher import (
+from tests.e2e.test_cli import casebot_command, clean_env
+from tests.e2e.test_dispatcher import (
     add_case,
     enqueue,
     make_bot,
@@ -48,7 +48,7 @@ from tests.test_dispatcher import (
     rows,
     wait_until,
 )
-from tests.test_scaleout import FIRST_CHAT, seed
+from tests.e2e.test_scaleout import FIRST_CHAT, seed
 
 
 class FakeClock:

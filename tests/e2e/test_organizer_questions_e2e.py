@@ -17,7 +17,7 @@ from storage.db import session_scope
 from storage.importer import SAMPLE_FILE, import_file
 from storage.models import Case, Court, Draft, Hearing, TimelineEvent
 from tests.conftest import Clock, RunningBot
-from tests.test_organizers_e2e import ADMIN, admin, press_send, snapshot
+from tests.e2e.test_organizers_e2e import ADMIN, admin, press_send, snapshot
 
 
 @pytest.fixture

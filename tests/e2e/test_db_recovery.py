@@ -28,8 +28,8 @@ from jobs.render import AlertRenderer
 from settings import Settings
 from storage.db import make_engine, upgrade
 from storage.outbox import SENT
-from tests.test_dispatcher import rows, run_dispatcher, wait_until
-from tests.test_scaleout import FIRST_CHAT, seed
+from tests.e2e.test_dispatcher import rows, run_dispatcher, wait_until
+from tests.e2e.test_scaleout import FIRST_CHAT, seed
 
 
 def messages(caplog: pytest.LogCaptureFixture, fragment: str) -> list[logging.LogRecord]:

@@ -300,7 +300,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> 
         logger.addHandler(collect)
     try:
         bot.start()
-        bot.app.bot_data[BOT_DATA_KEY].burst = 1_000_000  # flood control: tests/test_flood.py
+        bot.app.bot_data[BOT_DATA_KEY].burst = 1_000_000  # flood control: tests/e2e/test_flood.py
         bot.app.bot_data["limiter"].pacer.group_interval = 0.0  # group pacing: test_ratelimit
         server.set_admins(GROUP, [ADMIN])
         harness = Harness(bot, collect)

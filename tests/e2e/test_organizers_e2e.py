@@ -25,7 +25,7 @@ from storage.models import (
     TimelineEvent,
 )
 from tests.conftest import RunningBot
-from tests.test_alerts_e2e import settle
+from tests.e2e.test_alerts_e2e import settle
 
 ADMIN = 900
 STRANGER = 4242

@@ -14,7 +14,7 @@ from storage.db import session_scope
 from storage.importer import SAMPLE_FILE, import_file
 from storage.models import TimelineEvent
 from tests.conftest import Clock, RunningBot
-from tests.test_organizers_e2e import ADMIN, press_send
+from tests.e2e.test_organizers_e2e import ADMIN, press_send
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storage.importer import SAMPLE_FILE
-from tests.test_cli import clean_env, run_casebot
+from tests.e2e.test_cli import clean_env, run_casebot
 
 pytestmark = pytest.mark.slow
 

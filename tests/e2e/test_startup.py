@@ -35,8 +35,8 @@ from storage.db import make_engine, session_scope, upgrade
 from storage.importer import SAMPLE_FILE, import_file
 from storage.models import Delivery, Subscriber, Subscription
 from tests.conftest import make_settings
-from tests.test_cli import casebot_command, clean_env
-from tests.test_webhook import free_port
+from tests.e2e.test_cli import casebot_command, clean_env
+from tests.e2e.test_webhook import free_port
 
 WRONG_TOKEN = "987654321:AAHwrongTokenNobodyHas_0123456789abcdef"
 UNREACHABLE = "cannot reach the Telegram Bot API at"

@@ -14,7 +14,7 @@ from storage.db import session_scope
 from storage.filesafety import MAX_FILE_BYTES, Problems
 from storage.importer import SAMPLE_FILE, import_file
 from storage.yamlload import MAX_DEPTH
-from tests.test_import import snapshot
+from tests.unit.test_import import snapshot
 
 TZ = "Asia/Almaty"
 HEAD = "format: casebot-cases/1\n"

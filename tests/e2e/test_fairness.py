@@ -13,7 +13,7 @@ import pytest
 
 from botsim.server import BotApiServer
 from tests.conftest import RunningBot
-from tests.test_cli import casebot_command, clean_env
+from tests.e2e.test_cli import casebot_command, clean_env
 
 ALICE, BOB, CAROL = 1001, 1002, 1003
 

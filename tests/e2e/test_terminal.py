@@ -20,7 +20,7 @@ from botsim.terminal import (
     parse_as_command,
     safe_file_name,
 )
-from tests.test_cli import casebot_command, clean_env, read_until
+from tests.e2e.test_cli import casebot_command, clean_env, read_until
 
 ADMIN = 900
 SUPPORTER = 2002
