@@ -25,7 +25,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -59,6 +59,8 @@ from handlers.syntax import (
 from messages import Translator
 from messages.common import DIMENSION_LABELS, STATUS_LABELS
 from messages.organizer import flow_problem, guided_prompt
+
+B = TypeVar("B", bound=cb.Button)
 
 CHOOSING, TYPING = range(2)
 TIMEOUT = timedelta(minutes=10)
@@ -96,15 +98,24 @@ async def start(update: Update, context: Context) -> int:
     raise ApplicationHandlerStop(CHOOSING)
 
 
-async def start_from_list(update: Update, context: Context) -> int:
-    """A case chosen in the list of /update."""
+async def _pressed(update: Update, context: Context, kind: type[B]) -> tuple[Translator, B] | None:
+    """The organizer's translator and the pressed button of ``kind`` (answered), or None."""
     t = await _refuse_or_translate(update, context)
     query = update.callback_query
     assert query is not None
-    button = cb.pressed(query.data, cb.GuidedStart)
-    if t is None or button is None:
-        return ConversationHandler.END
+    pressed = cb.pressed(query.data, kind)
+    if t is None:
+        return None  # refused, and the press answered
     await query.answer()
+    return None if pressed is None else (t, pressed)
+
+
+async def start_from_list(update: Update, context: Context) -> int:
+    """A case chosen in the list of /update."""
+    found = await _pressed(update, context, cb.GuidedStart)
+    if found is None:
+        return ConversationHandler.END
+    t, button = found
     await _choose_what(update, context, t, button.case_id)
     return CHOOSING
 
@@ -130,13 +141,10 @@ async def _choose_what(update: Update, context: Context, t: Translator, case_id:
 
 async def button(update: Update, context: Context) -> int:
     """A step's button: a dimension's keys, a key (then its note), or a typed step."""
-    t = await _refuse_or_translate(update, context)
-    query = update.callback_query
-    assert query is not None
-    pressed = cb.pressed(query.data, cb.Guided)
-    if t is None or pressed is None:
+    found = await _pressed(update, context, cb.Guided)
+    if found is None:
         return ConversationHandler.END
-    await query.answer()
+    t, pressed = found
     case_id, step = pressed.case_id, pressed.step
     chat = update.effective_chat
     assert chat is not None
