@@ -16,11 +16,12 @@ from storage.vocabulary import DIMENSION_LABELS as DIMENSION_LABELS
 from storage.vocabulary import STATUS_LABELS as STATUS_LABELS
 from storage.vocabulary import URGENT_RISKS as URGENT_RISKS
 
-# Which name to show a reader first: Kazakh and Russian readers prefer Cyrillic.
+# Which name to show a reader first: Kazakh and Russian readers prefer Cyrillic; a name in
+# Chinese characters (zh) only when the case has no other.
 NAME_ORDER: dict[str, tuple[str, ...]] = {
-    "kk": ("kk", "ru", "en", "alias"),
-    "ru": ("ru", "kk", "en", "alias"),
-    "en": ("en", "alias", "ru", "kk"),
+    "kk": ("kk", "ru", "en", "alias", "zh"),
+    "ru": ("ru", "kk", "en", "alias", "zh"),
+    "en": ("en", "alias", "ru", "kk", "zh"),
 }
 TEXT_ORDER: dict[str, tuple[str, ...]] = {
     "kk": ("kk", "ru", "en"),

@@ -1,15 +1,20 @@
 """Name search across scripts and spellings: a small in-memory index.
 
 Every name of a case ("Қастер Мұсаханұлы", "Кастер Мусаханулы", "Qaster
-Musakhanuly", an alias "Musakhauly") is reduced to its key by
-`storage.names.name_key` ("kaster musahanuli"); keys that several scripts
-share are stored once per case. The index keeps two vocabularies, built at
-`upsert` time, never per query:
+Musakhanuly", an alias "Musakhauly", a Chinese "哈斯铁尔·木沙汗", an Arabic-script
+"قاستەر مۇساحانۇلى") is reduced to its keys by `storage.names.name_keys`
+("kaster musahanuli"; "hasitier mushahan"; a name in an official Latin
+alphabet may have two keys, one per reading); keys that several scripts share
+are stored once per case. The index keeps two vocabularies, built at `upsert`
+time, never per query (`storage.search_words`):
 
-- the **words** of all keys ("kaster", "musahanuli", ...), each with the set
-  of names it occurs in, plus a sorted copy for prefix look-ups;
+- the **words** of all keys ("kaster", "musahanuli", ...), a patronymic
+  written apart joined to its word ("alim uly" is "alimuli"), each with the
+  set of names it occurs in, plus a sorted copy for prefix look-ups; a word's
+  root without -ұлы/-қызы/-ов/-ева ("musahan") is stored too, marked as a
+  root of that name;
 - the **full keys without spaces** ("kastermusahanuli"), for queries whose
-  spaces are missing or misplaced ("SayragulSauytbay").
+  spaces are missing or misplaced ("SayragulSauytbay", "木拉格尔阿里木").
 
 How a query is answered
 -----------------------
@@ -18,26 +23,24 @@ How a query is answered
    "No 3", "№3") or an exact slug ("murager-alimuly") returns that case alone,
    score 100, or nothing when no such case exists.
 2. Otherwise HTML tags and entities are dropped and the text is keyed with
-   `name_key`; only the first 100 characters and 6 words of the key count.
-   Nothing left (empty, emoji, punctuation, Arabic...) means an empty result.
-3. Words are compared with `fuzz.ratio` (normalized Indel similarity,
-   ``2 * LCS / (len1 + len2) * 100``) through `rapidfuzz.process.extract`
-   over a list prepared at build time, with a ``score_cutoff``: one C++ loop
-   per query word. A missing or extra letter costs about 6 points in a word
-   of 8 letters ("sautbai" / "sauitbai" = 93.3, "musahauli" / "musahanuli" =
-   94.7). A query word that **begins** a longer word scores
-   ``80 + 20 * len(query word) / len(word)`` ("sauit" finds "sauitbai" with
-   92.5), found by bisection in the sorted vocabulary (at most 300 words).
-4. **Short words**: a query word of one letter only counts when a name has
-   that very word; a word of two letters counts only as an exact word or a
-   prefix (no fuzzy scoring: "ai" would otherwise be close to half the
-   vocabulary). So a one-letter query finds nothing, and a two-letter query
-   lists (ambiguously) names that have a word starting with those letters.
-5. **One word**: a name's score is its best word's score (a surname or a
+   `name_keys`: one key per reading (informal Latin, and each official Kazakh
+   Latin alphabet whose marks the text has: "Saýytbaı" is read in 2018 too,
+   where ý is у). A query mixing scripts ("مرحبا Sauytbay", "木拉格尔 Alimuly")
+   is also read one script at a time. Each reading is searched as below and
+   a case keeps its best score over all of them. Only the first 100
+   characters and 6 words of a key count; nothing left (empty, emoji,
+   punctuation) means an empty result.
+3. Query words are matched against the vocabulary of words as
+   `storage.search_words` describes: `fuzz.ratio` with a ``score_cutoff``,
+   prefixes (``80 + 20 * len(query word) / len(word)``), exact matches only
+   for words of one or two letters, and the roots of patronymic and
+   Russified endings, 6 points lower ("Akankyzy" finds "Qaisha Aqan" at 94;
+   "Alimov" finds "Murager Alimuly" through the root "alim").
+4. **One word**: a name's score is its best word's score (a surname or a
    first name alone scores 100); the vocabulary is searched with
    ``score_cutoff=CLOSE`` and words are visited best first until more than
    `limit` cases are found.
-6. **Several words**: a name's score is the average, weighted by the query
+5. **Several words**: a name's score is the average, weighted by the query
    words' lengths, of each query word's best score among the name's words
    (scores below 50 count as 0). Words may come in any order ("Alimuly
    Murager"), and the query may name fewer words than the name has. For the
@@ -48,10 +51,10 @@ How a query is answered
    candidates, and the other query words are scored only against the
    candidates' own words. (With no positive level, e.g. six short words,
    the candidates are the names with a word scoring CLOSE.)
-7. When the best score so far is below 90, a second pass compares the query
+6. When the best score so far is below 90, a second pass compares the key
    without spaces with the full keys without spaces (`fuzz.ratio`,
    ``score_cutoff=CLOSE``); a name's score is the higher of the two.
-8. A **case's score** is its best name's score; one match per case, with the
+7. A **case's score** is its best name's score; one match per case, with the
    original text of that name (in the query's script where it has one).
 
 Thresholds
@@ -67,6 +70,11 @@ Thresholds
   exist: 100 and 100). An exact word beats a one-letter neighbour of 8 or
   fewer letters (100 against at most 94): the exact name is then confident.
   "Aidos Serikuly" against "Aidar Serikuly" scores 100 against 84.6: confident.
+  A match through a root is 6 points below an exact word, so "Bolatuly"
+  names the one Bolatuly rather than every Bolat.
+- ``MIN_SURE_LETTERS = 4``: a query of fewer letters ("Ali", "uly", "Ta",
+  "木") never gives a confident answer; what it finds is listed
+  (`SearchResult.tentative`), so that three letters cannot open a card.
 - ``SHOW_WINDOW = 15``: matches scoring more than 15 points below the best
   are left out even above CLOSE; at most `limit` matches are returned.
 
@@ -82,18 +90,17 @@ threshold, never by a search: when tombstones or unused words outnumber the
 live ones (plus 1,024), the index is rebuilt from the stored cases (O(n), at
 most once per n changes); when more than a quarter (and over 1,024) of the
 vocabulary strings were appended since the last packing, they are copied
-into adjacent memory again (see `_Vocabulary.pack`). The per-query cost is
+into adjacent memory again (see `Vocabulary.pack`). The per-query cost is
 one to three `process.extract` calls over the word vocabulary (a few
-thousand words at 10,000 cases), sometimes one over the full keys, and
-Python work proportional to the candidate names only; see
-benchmarks/search_bench.py (10,000 cases: about 0.8 ms median, 2 ms p99 on
-two cores). An internal lock makes the index safe to share between threads
-(searches and changes are serialized).
+thousand words at 10,000 cases) per reading, sometimes one over the full
+keys, and Python work proportional to the candidate names only; see
+benchmarks/search_bench.py and the README for measured figures. An internal
+lock makes the index safe to share between threads (searches and changes are
+serialized).
 """
 
 from __future__ import annotations
 
-import bisect
 import html
 import re
 import threading
@@ -104,10 +111,21 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from storage.models import Case, CaseName
-from storage.names import name_key
+from storage.names import name_keys, name_words, word_root
+from storage.scripts.arabic import has_arabic
+from storage.scripts.chinese import has_han
+from storage.search_words import (
+    REMOVED,
+    ROOT_PENALTY,
+    WORD_MIN,
+    NameSlot,
+    Vocabulary,
+    WordVocabulary,
+)
 
 __all__ = [
     "CLOSE",
+    "MIN_SURE_LETTERS",
     "SHOW_WINDOW",
     "TIE_MARGIN",
     "IndexedCase",
@@ -123,20 +141,16 @@ TIE_MARGIN = 5.0
 """The first two cases within this many points: ambiguous, list them."""
 SHOW_WINDOW = 15.0
 """Matches more than this many points below the best are not shown."""
-WORD_MIN = 50.0
-"""Word similarities below this count as 0 (different words)."""
-PREFIX_BASE = 80.0
-"""A query word that begins a longer word scores PREFIX_BASE + the rest in proportion."""
+MIN_SURE_LETTERS = 4
+"""A query with fewer letters than this is never a confident answer (it lists)."""
 FULL_PASS_BELOW = 90.0
 """The full-key pass (spaces ignored) runs only when the best score is below this."""
 MAX_QUERY_CHARS = 300
 MAX_KEY_CHARS = 100
 MAX_QUERY_WORDS = 6
 MAX_NAME_CHARS = 200
-PREFIX_SCAN = 300
 MAX_CANDIDATES = 20_000
 _COMPACT_SLACK = 1024
-_PACK_SLACK = 1024
 
 _NUMBER = re.compile(r"\s*(?:#|№|n[o°º]?\.?)?\s*(\d{1,18})\s*", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]{0,200}>")
@@ -167,11 +181,13 @@ class SearchResult:
     """The cases worth showing for a query, best first."""
 
     matches: tuple[Match, ...] = ()
+    tentative: bool = False
+    """The query is too short to be sure of (MIN_SURE_LETTERS): list, never pick."""
 
     @property
     def best(self) -> Match | None:
-        """The single confident answer, or None when tied or nothing is close."""
-        if not self.matches or self.ambiguous:
+        """The single confident answer, or None when tied, tentative or nothing is close."""
+        if not self.matches or self.ambiguous or self.tentative:
             return None
         return self.matches[0]
 
@@ -188,85 +204,30 @@ class SearchResult:
         return not self.matches
 
 
-@dataclass(frozen=True, slots=True)
-class _Name:
-    case_id: int
-    words: tuple[int, ...]
-    full: int
-    latin: str
-    cyrillic: str
-
-
-class _Vocabulary:
-    """Distinct strings with the name slots that use each; ids are list positions."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self.ids: dict[str, int] = {}
-        self.postings: list[set[int]] = []
-        self.live = 0
-        self.unpacked = 0
-
-    def add(self, item: str, slot: int) -> tuple[int, bool]:
-        """Record that `slot` uses `item`; return its id and whether the item is new."""
-        index = self.ids.get(item)
-        new = index is None
-        if index is None:
-            index = len(self.items)
-            self.items.append(item)
-            self.ids[item] = index
-            self.postings.append(set())
-            self.unpacked += 1
-        posting = self.postings[index]
-        if not posting:
-            self.live += 1
-        posting.add(slot)
-        return index, new
-
-    def discard(self, index: int, slot: int) -> None:
-        """Forget that `slot` uses the item `index`."""
-        posting = self.postings[index]
-        if slot in posting:
-            posting.discard(slot)
-            if not posting:
-                self.live -= 1
-
-    @property
-    def dead(self) -> int:
-        """Items no name uses any more."""
-        return len(self.items) - self.live
-
-    def needs_packing(self) -> bool:
-        """True when many items were appended since the last `pack`."""
-        return self.unpacked > max(_PACK_SLACK, len(self.items) // 4)
-
-    def pack(self) -> None:
-        """Copy the strings into fresh, adjacent objects in list order.
-
-        The strings of a freshly built index lie scattered between the sets and
-        tuples allocated with them; rapidfuzz then spends most of its time on
-        cache misses (measured: 4x slower over 80,000 keys). Fresh copies made
-        in one loop lie next to each other in memory.
-        """
-        self.items = [item.encode().decode() for item in self.items]
-        self.ids = {item: index for index, item in enumerate(self.items)}
-        self.unpacked = 0
-
-
-_REMOVED = _Name(-1, (), -1, "", "")
-"""The name slot of a removed name (postings never point at it)."""
-
-
 def _has_cyrillic(text: str) -> bool:
     return any("\u0400" <= char <= "\u04ff" for char in text)
 
 
-def _prefix_score(length: int, word_length: int) -> float:
-    return PREFIX_BASE + (100.0 - PREFIX_BASE) * length / word_length
+def _script_parts(text: str) -> list[str]:
+    """The words of `text` grouped by script (Arabic, Chinese, other), when it mixes them."""
+    groups: dict[int, list[str]] = {}
+    for token in text.split():
+        script = 1 if has_arabic(token) else 2 if has_han(token) else 0
+        groups.setdefault(script, []).append(token)
+    if len(groups) < 2:
+        return []
+    return [" ".join(tokens) for tokens in groups.values()]
 
 
 _Found = dict[int, tuple[float, int]]
 """case id -> (score, name slot of its best name)"""
+
+
+def _merge(found: _Found, other: _Found) -> None:
+    for case_id, (score, slot) in other.items():
+        previous = found.get(case_id)
+        if previous is None or score > previous[0]:
+            found[case_id] = (score, slot)
 
 
 class SearchIndex:
@@ -285,39 +246,36 @@ class SearchIndex:
     # ------------------------------------------------------------------ build
 
     def _reset(self) -> None:
-        self._names: list[_Name] = []
+        self._names: list[NameSlot] = []
         self._live_names = 0
         self._case_slots: dict[int, list[int]] = {}
-        self._words = _Vocabulary()
-        self._sorted_words: list[str] = []
-        self._fulls = _Vocabulary()
+        self._words = WordVocabulary()
+        self._fulls = Vocabulary()
 
     def _pack(self) -> None:
         self._words.pack()
         self._fulls.pack()
-        self._sorted_words = sorted(self._words.items)
 
     def _add(self, case: IndexedCase) -> None:
         self._cases[case.case_id] = case
         self._slugs[case.slug.strip().lower()] = case.case_id
         grouped: dict[str, list[str]] = {}
         for text in case.names:
-            key = name_key(text[:MAX_NAME_CHARS])
-            if key:
+            for key in name_keys(text[:MAX_NAME_CHARS]):
                 grouped.setdefault(key, []).append(text)
         slots: list[int] = []
         for key, texts in grouped.items():
             slot = len(self._names)
-            word_ids: list[int] = []
-            for word in dict.fromkeys(key.split()):
-                index, new = self._words.add(word, slot)
-                if new:
-                    bisect.insort(self._sorted_words, word)
-                word_ids.append(index)
-            full, _ = self._fulls.add(key.replace(" ", ""), slot)
+            words = list(dict.fromkeys(name_words(key)))
+            word_ids = [self._words.add(word, slot)[0] for word in words]
+            roots = [root for root in map(word_root, words) if root and root not in words]
+            root_ids = [self._words.add(root, slot)[0] for root in dict.fromkeys(roots)]
+            full, _ = self._fulls.add("".join(words), slot)
             cyrillic = next((text for text in texts if _has_cyrillic(text)), texts[0])
             latin = next((text for text in texts if not _has_cyrillic(text)), texts[0])
-            self._names.append(_Name(case.case_id, tuple(word_ids), full, latin, cyrillic))
+            self._names.append(
+                NameSlot(case.case_id, tuple(word_ids), tuple(root_ids), full, latin, cyrillic)
+            )
             slots.append(slot)
         self._live_names += len(slots)
         self._case_slots[case.case_id] = slots
@@ -330,12 +288,12 @@ class SearchIndex:
             del self._slugs[old.slug.strip().lower()]
         for slot in self._case_slots.pop(case_id, []):
             name = self._names[slot]
-            if name is _REMOVED:
+            if name is REMOVED:
                 continue
-            for index in name.words:
+            for index in (*name.words, *name.roots):
                 self._words.discard(index, slot)
             self._fulls.discard(name.full, slot)
-            self._names[slot] = _REMOVED
+            self._names[slot] = REMOVED
             self._live_names -= 1
         return True
 
@@ -402,62 +360,36 @@ class SearchIndex:
                 return SearchResult()
             return SearchResult((Match(direct, 100.0, self._display(direct)),))
         cleaned = html.unescape(_TAG.sub(" ", text))
-        key = name_key(cleaned)[:MAX_KEY_CHARS]
-        words = key.split()[:MAX_QUERY_WORDS]
-        if not words:
-            return SearchResult()
-        if len(words) == 1:
-            found = self._single_word(words[0], limit)
-        else:
-            found = self._several_words(words)
-        top = max((score for score, _ in found.values()), default=0.0)
-        joined = "".join(words)
-        if top < FULL_PASS_BELOW and len(joined) >= 3:
-            self._full_pass(joined, found)
-        return self._result(found, limit, cyrillic=_has_cyrillic(cleaned))
-
-    def _word_hits(self, word: str, cutoff: float) -> dict[int, float]:
-        """Ids of the vocabulary words scoring at least `cutoff` against `word`."""
-        vocabulary = self._words
-        hits: dict[int, float] = {}
-        if len(word) >= 3:
-            for _, score, index in process.extract(
-                word, vocabulary.items, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-            ):
-                if vocabulary.postings[index]:
-                    hits[index] = float(score)
-        else:
-            exact = vocabulary.ids.get(word)
-            if exact is not None and vocabulary.postings[exact]:
-                hits[exact] = 100.0
-        for index, score in self._prefix_hits(word).items():
-            if score >= cutoff and score > hits.get(index, 0.0):
-                hits[index] = score
-        return hits
-
-    def _prefix_hits(self, word: str) -> dict[int, float]:
-        """Ids of the longer words that `word` (2 letters or more) begins, with their scores."""
-        hits: dict[int, float] = {}
-        if len(word) < 2:
-            return hits
-        vocabulary = self._words
-        start = bisect.bisect_left(self._sorted_words, word)
-        for other in self._sorted_words[start : start + PREFIX_SCAN]:
-            if not other.startswith(word):
-                break
-            if len(other) > len(word):
-                index = vocabulary.ids[other]
-                if vocabulary.postings[index]:
-                    hits[index] = _prefix_score(len(word), len(other))
-        return hits
+        keys: dict[str, None] = {}
+        for part in (cleaned, *_script_parts(cleaned)):
+            keys.update(dict.fromkeys(name_keys(part)))
+        found: _Found = {}
+        letters = 0
+        for key in keys:
+            words = name_words(key[:MAX_KEY_CHARS])[:MAX_QUERY_WORDS]
+            if not words:
+                continue
+            letters = max(letters, sum(map(len, words)))
+            if len(words) == 1:
+                reading = self._single_word(words[0], limit)
+            else:
+                reading = self._several_words(words)
+            top = max((score for score, _ in reading.values()), default=0.0)
+            joined = key[:MAX_KEY_CHARS].replace(" ", "")
+            if top < FULL_PASS_BELOW and len(joined) >= 3:
+                self._full_pass(joined, reading)
+            _merge(found, reading)
+        return self._result(
+            found, limit, cyrillic=_has_cyrillic(cleaned), tentative=letters < MIN_SURE_LETTERS
+        )
 
     def _single_word(self, word: str, limit: int) -> _Found:
         """Best (score, name slot) per case for a one-word query: its best word.
 
         Words are visited best first; once more than `limit` cases are found
-        the rest cannot rank higher and are not looked at.
+        the rest cannot rank much higher and are not looked at.
         """
-        hits = self._word_hits(word, CLOSE)
+        hits = self._words.hits(word, CLOSE)
         found: _Found = {}
         postings = self._words.postings
         for index, score in sorted(hits.items(), key=lambda item: -item[1]):
@@ -465,8 +397,10 @@ class SearchIndex:
                 break
             for slot in sorted(postings[index]):
                 name = self._names[slot]
-                if name.case_id not in found:
-                    found[name.case_id] = (score, slot)
+                value = score - ROOT_PENALTY if index in name.roots else score
+                previous = found.get(name.case_id)
+                if previous is None or value > previous[0]:
+                    found[name.case_id] = (value, slot)
         return found
 
     def _several_words(self, words: list[str]) -> _Found:
@@ -495,7 +429,8 @@ class SearchIndex:
         candidates: set[int] = set()
         if gates:
             for position in gates:
-                scores[position] = self._word_hits(words[position], max(levels[position], WORD_MIN))
+                level = max(levels[position], WORD_MIN)
+                scores[position] = self._words.hits(words[position], level)
             for number, position in enumerate(gates):
                 reached: set[int] = set()
                 for index in scores[position]:
@@ -503,7 +438,7 @@ class SearchIndex:
                 candidates = reached if number == 0 else candidates & reached
         else:
             for word in dict.fromkeys(words):
-                for index in self._word_hits(word, CLOSE):
+                for index in self._words.hits(word, CLOSE):
                     candidates.update(postings[index])
         if not candidates:
             return {}
@@ -511,40 +446,22 @@ class SearchIndex:
         vocabulary: set[int] = set()
         for slot in slots:
             vocabulary.update(names[slot].words)
+            vocabulary.update(names[slot].roots)
         ids = list(vocabulary)
         texts = [self._words.items[index] for index in ids]
         for position, word in enumerate(words):
             if position not in scores:
-                scores[position] = self._restricted_hits(word, ids, texts)
+                scores[position] = self._words.restricted_hits(word, ids, texts)
         per_word = [(weight, scores[position]) for position, weight in enumerate(weights)]
         found: _Found = {}
         for slot in slots:
             name = names[slot]
-            score = 0.0
-            for weight, word_scores in per_word:
-                score += weight * max(word_scores.get(index, 0.0) for index in name.words)
+            score = sum(weight * name.word_score(word_scores) for weight, word_scores in per_word)
             score /= total
             previous = found.get(name.case_id)
             if previous is None or score > previous[0]:
                 found[name.case_id] = (score, slot)
         return found
-
-    def _restricted_hits(self, word: str, ids: list[int], texts: list[str]) -> dict[int, float]:
-        """Scores (>= WORD_MIN) of `word` against the words `ids` (whose texts are `texts`)."""
-        hits: dict[int, float] = {}
-        if len(word) >= 3:
-            for _, score, position in process.extract(
-                word, texts, scorer=fuzz.ratio, score_cutoff=WORD_MIN, limit=None
-            ):
-                hits[ids[position]] = float(score)
-        else:
-            exact = self._words.ids.get(word)
-            if exact is not None:
-                hits[exact] = 100.0
-        for index, score in self._prefix_hits(word).items():
-            if score > hits.get(index, 0.0):
-                hits[index] = score
-        return hits
 
     def _full_pass(self, joined: str, found: _Found) -> None:
         """Raise cases' scores by comparing the query and the full keys, spaces ignored."""
@@ -558,7 +475,9 @@ class SearchIndex:
                 if previous is None or score > previous[0]:
                     found[name.case_id] = (float(score), slot)
 
-    def _result(self, found: _Found, limit: int, *, cyrillic: bool) -> SearchResult:
+    def _result(
+        self, found: _Found, limit: int, *, cyrillic: bool, tentative: bool
+    ) -> SearchResult:
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         if not ranked or ranked[0][1][0] < CLOSE:
             return SearchResult()
@@ -570,7 +489,7 @@ class SearchIndex:
             name = self._names[slot]
             matched = name.cyrillic if cyrillic else name.latin
             matches.append(Match(case_id, round(min(score, 100.0), 1), matched))
-        return SearchResult(tuple(matches))
+        return SearchResult(tuple(matches), tentative=tentative)
 
 
 def load_index(session: Session) -> SearchIndex:

@@ -25,8 +25,10 @@ def N_(message: str) -> str:  # noqa: N802 (the conventional gettext marker name
 LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
 """The interface languages, each with a catalog in messages/locale."""
 
-NAME_LANGUAGES: tuple[str, ...] = (*LANGUAGES, "alias")
-"""What a name may be: a language's spelling, or another spelling (an alias)."""
+NAME_LANGUAGES: tuple[str, ...] = (*LANGUAGES, "zh", "alias")
+"""What a name may be: a language's spelling, in Chinese characters (zh: how documents
+from Xinjiang give it; searched, shown only when a case has no other name), or another
+spelling (an alias)."""
 
 
 @dataclass(frozen=True)
