@@ -172,7 +172,7 @@ def run(size: int, query_count: int) -> None:
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del measured
-    words = len(index._words.items)
+    words = len(index._words.words.items)
     fulls = len(index._fulls.items)
     names = index._live_names
 

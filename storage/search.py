@@ -46,11 +46,12 @@ How a query is answered
    Murager"), and the query may name fewer words than the name has. For the
    average to reach CLOSE, a query word of length w out of W letters must
    itself score at least ``(CLOSE * W - 100 * (W - w)) / w`` (60 for two words
-   of equal length): the up to two words with the highest such level are
-   looked up in the whole vocabulary, the names reaching both levels are the
-   candidates, and the other query words are scored only against the
-   candidates' own words. (With no positive level, e.g. six short words,
-   the candidates are the names with a word scoring CLOSE.)
+   of equal length): the word with the highest such level is looked up in the
+   whole vocabulary (and the next one too when the first leaves more than
+   150 names), the names reaching the levels are the candidates, and the
+   other query words are scored only against the candidates' own words.
+   (With no positive level, e.g. six short words, the candidates are the
+   names with a word scoring CLOSE.)
 6. When the best score so far is below 90, a second pass compares the key
    without spaces with the full keys without spaces (`fuzz.ratio`,
    ``score_cutoff=CLOSE``); a name's score is the higher of the two.
@@ -106,6 +107,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
@@ -116,9 +118,9 @@ from storage.scripts.arabic import has_arabic
 from storage.scripts.chinese import has_han
 from storage.search_words import (
     REMOVED,
-    ROOT_PENALTY,
     WORD_MIN,
     NameSlot,
+    Scores,
     Vocabulary,
     WordVocabulary,
 )
@@ -150,8 +152,11 @@ MAX_KEY_CHARS = 100
 MAX_QUERY_WORDS = 6
 MAX_NAME_CHARS = 200
 MAX_CANDIDATES = 20_000
+FEW_CANDIDATES = 3_000
+"""When the first gate leaves at most this many names, the second is not looked up globally."""
 _COMPACT_SLACK = 1024
 
+_ZEROS = repeat(0.0)
 _NUMBER = re.compile(r"\s*(?:#|№|n[o°º]?\.?)?\s*(\d{1,18})\s*", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]{0,200}>")
 
@@ -206,6 +211,15 @@ class SearchResult:
 
 def _has_cyrillic(text: str) -> bool:
     return any("\u0400" <= char <= "\u04ff" for char in text)
+
+
+def _script(text: str) -> str:
+    """ "arabic", "han", "cyrillic" or "latin" (anything else)."""
+    if has_arabic(text):
+        return "arabic"
+    if has_han(text):
+        return "han"
+    return "cyrillic" if _has_cyrillic(text) else "latin"
 
 
 def _script_parts(text: str) -> list[str]:
@@ -267,15 +281,13 @@ class SearchIndex:
         for key, texts in grouped.items():
             slot = len(self._names)
             words = list(dict.fromkeys(name_words(key)))
-            word_ids = [self._words.add(word, slot)[0] for word in words]
-            roots = [root for root in map(word_root, words) if root and root not in words]
-            root_ids = [self._words.add(root, slot)[0] for root in dict.fromkeys(roots)]
+            ids = [self._words.add_word(word, slot) for word in words]
+            roots = dict.fromkeys(root for root in map(word_root, words) if root)
+            ids += [self._words.add_root(root, slot) for root in roots]
             full, _ = self._fulls.add("".join(words), slot)
             cyrillic = next((text for text in texts if _has_cyrillic(text)), texts[0])
             latin = next((text for text in texts if not _has_cyrillic(text)), texts[0])
-            self._names.append(
-                NameSlot(case.case_id, tuple(word_ids), tuple(root_ids), full, latin, cyrillic)
-            )
+            self._names.append(NameSlot(case.case_id, tuple(ids), full, latin, cyrillic))
             slots.append(slot)
         self._live_names += len(slots)
         self._case_slots[case.case_id] = slots
@@ -290,7 +302,7 @@ class SearchIndex:
             name = self._names[slot]
             if name is REMOVED:
                 continue
-            for index in (*name.words, *name.roots):
+            for index in name.words:
                 self._words.discard(index, slot)
             self._fulls.discard(name.full, slot)
             self._names[slot] = REMOVED
@@ -379,28 +391,23 @@ class SearchIndex:
             if top < FULL_PASS_BELOW and len(joined) >= 3:
                 self._full_pass(joined, reading)
             _merge(found, reading)
-        return self._result(
-            found, limit, cyrillic=_has_cyrillic(cleaned), tentative=letters < MIN_SURE_LETTERS
-        )
+        return self._result(found, limit, _script(cleaned), tentative=letters < MIN_SURE_LETTERS)
 
     def _single_word(self, word: str, limit: int) -> _Found:
         """Best (score, name slot) per case for a one-word query: its best word.
 
-        Words are visited best first; once more than `limit` cases are found
-        the rest cannot rank much higher and are not looked at.
+        Words are visited best first, so a case's first visit is its score;
+        once more than `limit` cases are found the rest cannot rank higher
+        and are not looked at.
         """
         hits = self._words.hits(word, CLOSE)
         found: _Found = {}
-        postings = self._words.postings
+        names = self._names
         for index, score in sorted(hits.items(), key=lambda item: -item[1]):
             if len(found) > limit:
                 break
-            for slot in sorted(postings[index]):
-                name = self._names[slot]
-                value = score - ROOT_PENALTY if index in name.roots else score
-                previous = found.get(name.case_id)
-                if previous is None or value > previous[0]:
-                    found[name.case_id] = (value, slot)
+            for slot in sorted(self._words.posting(index)):
+                found.setdefault(names[slot].case_id, (score, slot))
         return found
 
     def _several_words(self, words: list[str]) -> _Found:
@@ -410,13 +417,17 @@ class SearchIndex:
         similarity among the name's words. For it to reach CLOSE, a query word
         of weight w out of W must score at least (CLOSE*W - 100*(W - w)) / w;
         when that level is above 0 the word is a gate: candidate names must
-        have a word reaching it. The (at most two) highest gates are looked up
-        in the whole vocabulary and the candidates are the names reaching both
-        (a set intersection); the other query words are scored only against
-        the words of those candidates. Without any gate (many short words), a
-        name must have a word scoring CLOSE with some query word.
+        have a word reaching it. The highest gate is looked up in the whole
+        vocabulary (and, when it leaves more than FEW_CANDIDATES names, the
+        second highest too: the candidates are then the names reaching both).
+        The other query words are scored only against the words of the
+        candidates. Candidates are scored in the order of their score for the
+        first gate, and no longer once even a perfect score for the other
+        words could not bring one within SHOW_WINDOW of the best so far.
+        Without any gate (many short words), a name must have a word scoring
+        CLOSE with some query word, and all such names are scored.
         """
-        postings = self._words.postings
+        posting = self._words.posting
         names = self._names
         weights = [len(word) for word in words]
         total = float(sum(weights))
@@ -425,42 +436,59 @@ class SearchIndex:
             (position for position, level in enumerate(levels) if level > 0),
             key=lambda position: -levels[position],
         )[:2]
-        scores: dict[int, dict[int, float]] = {}
+        scores: dict[int, Scores] = {}
         candidates: set[int] = set()
-        if gates:
-            for position in gates:
-                level = max(levels[position], WORD_MIN)
-                scores[position] = self._words.hits(words[position], level)
-            for number, position in enumerate(gates):
-                reached: set[int] = set()
-                for index in scores[position]:
-                    reached.update(postings[index])
-                candidates = reached if number == 0 else candidates & reached
-        else:
+        for number, position in enumerate(gates):
+            if number and len(candidates) <= FEW_CANDIDATES:
+                break  # few enough: the word is scored against the candidates' words below
+            hits = self._words.hits(words[position], max(levels[position], WORD_MIN))
+            scores[position] = hits
+            reached: set[int] = set().union(*map(posting, hits))
+            candidates = reached if number == 0 else candidates & reached
+        if not gates:
             for word in dict.fromkeys(words):
-                for index in self._words.hits(word, CLOSE):
-                    candidates.update(postings[index])
+                candidates.update(*map(posting, self._words.hits(word, CLOSE)))
         if not candidates:
             return {}
-        slots = sorted(candidates)[:MAX_CANDIDATES]
-        vocabulary: set[int] = set()
-        for slot in slots:
-            vocabulary.update(names[slot].words)
-            vocabulary.update(names[slot].roots)
-        ids = list(vocabulary)
-        texts = [self._words.items[index] for index in ids]
+        vocabulary: set[int] = set().union(*(names[slot].words for slot in candidates))
+        ids = [index for index in vocabulary if index >= 0]
+        texts = [self._words.text(index) for index in ids]
         for position, word in enumerate(words):
             if position not in scores:
                 scores[position] = self._words.restricted_hits(word, ids, texts)
-        per_word = [(weight, scores[position]) for position, weight in enumerate(weights)]
+        if gates:
+            lead = gates[0]
+            others = [(weights[at], scores[at].get) for at in range(len(words)) if at != lead]
+            rest = total - weights[lead]
+            order: list[tuple[int | None, float]] = sorted(
+                scores[lead].items(), key=lambda item: -item[1]
+            )
+        else:
+            others = [(weights[at], scores[at].get) for at in range(len(words))]
+            rest = total
+            order = [(None, 0.0)]
         found: _Found = {}
-        for slot in slots:
-            name = names[slot]
-            score = sum(weight * name.word_score(word_scores) for weight, word_scores in per_word)
-            score /= total
-            previous = found.get(name.case_id)
-            if previous is None or score > previous[0]:
-                found[name.case_id] = (score, slot)
+        floor = CLOSE
+        seen: set[int] = set()
+        for index, lead_score in order:
+            top = (weights[lead] * lead_score if gates else 0.0) + rest * 100.0
+            if top / total < floor:
+                break
+            slots = sorted(candidates if index is None else posting(index) & candidates)
+            for slot in slots:
+                if slot in seen:
+                    continue
+                seen.add(slot)
+                slot_ids = names[slot].words
+                score = top - rest * 100.0
+                for weight, get in others:
+                    score += weight * max(map(get, slot_ids, _ZEROS))
+                score /= total
+                case_id = names[slot].case_id
+                previous = found.get(case_id)
+                if previous is None or score > previous[0]:
+                    found[case_id] = (score, slot)
+                    floor = max(floor, score - SHOW_WINDOW)
         return found
 
     def _full_pass(self, joined: str, found: _Found) -> None:
@@ -475,9 +503,7 @@ class SearchIndex:
                 if previous is None or score > previous[0]:
                     found[name.case_id] = (float(score), slot)
 
-    def _result(
-        self, found: _Found, limit: int, *, cyrillic: bool, tentative: bool
-    ) -> SearchResult:
+    def _result(self, found: _Found, limit: int, script: str, *, tentative: bool) -> SearchResult:
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         if not ranked or ranked[0][1][0] < CLOSE:
             return SearchResult()
@@ -487,7 +513,10 @@ class SearchIndex:
             if score < floor:
                 break
             name = self._names[slot]
-            matched = name.cyrillic if cyrillic else name.latin
+            matched = name.cyrillic if script == "cyrillic" else name.latin
+            if _script(matched) != script:  # e.g. a Latin query that met a Chinese name
+                names = self._cases[case_id].names
+                matched = next((text for text in names if _script(text) == script), matched)
             matches.append(Match(case_id, round(min(score, 100.0), 1), matched))
         return SearchResult(tuple(matches), tentative=tentative)
 

@@ -17,15 +17,25 @@ spaces. This module holds them and scores a query word against the words:
   prefix, ``ROOT_PENALTY`` points lower, so that "Akankyzy" finds "Qaisha
   Aqan" but an exact "Bolatuly" still beats "Bolat".
 
-Names store the roots of their own words too ("alim" for "Alimuly"), marked
-as roots: a match on a name's root counts ``ROOT_PENALTY`` points less (the
-father's name "Alim" finds "Murager Alimuly" at 94, a first name "Alim" at 100).
+Names store the roots of their own words too ("alim" for "Alimuly"), in a
+vocabulary of roots matched exactly or as a prefix (never fuzzily, so the
+fuzzy scan stays as long as the words alone): a match on a name's root counts
+``ROOT_PENALTY`` points less (the father's name "Alim" finds "Murager
+Alimuly" at 94, a first name "Alim" at 100), and a root of the query meeting
+a root of a name counts it once ("Alimov" and "Alimuly" are both Alim's).
+
+Ids: a word is its position in the word vocabulary (0, 1, ...), a root the
+complement ``~position`` of its position in the root vocabulary (-1, -2, ...),
+so that one dict of scores covers both and a name scores with one look-up
+per id.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from rapidfuzz import fuzz, process
 
@@ -41,6 +51,9 @@ PREFIX_SCAN = 300
 """At most this many longer words are looked at for a prefix."""
 PACK_SLACK = 1024
 
+Scores = dict[int, float]
+"""Word or root id (see the module's docstring) → score."""
+
 
 @dataclass(frozen=True, slots=True)
 class NameSlot:
@@ -48,24 +61,21 @@ class NameSlot:
 
     case_id: int
     words: tuple[int, ...]
-    roots: tuple[int, ...]
-    """Roots of the words (Alimuly → alim), matched ROOT_PENALTY points lower."""
+    """Ids of its words and (negative) of their roots (Alimuly → alim)."""
     full: int
     latin: str
     cyrillic: str
 
-    def word_score(self, scores: dict[int, float]) -> float:
-        """The best of `scores` (vocabulary id → score) among this name's words and roots."""
-        best = max([scores.get(index, 0.0) for index in self.words], default=0.0)
-        for index in self.roots:
-            score = scores.get(index, 0.0) - ROOT_PENALTY
-            if score > best:
-                best = score
-        return best
 
-
-REMOVED = NameSlot(-1, (), (), -1, "", "")
+REMOVED = NameSlot(-1, (), -1, "", "")
 """The name slot of a removed name (postings never point at it)."""
+
+_ZEROS = repeat(0.0)
+
+
+def name_score(name: NameSlot, scores: Scores) -> float:
+    """A name's score for one query word: the best score among its words and roots."""
+    return max(map(scores.get, name.words, _ZEROS), default=0.0)
 
 
 def prefix_score(length: int, word_length: int) -> float:
@@ -129,15 +139,15 @@ class Vocabulary:
         self.unpacked = 0
 
 
-class WordVocabulary(Vocabulary):
-    """The words of all keys, with a sorted copy for prefix look-ups, and word matching."""
+class _Sorted(Vocabulary):
+    """A vocabulary with a sorted copy of its strings, for prefix look-ups."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sorted: list[str] = []
 
     def add(self, item: str, slot: int) -> tuple[int, bool]:
-        """Record that `slot` uses the word `item` (kept sorted too when new)."""
+        """Record that `slot` uses `item` (kept in the sorted copy too when new)."""
         index, new = super().add(item, slot)
         if new:
             bisect.insort(self.sorted, item)
@@ -148,66 +158,127 @@ class WordVocabulary(Vocabulary):
         super().pack()
         self.sorted = sorted(self.items)
 
-    def hits(self, word: str, cutoff: float) -> dict[int, float]:
-        """Ids of the live words scoring at least `cutoff` against the query word `word`."""
-        hits: dict[int, float] = {}
-        if len(word) >= 3:
-            for _, score, index in process.extract(
-                word, self.items, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-            ):
+    def exact(self, item: str) -> int | None:
+        """The id of `item` when some name uses it."""
+        index = self.ids.get(item)
+        return index if index is not None and self.postings[index] else None
+
+    def prefixed(self, item: str) -> Iterable[tuple[int, float]]:
+        """(id, prefix score) of the longer strings in use that `item` begins."""
+        start = bisect.bisect_left(self.sorted, item)
+        for other in self.sorted[start : start + PREFIX_SCAN]:
+            if not other.startswith(item):
+                break
+            if len(other) > len(item):
+                index = self.ids[other]
                 if self.postings[index]:
-                    hits[index] = float(score)
+                    yield index, prefix_score(len(item), len(other))
+
+
+class WordVocabulary:
+    """The words of all keys and, apart, their roots; how a query word matches them."""
+
+    def __init__(self) -> None:
+        self.words = _Sorted()
+        self.roots = _Sorted()
+
+    def add_word(self, word: str, slot: int) -> int:
+        """Record that `slot` uses `word`; return the word's id."""
+        return self.words.add(word, slot)[0]
+
+    def add_root(self, root: str, slot: int) -> int:
+        """Record that `slot` has a word whose root is `root`; return the root's id."""
+        return ~self.roots.add(root, slot)[0]
+
+    def discard(self, index: int, slot: int) -> None:
+        """Forget that `slot` uses the word or root `index`."""
+        if index >= 0:
+            self.words.discard(index, slot)
         else:
-            self._exact(word, 100.0, hits)
-        self._merge(self.prefix_hits(word), hits, cutoff)
-        self._root_hits(word, hits, cutoff)
+            self.roots.discard(~index, slot)
+
+    def posting(self, index: int) -> set[int]:
+        """The name slots that use the word or root `index`."""
+        return self.words.postings[index] if index >= 0 else self.roots.postings[~index]
+
+    def text(self, index: int) -> str:
+        """The string of the word or root `index`."""
+        return self.words.items[index] if index >= 0 else self.roots.items[~index]
+
+    @property
+    def live(self) -> int:
+        """Words and roots some name uses."""
+        return self.words.live + self.roots.live
+
+    @property
+    def dead(self) -> int:
+        """Words and roots no name uses any more."""
+        return self.words.dead + self.roots.dead
+
+    def needs_packing(self) -> bool:
+        """True when many words or roots were appended since the last `pack`."""
+        return self.words.needs_packing() or self.roots.needs_packing()
+
+    def pack(self) -> None:
+        """Pack both vocabularies (see `Vocabulary.pack`)."""
+        self.words.pack()
+        self.roots.pack()
+
+    def hits(self, word: str, cutoff: float) -> Scores:
+        """The words and roots in use scoring at least `cutoff` against the query word."""
+        hits: Scores = {}
+        if len(word) >= 3:
+            postings = self.words.postings
+            for _, score, index in process.extract(
+                word, self.words.items, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            ):
+                if postings[index]:
+                    hits[index] = float(score)
+        self._exact_and_prefixes(word, hits, cutoff)
         return hits
 
-    def restricted_hits(self, word: str, ids: list[int], texts: list[str]) -> dict[int, float]:
-        """Scores (>= WORD_MIN) of `word` against the words `ids` (whose texts are `texts`)."""
-        hits: dict[int, float] = {}
+    def restricted_hits(self, word: str, ids: list[int], texts: list[str]) -> Scores:
+        """Scores (>= WORD_MIN) of `word` against the words `ids` (whose texts are `texts`),
+        and its exact and prefix matches anywhere."""
+        hits: Scores = {}
         if len(word) >= 3:
             for _, score, position in process.extract(
                 word, texts, scorer=fuzz.ratio, score_cutoff=WORD_MIN, limit=None
             ):
                 hits[ids[position]] = float(score)
-        else:
-            self._exact(word, 100.0, hits)
-        self._merge(self.prefix_hits(word), hits, 0.0)
-        self._root_hits(word, hits, 0.0)
+        self._exact_and_prefixes(word, hits, WORD_MIN)
         return hits
 
-    def prefix_hits(self, word: str) -> dict[int, float]:
+    def prefix_hits(self, word: str) -> Scores:
         """Ids of the longer words that `word` (2 letters or more) begins, with their scores."""
-        hits: dict[int, float] = {}
-        if len(word) < 2:
-            return hits
-        start = bisect.bisect_left(self.sorted, word)
-        for other in self.sorted[start : start + PREFIX_SCAN]:
-            if not other.startswith(word):
-                break
-            if len(other) > len(word):
-                index = self.ids[other]
-                if self.postings[index]:
-                    hits[index] = prefix_score(len(word), len(other))
-        return hits
+        return dict(self.words.prefixed(word)) if len(word) >= 2 else {}
 
-    def _exact(self, word: str, score: float, hits: dict[int, float]) -> None:
-        index = self.ids.get(word)
-        if index is not None and self.postings[index] and score > hits.get(index, 0.0):
-            hits[index] = score
-
-    def _root_hits(self, word: str, hits: dict[int, float], cutoff: float) -> None:
+    def _exact_and_prefixes(self, word: str, hits: Scores, cutoff: float) -> None:
+        """Add the exact and prefix matches of `word` (a root of a name ROOT_PENALTY lower),
+        then those of its own root, if it has one, ROOT_PENALTY lower still once."""
+        found: list[tuple[int, float]] = []
+        self._look_up(word, 0.0, found)
         root = word_root(word)
-        if root is None:
-            return
-        found: dict[int, float] = {}
-        self._exact(root, 100.0, found)
-        self._merge(self.prefix_hits(root), found, 0.0)
-        self._merge({index: score - ROOT_PENALTY for index, score in found.items()}, hits, cutoff)
-
-    @staticmethod
-    def _merge(extra: dict[int, float], hits: dict[int, float], cutoff: float) -> None:
-        for index, score in extra.items():
+        if root is not None:
+            self._look_up(root, ROOT_PENALTY, found, roots_too=True)
+        for index, score in found:
             if score >= cutoff and score > hits.get(index, 0.0):
                 hits[index] = score
+
+    def _look_up(
+        self, item: str, penalty: float, found: list[tuple[int, float]], *, roots_too: bool = False
+    ) -> None:
+        """Exact and prefix matches of `item` among the words (`penalty` off) and the roots
+        (ROOT_PENALTY off, or only `penalty` when `item` is itself a root)."""
+        words, roots = self.words, self.roots
+        root_penalty = penalty if roots_too else ROOT_PENALTY
+        index = words.exact(item)
+        if index is not None:
+            found.append((index, 100.0 - penalty))
+        index = roots.exact(item)
+        if index is not None and len(item) >= 3:
+            found.append((~index, 100.0 - root_penalty))
+        if len(item) >= 2:
+            found.extend((index, score - penalty) for index, score in words.prefixed(item))
+        if len(item) >= 3:
+            found.extend((~index, score - root_penalty) for index, score in roots.prefixed(item))
