@@ -107,7 +107,6 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import repeat
 
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
@@ -119,8 +118,8 @@ from storage.scripts.chinese import has_han
 from storage.search_words import (
     REMOVED,
     WORD_MIN,
+    LazyScores,
     NameSlot,
-    Scores,
     Vocabulary,
     WordVocabulary,
 )
@@ -156,7 +155,7 @@ FEW_CANDIDATES = 3_000
 """When the first gate leaves at most this many names, the second is not looked up globally."""
 _COMPACT_SLACK = 1024
 
-_ZEROS = repeat(0.0)
+
 _NUMBER = re.compile(r"\s*(?:#|№|n[o°º]?\.?)?\s*(\d{1,18})\s*", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]{0,200}>")
 
@@ -436,54 +435,51 @@ class SearchIndex:
             (position for position, level in enumerate(levels) if level > 0),
             key=lambda position: -levels[position],
         )[:2]
-        scores: dict[int, Scores] = {}
-        candidates: set[int] = set()
-        for number, position in enumerate(gates):
-            if number and len(candidates) <= FEW_CANDIDATES:
-                break  # few enough: the word is scored against the candidates' words below
-            hits = self._words.hits(words[position], max(levels[position], WORD_MIN))
-            scores[position] = hits
-            reached: set[int] = set().union(*map(posting, hits))
-            candidates = reached if number == 0 else candidates & reached
-        if not gates:
-            for word in dict.fromkeys(words):
-                candidates.update(*map(posting, self._words.hits(word, CLOSE)))
-        if not candidates:
-            return {}
-        vocabulary: set[int] = set().union(*(names[slot].words for slot in candidates))
-        ids = [index for index in vocabulary if index >= 0]
-        texts = [self._words.text(index) for index in ids]
-        for position, word in enumerate(words):
-            if position not in scores:
-                scores[position] = self._words.restricted_hits(word, ids, texts)
+        scores: dict[int, LazyScores] = {}
+        candidates: set[int] | None = None
+        order: list[tuple[int | None, float]] = [(None, 0.0)]
         if gates:
             lead = gates[0]
-            others = [(weights[at], scores[at].get) for at in range(len(words)) if at != lead]
-            rest = total - weights[lead]
-            order: list[tuple[int | None, float]] = sorted(
-                scores[lead].items(), key=lambda item: -item[1]
-            )
+            hits = self._words.hits(words[lead], max(levels[lead], WORD_MIN))
+            order = sorted(hits.items(), key=lambda item: -item[1])
+            if len(gates) > 1 and sum(map(len, map(posting, hits))) > FEW_CANDIDATES:
+                second = gates[1]
+                more = self._words.hits(words[second], max(levels[second], WORD_MIN))
+                scores[second] = self._words.fixed(more)
+                candidates = set().union(*map(posting, hits))
+                candidates &= set().union(*map(posting, more))
         else:
-            others = [(weights[at], scores[at].get) for at in range(len(words))]
-            rest = total
-            order = [(None, 0.0)]
+            candidates = set()
+            for word in dict.fromkeys(words):
+                candidates.update(*map(posting, self._words.hits(word, CLOSE)))
+        for position, word in enumerate(words):
+            if position not in scores and not (gates and position == gates[0]):
+                scores[position] = self._words.lazy_hits(word)
+        others = [(weights[at], scores[at]) for at in sorted(scores)]
+        lead_weight = weights[gates[0]] if gates else 0
+        rest = total - lead_weight
         found: _Found = {}
         floor = CLOSE
         seen: set[int] = set()
         for index, lead_score in order:
-            top = (weights[lead] * lead_score if gates else 0.0) + rest * 100.0
-            if top / total < floor:
+            if (lead_weight * lead_score + rest * 100.0) / total < floor:
                 break
-            slots = sorted(candidates if index is None else posting(index) & candidates)
+            if index is None:
+                slots = sorted(candidates or ())
+            else:
+                in_use = posting(index)
+                slots = sorted(in_use if candidates is None else in_use & candidates)
             for slot in slots:
                 if slot in seen:
                     continue
                 seen.add(slot)
                 slot_ids = names[slot].words
-                score = top - rest * 100.0
-                for weight, get in others:
-                    score += weight * max(map(get, slot_ids, _ZEROS))
+                score = lead_weight * lead_score
+                for weight, table in others:
+                    score += weight * max(map(table.__getitem__, slot_ids))
                 score /= total
+                if score < floor:
+                    continue
                 case_id = names[slot].case_id
                 previous = found.get(case_id)
                 if previous is None or score > previous[0]:

@@ -175,6 +175,24 @@ class _Sorted(Vocabulary):
                     yield index, prefix_score(len(item), len(other))
 
 
+class LazyScores(dict[int, float]):
+    """Scores of one query word by word or root id; a missing word's similarity
+    (`fuzz.ratio`, 0 below WORD_MIN) is computed and kept on first look-up."""
+
+    def __init__(self, found: Scores, word: str | None, words: list[str]) -> None:
+        super().__init__(found)
+        self.word = word
+        self.words = words
+
+    def __missing__(self, index: int) -> float:
+        """Compute, keep and return the score of a word (0 for a root, or when `word` is None)."""
+        score = 0.0
+        if index >= 0 and self.word is not None:
+            score = float(fuzz.ratio(self.word, self.words[index], score_cutoff=WORD_MIN))
+        self[index] = score
+        return score
+
+
 class WordVocabulary:
     """The words of all keys and, apart, their roots; how a query word matches them."""
 
@@ -237,17 +255,20 @@ class WordVocabulary:
         self._exact_and_prefixes(word, hits, cutoff)
         return hits
 
-    def restricted_hits(self, word: str, ids: list[int], texts: list[str]) -> Scores:
-        """Scores (>= WORD_MIN) of `word` against the words `ids` (whose texts are `texts`),
-        and its exact and prefix matches anywhere."""
-        hits: Scores = {}
-        if len(word) >= 3:
-            for _, score, position in process.extract(
-                word, texts, scorer=fuzz.ratio, score_cutoff=WORD_MIN, limit=None
-            ):
-                hits[ids[position]] = float(score)
-        self._exact_and_prefixes(word, hits, WORD_MIN)
-        return hits
+    def lazy_hits(self, word: str) -> LazyScores:
+        """Scores of `word` against any word or root, worked out when first asked for.
+
+        Exact, prefix and root matches (at least WORD_MIN) are found at once;
+        the similarity to another word is computed on first use, for the words
+        of the candidate names only, instead of scanning the vocabulary.
+        """
+        found: Scores = {}
+        self._exact_and_prefixes(word, found, WORD_MIN)
+        return LazyScores(found, word if len(word) >= 3 else None, self.words.items)
+
+    def fixed(self, scores: Scores) -> LazyScores:
+        """`scores` as LazyScores that give 0 for any other id."""
+        return LazyScores(scores, None, self.words.items)
 
     def prefix_hits(self, word: str) -> Scores:
         """Ids of the longer words that `word` (2 letters or more) begins, with their scores."""
