@@ -5,12 +5,17 @@ Run: /work/venv/bin/python benchmarks/search_bench.py [--sizes 10000 100000] [--
 For each size it generates that many look-alike cases (Kazakh first names from
 the test lists; surnames from the test roots plus roots made of two or three
 Kazakh syllables, with -uly/-kyzy/-ov/-ova/-bay/-bayeva endings; every case
-has its name in Latin, Kazakh Cyrillic and Russian Cyrillic), adds the five
+has its name in Latin, Kazakh Cyrillic and Russian Cyrillic, and one in ten
+also in Chinese characters, given name · father's name), adds the five
 sample people, builds the index (build time; tracemalloc current and peak of
 a second build), then times queries drawn from spelling variants of the
 indexed names: another script, lower case, first name or surname alone,
 swapped words, a missing, extra or swapped letter, a missing space, the
-beginning of a surname, and the sample people's known variants. It prints the
+beginning of a surname; one query in four in a new script or form: the 2017,
+2018 or 2021 Kazakh Latin alphabet, the Kazakh Arabic script, a Russified or
+patronymic surname (-ov/-ova, "Serik uly"), the Chinese name whole, in part,
+without its dot or in pinyin; and the sample people's known spellings
+(tests/test_search.py's variants and tests/test_spellings.py's table). It prints the
 median, p90, p99 and maximum time per query (as measured, then the fastest of
 three runs of each query, without the noise of other processes), how often
 the intended person was among the matches and was the confident answer
@@ -36,6 +41,8 @@ if str(ROOT) not in sys.path:
 
 import rapidfuzz  # noqa: E402
 
+from storage.scripts import arabic, chinese  # noqa: E402
+from storage.scripts.latin import OFFICIAL  # noqa: E402
 from storage.search import IndexedCase, SearchIndex  # noqa: E402
 from tests.unit.test_search import (  # noqa: E402
     FEMALE_ENDINGS,
@@ -46,6 +53,7 @@ from tests.unit.test_search import (  # noqa: E402
     VARIANTS,
     sample_cases,
 )
+from tests.test_spellings import SPELLINGS  # noqa: E402
 
 # (Latin, Kazakh Cyrillic, Russian Cyrillic) syllables for synthetic surname roots.
 SYLLABLES: tuple[tuple[str, str, str], ...] = (
@@ -59,6 +67,8 @@ SYLLABLES: tuple[tuple[str, str, str], ...] = (
     ("Kha", "Ха", "Ха"), ("Tem", "Тем", "Тем"), ("Il", "Іл", "Ил"), ("Bo", "Бо", "Бо"),
 )  # fmt: skip
 LETTERS = "abdegiklmnoprstuyz"
+HAN = "阿巴别达尔古哈汗江克库拉力丽木娜努热萨赛沙斯塔特提铁托吾西依扎孜加肯勒拜合马尼"
+"""Characters that Chinese documents use to transcribe Kazakh names."""
 
 
 def surname_root(rng: random.Random) -> tuple[str, str, str]:
@@ -70,9 +80,17 @@ def surname_root(rng: random.Random) -> tuple[str, str, str]:
     return latin.capitalize(), "".join(p[1] for p in parts), "".join(p[2] for p in parts)
 
 
+def chinese_name(rng: random.Random) -> str:
+    """A name in Chinese characters: given name · father's name, 2 to 4 characters each."""
+    given = "".join(rng.choice(HAN) for _ in range(rng.randint(2, 4)))
+    father = "".join(rng.choice(HAN) for _ in range(rng.randint(2, 4)))
+    return f"{given}·{father}"
+
+
 def generate(count: int, seed: int) -> list[IndexedCase]:
-    """`count` look-alike cases with ids from 1000, three scripts each."""
+    """`count` look-alike cases with ids from 1000, three scripts each (one in ten: four)."""
     rng = random.Random(seed)
+    han = random.Random(seed + 7)  # its own stream: the other names stay as they were
     cases = []
     for offset in range(count):
         if rng.random() < 0.55:
@@ -81,6 +99,8 @@ def generate(count: int, seed: int) -> list[IndexedCase]:
             first, ending = rng.choice(FEMALE_NAMES), rng.choice(FEMALE_ENDINGS)
         root = surname_root(rng)
         names = tuple(f"{first[i]} {root[i].capitalize()}{ending[i]}" for i in range(3))
+        if han.random() < 0.1:
+            names = (*names, chinese_name(han))
         cases.append(IndexedCase(1000 + offset, f"person-{1000 + offset}", names))
     return cases
 
@@ -122,18 +142,61 @@ def variant(name: str, rng: random.Random) -> str:
     return last[:5]
 
 
+OTHER_FORM = {
+    "ұлы": "ов",
+    "қызы": "ова",
+    "ова": "қызы",
+    "баева": "байқызы",
+    "ов": "ұлы",
+    "бай": "баев",
+}
+"""Another form of each look-alike ending: Russified for a patronymic, and back."""
+
+
+def new_script(case: IndexedCase, rng: random.Random) -> str:
+    """A query in one of the new scripts or forms for a case (its names: en, kk, ru[, zh])."""
+    kazakh = case.names[1]
+    first, _, last = kazakh.partition(" ")
+    kind = rng.randrange(5)
+    if kind == 0:
+        return rng.choice(OFFICIAL).to_latin(rng.choice((kazakh, last)))
+    if kind == 1:
+        return arabic.from_cyrillic(rng.choice((kazakh, last)))
+    if kind == 2:
+        for ending, other in OTHER_FORM.items():
+            if last.endswith(ending):
+                root = last.removesuffix(ending)
+                return rng.choice((f"{first} {root}{other}", f"{root}{other}", f"{root} {ending}"))
+        return last
+    if kind == 3 and len(case.names) > 3:
+        zh = case.names[3]
+        given, _, father = zh.partition("·")
+        return rng.choice((zh, given, father, given + father))
+    if kind == 4 and len(case.names) > 3:
+        return chinese.to_pinyin(case.names[3]).replace("·", " ").strip().title()
+    return OFFICIAL[1].to_latin(kazakh)
+
+
 def make_queries(cases: list[IndexedCase], count: int, seed: int) -> list[tuple[str, int]]:
     """(query, intended case id) pairs: variants of indexed names and the sample variants."""
     rng = random.Random(seed)
     slugs = {case.slug: case.case_id for case in cases}
+    known = [*VARIANTS, *((query, slug) for query, slug, _ in SPELLINGS)]
+    chinese_cases = [case for case in cases if len(case.names) > 3 and case.case_id >= 1000]
     queries = []
     for _ in range(count):
-        if rng.random() < 0.05:
-            query, slug = rng.choice(VARIANTS)
+        draw = rng.random()
+        if draw < 0.05:
+            query, slug = rng.choice(known)
             queries.append((query, slugs[slug]))
             continue
         case = rng.choice(cases)
-        queries.append((variant(rng.choice(case.names), rng), case.case_id))
+        if draw < 0.3 and case.case_id >= 1000:
+            if draw < 0.1 and chinese_cases:
+                case = rng.choice(chinese_cases)
+            queries.append((new_script(case, rng), case.case_id))
+            continue
+        queries.append((variant(rng.choice(case.names[:3]), rng), case.case_id))
     return queries
 
 
@@ -173,6 +236,7 @@ def run(size: int, query_count: int) -> None:
     tracemalloc.stop()
     del measured
     words = len(index._words.words.items)
+    roots = len(index._words.roots.items)
     fulls = len(index._fulls.items)
     names = index._live_names
 
@@ -212,7 +276,8 @@ def run(size: int, query_count: int) -> None:
 
     print(f"--- {size:,} look-alike cases + 5 sample people ({len(index):,} cases)")
     print(
-        f"index: {names:,} distinct names, {words:,} distinct words, {fulls:,} full keys; "
+        f"index: {names:,} distinct names, {words:,} distinct words, {roots:,} roots, "
+        f"{fulls:,} full keys; "
         f"build {build * 1000:.0f} ms; memory (tracemalloc) {current / 2**20:.1f} MiB "
         f"held, {peak / 2**20:.1f} MiB peak during build"
     )

@@ -114,12 +114,13 @@ from sqlmodel import Session, col, select
 from storage.models import Case, CaseName
 from storage.names import name_keys, name_words, word_root
 from storage.scripts.arabic import has_arabic
-from storage.scripts.chinese import has_han
+from storage.scripts.chinese import has_han, without_han
 from storage.search_words import (
     REMOVED,
     WORD_MIN,
     LazyScores,
     NameSlot,
+    Scan,
     Vocabulary,
     WordVocabulary,
 )
@@ -158,6 +159,7 @@ _COMPACT_SLACK = 1024
 
 _NUMBER = re.compile(r"\s*(?:#|№|n[o°º]?\.?)?\s*(\d{1,18})\s*", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]{0,200}>")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,14 @@ def _script_parts(text: str) -> list[str]:
     return [" ".join(tokens) for tokens in groups.values()]
 
 
+def _scan_for(text: str) -> Scan:
+    """The words a query in `text` is compared with: the pinyin of Chinese names for
+    Chinese characters, Kazakh names' words for anything else (or both, for a mix)."""
+    if not has_han(text):
+        return Scan.KAZAKH
+    return Scan.PINYIN | Scan.KAZAKH if _LETTER.search(without_han(text)) else Scan.PINYIN
+
+
 _Found = dict[int, tuple[float, int]]
 """case id -> (score, name slot of its best name)"""
 
@@ -280,7 +290,8 @@ class SearchIndex:
         for key, texts in grouped.items():
             slot = len(self._names)
             words = list(dict.fromkeys(name_words(key)))
-            ids = [self._words.add_word(word, slot) for word in words]
+            scan = Scan.PINYIN if any(map(has_han, texts)) else Scan.KAZAKH
+            ids = [self._words.add_word(word, slot, scan) for word in words]
             roots = dict.fromkeys(root for root in map(word_root, words) if root)
             ids += [self._words.add_root(root, slot) for root in roots]
             full, _ = self._fulls.add("".join(words), slot)
@@ -371,20 +382,21 @@ class SearchIndex:
                 return SearchResult()
             return SearchResult((Match(direct, 100.0, self._display(direct)),))
         cleaned = html.unescape(_TAG.sub(" ", text))
-        keys: dict[str, None] = {}
+        keys: dict[str, Scan] = {}
         for part in (cleaned, *_script_parts(cleaned)):
-            keys.update(dict.fromkeys(name_keys(part)))
+            for key in name_keys(part):
+                keys[key] = keys.get(key, Scan(0)) | _scan_for(part)
         found: _Found = {}
         letters = 0
-        for key in keys:
+        for key, scan in keys.items():
             words = name_words(key[:MAX_KEY_CHARS])[:MAX_QUERY_WORDS]
             if not words:
                 continue
             letters = max(letters, sum(map(len, words)))
             if len(words) == 1:
-                reading = self._single_word(words[0], limit)
+                reading = self._single_word(words[0], limit, scan)
             else:
-                reading = self._several_words(words)
+                reading = self._several_words(words, scan)
             top = max((score for score, _ in reading.values()), default=0.0)
             joined = key[:MAX_KEY_CHARS].replace(" ", "")
             if top < FULL_PASS_BELOW and len(joined) >= 3:
@@ -392,14 +404,14 @@ class SearchIndex:
             _merge(found, reading)
         return self._result(found, limit, _script(cleaned), tentative=letters < MIN_SURE_LETTERS)
 
-    def _single_word(self, word: str, limit: int) -> _Found:
+    def _single_word(self, word: str, limit: int, scan: Scan) -> _Found:
         """Best (score, name slot) per case for a one-word query: its best word.
 
         Words are visited best first, so a case's first visit is its score;
         once more than `limit` cases are found the rest cannot rank higher
         and are not looked at.
         """
-        hits = self._words.hits(word, CLOSE)
+        hits = self._words.hits(word, CLOSE, scan)
         found: _Found = {}
         names = self._names
         for index, score in sorted(hits.items(), key=lambda item: -item[1]):
@@ -409,7 +421,7 @@ class SearchIndex:
                 found.setdefault(names[slot].case_id, (score, slot))
         return found
 
-    def _several_words(self, words: list[str]) -> _Found:
+    def _several_words(self, words: list[str], scan: Scan) -> _Found:
         """Best (score, name slot) per case for a query of several words.
 
         A name's score is the length-weighted average of each query word's best
@@ -440,18 +452,18 @@ class SearchIndex:
         order: list[tuple[int | None, float]] = [(None, 0.0)]
         if gates:
             lead = gates[0]
-            hits = self._words.hits(words[lead], max(levels[lead], WORD_MIN))
+            hits = self._words.hits(words[lead], max(levels[lead], WORD_MIN), scan)
             order = sorted(hits.items(), key=lambda item: -item[1])
             if len(gates) > 1 and sum(map(len, map(posting, hits))) > FEW_CANDIDATES:
                 second = gates[1]
-                more = self._words.hits(words[second], max(levels[second], WORD_MIN))
+                more = self._words.hits(words[second], max(levels[second], WORD_MIN), scan)
                 scores[second] = self._words.fixed(more)
                 candidates = set().union(*map(posting, hits))
                 candidates &= set().union(*map(posting, more))
         else:
             candidates = set()
             for word in dict.fromkeys(words):
-                candidates.update(*map(posting, self._words.hits(word, CLOSE)))
+                candidates.update(*map(posting, self._words.hits(word, CLOSE, scan)))
         for position, word in enumerate(words):
             if position not in scores and not (gates and position == gates[0]):
                 scores[position] = self._words.lazy_hits(word)

@@ -33,6 +33,8 @@ per id.
 from __future__ import annotations
 
 import bisect
+import enum
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
@@ -193,16 +195,49 @@ class LazyScores(dict[int, float]):
         return score
 
 
+class Scan(enum.IntFlag):
+    """Which words a fuzzy scan covers: those of Kazakh names, or the pinyin of Chinese ones."""
+
+    KAZAKH = 1
+    PINYIN = 2
+
+
+PINYIN_FALLBACK = 90.0
+"""A Latin query word is compared with the pinyin words too when no Kazakh word scores this."""
+
+
 class WordVocabulary:
-    """The words of all keys and, apart, their roots; how a query word matches them."""
+    """The words of all keys and, apart, their roots; how a query word matches them.
+
+    For the fuzzy scan, words are also kept in buckets by where they come from
+    (`Scan`: a Kazakh name in any script, or the pinyin of a Chinese name; a
+    word may be in both) and by length: ``fuzz.ratio`` can only reach a
+    cutoff c between lengths q * c / (200 - c) and q * (200 - c) / c of the
+    query word's q, so only those buckets are scanned (at c = 80, words of 6
+    to 12 letters for a query word of 8).
+    """
 
     def __init__(self) -> None:
         self.words = _Sorted()
         self.roots = _Sorted()
+        self.scanned = bytearray()
+        self.buckets: dict[tuple[int, int], tuple[list[str], list[int]]] = {}
 
-    def add_word(self, word: str, slot: int) -> int:
-        """Record that `slot` uses `word`; return the word's id."""
-        return self.words.add(word, slot)[0]
+    def add_word(self, word: str, slot: int, scan: Scan = Scan.KAZAKH) -> int:
+        """Record that `slot` uses `word` (from a name of kind `scan`); return the word's id."""
+        index, new = self.words.add(word, slot)
+        if new:
+            self.scanned.append(0)
+        if not self.scanned[index] & scan:
+            self.scanned[index] |= scan
+            self._bucket(scan, index)
+        return index
+
+    def _bucket(self, scan: int, index: int) -> None:
+        word = self.words.items[index]
+        texts, ids = self.buckets.setdefault((scan, len(word)), ([], []))
+        texts.append(word)
+        ids.append(index)
 
     def add_root(self, root: str, slot: int) -> int:
         """Record that `slot` has a word whose root is `root`; return the root's id."""
@@ -238,22 +273,48 @@ class WordVocabulary:
         return self.words.needs_packing() or self.roots.needs_packing()
 
     def pack(self) -> None:
-        """Pack both vocabularies (see `Vocabulary.pack`)."""
+        """Pack both vocabularies (see `Vocabulary.pack`) and refill the buckets in order."""
         self.words.pack()
         self.roots.pack()
+        self.buckets = {}
+        for index, scanned in enumerate(self.scanned):
+            for scan in Scan:
+                if scanned & scan:
+                    self._bucket(scan, index)
 
-    def hits(self, word: str, cutoff: float) -> Scores:
-        """The words and roots in use scoring at least `cutoff` against the query word."""
+    def hits(self, word: str, cutoff: float, scan: Scan = Scan.KAZAKH) -> Scores:
+        """The words and roots in use scoring at least `cutoff` against the query word.
+
+        `scan` says which words the fuzzy scan covers; with only KAZAKH, the
+        pinyin words are scanned as well when nothing Kazakh scores
+        PINYIN_FALLBACK (someone typing pinyin).
+        """
         hits: Scores = {}
         if len(word) >= 3:
-            postings = self.words.postings
-            for _, score, index in process.extract(
-                word, self.words.items, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-            ):
-                if postings[index]:
-                    hits[index] = float(score)
+            for part in Scan:
+                if scan & part:
+                    self._scan(word, cutoff, part, hits)
+            if scan == Scan.KAZAKH and max(hits.values(), default=0.0) < PINYIN_FALLBACK:
+                self._scan(word, cutoff, Scan.PINYIN, hits)
         self._exact_and_prefixes(word, hits, cutoff)
         return hits
+
+    def _scan(self, word: str, cutoff: float, scan: Scan, hits: Scores) -> None:
+        size = len(word)
+        shortest = math.ceil(size * cutoff / (200.0 - cutoff) - 1e-9)
+        longest = math.floor(size * (200.0 - cutoff) / cutoff + 1e-9)
+        postings, buckets = self.words.postings, self.buckets
+        for length in range(max(shortest, 1), longest + 1):
+            bucket = buckets.get((scan, length))
+            if bucket is None:
+                continue
+            texts, ids = bucket
+            for _, score, position in process.extract(
+                word, texts, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            ):
+                index = ids[position]
+                if postings[index]:
+                    hits[index] = float(score)
 
     def lazy_hits(self, word: str) -> LazyScores:
         """Scores of `word` against any word or root, worked out when first asked for.

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-__all__ = ["has_han", "to_pinyin"]
+__all__ = ["has_han", "to_pinyin", "without_han"]
 
 _HAN = re.compile(
     "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f]+"
@@ -34,6 +34,11 @@ _HAN = re.compile(
 def has_han(text: str) -> bool:
     """True when `text` contains a Chinese character."""
     return _HAN.search(text) is not None
+
+
+def without_han(text: str) -> str:
+    """`text` with its Chinese characters taken out."""
+    return _HAN.sub("", text)
 
 
 @cache
