@@ -108,7 +108,6 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from storage.models import Case, CaseName
@@ -118,10 +117,9 @@ from storage.scripts.chinese import has_han, without_han
 from storage.search_words import (
     REMOVED,
     WORD_MIN,
-    LazyScores,
+    FullKeys,
     NameSlot,
     Scan,
-    Vocabulary,
     WordVocabulary,
 )
 
@@ -152,8 +150,8 @@ MAX_KEY_CHARS = 100
 MAX_QUERY_WORDS = 6
 MAX_NAME_CHARS = 200
 MAX_CANDIDATES = 20_000
-FEW_CANDIDATES = 3_000
-"""When the first gate leaves at most this many names, the second is not looked up globally."""
+VISIT_BUDGET = 200
+"""Names scored for a query of several words before the second gate is looked up too."""
 _COMPACT_SLACK = 1024
 
 
@@ -273,7 +271,7 @@ class SearchIndex:
         self._live_names = 0
         self._case_slots: dict[int, list[int]] = {}
         self._words = WordVocabulary()
-        self._fulls = Vocabulary()
+        self._fulls = FullKeys()
 
     def _pack(self) -> None:
         self._words.pack()
@@ -417,7 +415,7 @@ class SearchIndex:
         for index, score in sorted(hits.items(), key=lambda item: -item[1]):
             if len(found) > limit:
                 break
-            for slot in sorted(self._words.posting(index)):
+            for slot in self._words.posting(index):
                 found.setdefault(names[slot].case_id, (score, slot))
         return found
 
@@ -427,68 +425,60 @@ class SearchIndex:
         A name's score is the length-weighted average of each query word's best
         similarity among the name's words. For it to reach CLOSE, a query word
         of weight w out of W must score at least (CLOSE*W - 100*(W - w)) / w;
-        when that level is above 0 the word is a gate: candidate names must
-        have a word reaching it. The highest gate is looked up in the whole
-        vocabulary (and, when it leaves more than FEW_CANDIDATES names, the
-        second highest too: the candidates are then the names reaching both).
-        The other query words are scored only against the words of the
-        candidates. Candidates are scored in the order of their score for the
-        first gate, and no longer once even a perfect score for the other
-        words could not bring one within SHOW_WINDOW of the best so far.
-        Without any gate (many short words), a name must have a word scoring
-        CLOSE with some query word, and all such names are scored.
+        when that level is above 0 the word is a gate: a name must have a word
+        reaching it. The highest gate (the lead) is looked up in the whole
+        vocabulary and the names it reaches are scored in the order of their
+        lead score, no further than even perfect scores for the other words
+        could bring one within SHOW_WINDOW of the best so far. The other words
+        are scored only against the words of the names visited. When more
+        than VISIT_BUDGET names have been visited, the second gate is looked
+        up too and names missing it are skipped. Without any gate (many short
+        words), the names with a word scoring CLOSE are all scored.
         """
         posting = self._words.posting
         names = self._names
         weights = [len(word) for word in words]
         total = float(sum(weights))
-        levels = [(CLOSE * total - 100.0 * (total - weight)) / weight for weight in weights]
+        levels = [max(WORD_MIN, (CLOSE * total - 100.0 * (total - w)) / w) for w in weights]
         gates = sorted(
-            (position for position, level in enumerate(levels) if level > 0),
-            key=lambda position: -levels[position],
+            (at for at, weight in enumerate(weights) if CLOSE * total > 100.0 * (total - weight)),
+            key=lambda at: -levels[at],
         )[:2]
-        scores: dict[int, LazyScores] = {}
-        candidates: set[int] | None = None
-        order: list[tuple[int | None, float]] = [(None, 0.0)]
+        allowed: set[int] | None = None
         if gates:
-            lead = gates[0]
-            hits = self._words.hits(words[lead], max(levels[lead], WORD_MIN), scan)
-            order = sorted(hits.items(), key=lambda item: -item[1])
-            if len(gates) > 1 and sum(map(len, map(posting, hits))) > FEW_CANDIDATES:
-                second = gates[1]
-                more = self._words.hits(words[second], max(levels[second], WORD_MIN), scan)
-                scores[second] = self._words.fixed(more)
-                candidates = set().union(*map(posting, hits))
-                candidates &= set().union(*map(posting, more))
+            hits = self._words.hits(words[gates[0]], levels[gates[0]], scan)
+            order: list[tuple[int | None, float]] = sorted(hits.items(), key=lambda kv: -kv[1])
+            lead_weight = float(weights[gates[0]])
         else:
-            candidates = set()
+            allowed = set()
             for word in dict.fromkeys(words):
-                candidates.update(*map(posting, self._words.hits(word, CLOSE, scan)))
-        for position, word in enumerate(words):
-            if position not in scores and not (gates and position == gates[0]):
-                scores[position] = self._words.lazy_hits(word)
-        others = [(weights[at], scores[at]) for at in sorted(scores)]
-        lead_weight = weights[gates[0]] if gates else 0
+                allowed.update(*map(posting, self._words.hits(word, CLOSE, scan)))
+            order, lead_weight = [(None, 0.0)], 0.0
+        others = [
+            (weights[at], self._words.lazy_hits(word).__getitem__)
+            for at, word in enumerate(words)
+            if not gates or at != gates[0]
+        ]
         rest = total - lead_weight
         found: _Found = {}
         floor = CLOSE
         seen: set[int] = set()
         for index, lead_score in order:
-            if (lead_weight * lead_score + rest * 100.0) / total < floor:
+            if lead_weight * lead_score + rest * 100.0 < floor * total:
                 break
-            if index is None:
-                slots = sorted(candidates or ())
-            else:
-                in_use = posting(index)
-                slots = sorted(in_use if candidates is None else in_use & candidates)
-            for slot in slots:
+            for slot in (allowed or ()) if index is None else posting(index):
                 if slot in seen:
                     continue
                 seen.add(slot)
-                slot_ids = names[slot].words
+                if allowed is None and len(seen) > VISIT_BUDGET and len(gates) > 1:
+                    more = self._words.hits(words[gates[1]], levels[gates[1]], scan)
+                    allowed = set().union(*map(posting, more))
+                if allowed is not None and slot not in allowed:
+                    continue
+                ids = names[slot].words
                 score = lead_weight * lead_score
-                for weight, table in others:
-                    score += weight * max(map(table.__getitem__, slot_ids))
+                for weight, get in others:
+                    score += weight * max(map(get, ids))
                 score /= total
                 if score < floor:
                     continue
@@ -502,14 +492,12 @@ class SearchIndex:
     def _full_pass(self, joined: str, found: _Found) -> None:
         """Raise cases' scores by comparing the query and the full keys, spaces ignored."""
         fulls = self._fulls
-        for _, score, index in process.extract(
-            joined, fulls.items, scorer=fuzz.ratio, score_cutoff=CLOSE, limit=None
-        ):
+        for index, score in fulls.hits(joined, CLOSE).items():
             for slot in sorted(fulls.postings[index]):
                 name = self._names[slot]
                 previous = found.get(name.case_id)
                 if previous is None or score > previous[0]:
-                    found[name.case_id] = (float(score), slot)
+                    found[name.case_id] = (score, slot)
 
     def _result(self, found: _Found, limit: int, script: str, *, tentative: bool) -> SearchResult:
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))

@@ -38,6 +38,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -83,6 +84,37 @@ def name_score(name: NameSlot, scores: Scores) -> float:
 def prefix_score(length: int, word_length: int) -> float:
     """The score of a query word of `length` letters that begins a word of `word_length`."""
     return PREFIX_BASE + (100.0 - PREFIX_BASE) * length / word_length
+
+
+def length_range(size: int, cutoff: float) -> range:
+    """The lengths of strings whose `fuzz.ratio` with a string of `size` can reach `cutoff`.
+
+    The ratio is 2 * LCS / (size + length) * 100 and the LCS is at most the
+    shorter length, so a cutoff c needs a length between size * c / (200 - c)
+    and size * (200 - c) / c (6 to 12 for a word of 8 at c = 80).
+    """
+    shortest = math.ceil(size * cutoff / (200.0 - cutoff) - 1e-9)
+    longest = math.floor(size * (200.0 - cutoff) / cutoff + 1e-9)
+    return range(max(shortest, 1), longest + 1)
+
+
+def scan_buckets(
+    text: str,
+    cutoff: float,
+    buckets: dict[Any, tuple[list[str], list[int]]],
+    keys: Iterable[Any],
+    found: Scores,
+) -> None:
+    """Add to `found` the ids of the strings in the `buckets` at `keys` that score at least
+    `cutoff` against `text` (each bucket: strings and their ids)."""
+    for key in keys:
+        bucket = buckets.get(key)
+        if bucket is not None:
+            strings, ids = bucket
+            for _, score, position in process.extract(
+                text, strings, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            ):
+                found[ids[position]] = float(score)
 
 
 class Vocabulary:
@@ -139,6 +171,40 @@ class Vocabulary:
         self.items = [item.encode().decode() for item in self.items]
         self.ids = {item: index for index, item in enumerate(self.items)}
         self.unpacked = 0
+
+
+class FullKeys(Vocabulary):
+    """The full keys without spaces, also in buckets by length for the fuzzy scan."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buckets: dict[int, tuple[list[str], list[int]]] = {}
+
+    def add(self, item: str, slot: int) -> tuple[int, bool]:
+        """Record that `slot` has the full key `item` (put in its bucket when new)."""
+        index, new = super().add(item, slot)
+        if new:
+            self._bucket(index)
+        return index, new
+
+    def _bucket(self, index: int) -> None:
+        item = self.items[index]
+        strings, ids = self.buckets.setdefault(len(item), ([], []))
+        strings.append(item)
+        ids.append(index)
+
+    def pack(self) -> None:
+        """Pack the strings (see `Vocabulary.pack`) and refill the buckets in order."""
+        super().pack()
+        self.buckets = {}
+        for index in range(len(self.items)):
+            self._bucket(index)
+
+    def hits(self, joined: str, cutoff: float) -> Scores:
+        """Ids of the full keys in use scoring at least `cutoff` against `joined`."""
+        found: Scores = {}
+        scan_buckets(joined, cutoff, self.buckets, length_range(len(joined), cutoff), found)
+        return {index: score for index, score in found.items() if self.postings[index]}
 
 
 class _Sorted(Vocabulary):
@@ -300,21 +366,13 @@ class WordVocabulary:
         return hits
 
     def _scan(self, word: str, cutoff: float, scan: Scan, hits: Scores) -> None:
-        size = len(word)
-        shortest = math.ceil(size * cutoff / (200.0 - cutoff) - 1e-9)
-        longest = math.floor(size * (200.0 - cutoff) / cutoff + 1e-9)
-        postings, buckets = self.words.postings, self.buckets
-        for length in range(max(shortest, 1), longest + 1):
-            bucket = buckets.get((scan, length))
-            if bucket is None:
-                continue
-            texts, ids = bucket
-            for _, score, position in process.extract(
-                word, texts, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-            ):
-                index = ids[position]
-                if postings[index]:
-                    hits[index] = float(score)
+        found: Scores = {}
+        lengths = length_range(len(word), cutoff)
+        scan_buckets(word, cutoff, self.buckets, [(scan, size) for size in lengths], found)
+        postings = self.words.postings
+        for index, score in found.items():
+            if postings[index]:
+                hits[index] = score
 
     def lazy_hits(self, word: str) -> LazyScores:
         """Scores of `word` against any word or root, worked out when first asked for.
