@@ -292,7 +292,7 @@ class SearchIndex:
             ids = [self._words.add_word(word, slot, scan) for word in words]
             roots = dict.fromkeys(root for root in map(word_root, words) if root)
             ids += [self._words.add_root(root, slot) for root in roots]
-            full, _ = self._fulls.add("".join(words), slot)
+            full = self._fulls.add_key("".join(words), slot, scan)
             cyrillic = next((text for text in texts if _has_cyrillic(text)), texts[0])
             latin = next((text for text in texts if not _has_cyrillic(text)), texts[0])
             self._names.append(NameSlot(case.case_id, tuple(ids), full, latin, cyrillic))
@@ -398,7 +398,7 @@ class SearchIndex:
             top = max((score for score, _ in reading.values()), default=0.0)
             joined = key[:MAX_KEY_CHARS].replace(" ", "")
             if top < FULL_PASS_BELOW and len(joined) >= 3:
-                self._full_pass(joined, reading)
+                self._full_pass(joined, reading, Scan.PINYIN | scan)
             _merge(found, reading)
         return self._result(found, limit, _script(cleaned), tentative=letters < MIN_SURE_LETTERS)
 
@@ -489,10 +489,10 @@ class SearchIndex:
                     floor = max(floor, score - SHOW_WINDOW)
         return found
 
-    def _full_pass(self, joined: str, found: _Found) -> None:
+    def _full_pass(self, joined: str, found: _Found, scan: Scan) -> None:
         """Raise cases' scores by comparing the query and the full keys, spaces ignored."""
         fulls = self._fulls
-        for index, score in fulls.hits(joined, CLOSE).items():
+        for index, score in fulls.hits(joined, CLOSE, scan).items():
             for slot in sorted(fulls.postings[index]):
                 name = self._names[slot]
                 previous = found.get(name.case_id)

@@ -173,23 +173,34 @@ class Vocabulary:
         self.unpacked = 0
 
 
+class Scan(enum.IntFlag):
+    """Which words a fuzzy scan covers: those of Kazakh names, or the pinyin of Chinese ones."""
+
+    KAZAKH = 1
+    PINYIN = 2
+
+
 class FullKeys(Vocabulary):
-    """The full keys without spaces, also in buckets by length for the fuzzy scan."""
+    """The full keys without spaces, also in buckets by kind (`Scan`) and length."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.buckets: dict[int, tuple[list[str], list[int]]] = {}
+        self.kinds = bytearray()
+        self.buckets: dict[tuple[int, int], tuple[list[str], list[int]]] = {}
 
-    def add(self, item: str, slot: int) -> tuple[int, bool]:
-        """Record that `slot` has the full key `item` (put in its bucket when new)."""
-        index, new = super().add(item, slot)
+    def add_key(self, item: str, slot: int, scan: Scan) -> int:
+        """Record that `slot` has the full key `item`, from a name of kind `scan`."""
+        index, new = self.add(item, slot)
         if new:
-            self._bucket(index)
-        return index, new
+            self.kinds.append(0)
+        if not self.kinds[index] & scan:
+            self.kinds[index] |= scan
+            self._bucket(scan, index)
+        return index
 
-    def _bucket(self, index: int) -> None:
+    def _bucket(self, scan: int, index: int) -> None:
         item = self.items[index]
-        strings, ids = self.buckets.setdefault(len(item), ([], []))
+        strings, ids = self.buckets.setdefault((scan, len(item)), ([], []))
         strings.append(item)
         ids.append(index)
 
@@ -197,13 +208,17 @@ class FullKeys(Vocabulary):
         """Pack the strings (see `Vocabulary.pack`) and refill the buckets in order."""
         super().pack()
         self.buckets = {}
-        for index in range(len(self.items)):
-            self._bucket(index)
+        for index, kinds in enumerate(self.kinds):
+            for scan in Scan:
+                if kinds & scan:
+                    self._bucket(scan, index)
 
-    def hits(self, joined: str, cutoff: float) -> Scores:
-        """Ids of the full keys in use scoring at least `cutoff` against `joined`."""
+    def hits(self, joined: str, cutoff: float, scan: Scan) -> Scores:
+        """Ids of the full keys in use of kind `scan` scoring at least `cutoff` against `joined`."""
         found: Scores = {}
-        scan_buckets(joined, cutoff, self.buckets, length_range(len(joined), cutoff), found)
+        lengths = length_range(len(joined), cutoff)
+        keys = [(part, size) for part in Scan if scan & part for size in lengths]
+        scan_buckets(joined, cutoff, self.buckets, keys, found)
         return {index: score for index, score in found.items() if self.postings[index]}
 
 
@@ -259,13 +274,6 @@ class LazyScores(dict[int, float]):
             score = float(fuzz.ratio(self.word, self.words[index], score_cutoff=WORD_MIN))
         self[index] = score
         return score
-
-
-class Scan(enum.IntFlag):
-    """Which words a fuzzy scan covers: those of Kazakh names, or the pinyin of Chinese ones."""
-
-    KAZAKH = 1
-    PINYIN = 2
 
 
 PINYIN_FALLBACK = 90.0

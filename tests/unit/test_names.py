@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.names import name_key, to_latin
+from storage.names import name_key, name_words, to_latin, word_root
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,67 @@ def test_every_kazakh_letter_is_transliterated() -> None:
 def test_key_of_symbols_only_is_empty() -> None:
     assert name_key("<<< !!! >>>") == ""
     assert name_key("🙂") == ""
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ["Sauıtbai", "Sauytbai", "Сауытбай"],  # the dotless ı is a letter, not a space
+        ["Saıragúl", "Сайрагүл"],
+        ["Qaısha", "Қайша"],
+        ["Tabarıkūlı", "Табарикұлы"],
+        ["Мұрагер Әлімұлы", "مۇراگەر ٵلٸمۇلى"],
+        ["Murager A’limuly", "Murager A'limuly", "Murager Aʼlimuly"],  # apostrophes of all kinds
+    ],
+)
+def test_new_spellings_share_a_key(variants: list[str]) -> None:
+    keys = {name_key(variant) for variant in variants}
+    assert len(keys) == 1, keys
+
+
+def test_pinyin_tone_numbers_are_dropped() -> None:
+    assert name_key("Mu4la1ge2er3") == name_key("Mulageer") == "mulager"
+    assert name_key("Case 2") == "kase 2"  # a number on its own stays
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("alim uli", ["alimuli"]),
+        ("murager alim uli", ["murager", "alimuli"]),
+        ("akan kizi", ["akankizi"]),
+        ("uli", ["uli"]),
+        ("uli alim", ["uli", "alim"]),
+        ("sairagul sauitbai", ["sairagul", "sauitbai"]),
+    ],
+)
+def test_a_patronymic_apart_joins_its_word(key: str, words: list[str]) -> None:
+    assert name_words(key) == words
+
+
+@pytest.mark.parametrize(
+    ("word", "root"),
+    [
+        ("alimuli", "alim"),
+        ("akankizi", "akan"),
+        ("musahanov", "musahan"),
+        ("akanova", "akan"),
+        ("sauitbaieva", "sauitbai"),
+        ("alimovikh", "alim"),
+        ("aliev", "ali"),
+        ("aidos", None),
+        ("lev", None),
+        ("uli", None),
+        ("kizi", None),
+    ],
+)
+def test_word_root(word: str, root: str | None) -> None:
+    assert word_root(word) == root
+
+
+@pytest.mark.parametrize(
+    ("name", "root"),
+    [("Әлімұлы", "alim"), ("Ақанқызы", "akan"), ("Алимович", "alim"), ("Сауытбаева", "sauitba")],
+)
+def test_roots_of_cyrillic_names(name: str, root: str) -> None:
+    assert word_root(name_key(name)) == root
