@@ -269,7 +269,7 @@ class SearchIndex:
     def _reset(self) -> None:
         self._names: list[NameSlot] = []
         self._live_names = 0
-        self._case_slots: dict[int, list[int]] = {}
+        self._case_slots: dict[int, tuple[int, ...]] = {}
         self._words = WordVocabulary()
         self._fulls = FullKeys()
 
@@ -279,7 +279,8 @@ class SearchIndex:
 
     def _add(self, case: IndexedCase) -> None:
         self._cases[case.case_id] = case
-        self._slugs[case.slug.strip().lower()] = case.case_id
+        slug = case.slug.strip().lower()
+        self._slugs[case.slug if slug == case.slug else slug] = case.case_id
         grouped: dict[str, list[str]] = {}
         for text in case.names:
             for key in name_keys(text[:MAX_NAME_CHARS]):
@@ -298,7 +299,7 @@ class SearchIndex:
             self._names.append(NameSlot(case.case_id, tuple(ids), full, latin, cyrillic))
             slots.append(slot)
         self._live_names += len(slots)
-        self._case_slots[case.case_id] = slots
+        self._case_slots[case.case_id] = tuple(slots)
 
     def _remove(self, case_id: int) -> bool:
         old = self._cases.pop(case_id, None)
@@ -306,7 +307,7 @@ class SearchIndex:
             return False
         if self._slugs.get(old.slug.strip().lower()) == case_id:
             del self._slugs[old.slug.strip().lower()]
-        for slot in self._case_slots.pop(case_id, []):
+        for slot in self._case_slots.pop(case_id, ()):
             name = self._names[slot]
             if name is REMOVED:
                 continue
@@ -493,7 +494,7 @@ class SearchIndex:
         """Raise cases' scores by comparing the query and the full keys, spaces ignored."""
         fulls = self._fulls
         for index, score in fulls.hits(joined, CLOSE, scan).items():
-            for slot in sorted(fulls.postings[index]):
+            for slot in sorted(fulls.slots(index)):
                 name = self._names[slot]
                 previous = found.get(name.case_id)
                 if previous is None or score > previous[0]:

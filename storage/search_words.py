@@ -35,7 +35,8 @@ from __future__ import annotations
 import bisect
 import enum
 import math
-from collections.abc import Iterable
+from array import array
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -117,13 +118,24 @@ def scan_buckets(
                 found[ids[position]] = float(score)
 
 
+_NONE = -1
+"""The posting of an item no name uses."""
+
+
 class Vocabulary:
-    """Distinct strings with the name slots that use each; ids are list positions."""
+    """Distinct strings with the name slots that use each; ids are list positions.
+
+    A posting is kept as a bare slot number while one name uses the item (most
+    surnames and full keys) and as an array of slot numbers once several do:
+    8 bytes a slot, where a set would take 30 to 60 (a first name is used by
+    one name in fifty). A slot is never added twice to one item (a name's
+    words and roots are distinct), so the array needs no set's checks.
+    """
 
     def __init__(self) -> None:
         self.items: list[str] = []
         self.ids: dict[str, int] = {}
-        self.postings: list[set[int]] = []
+        self.postings: list[int | array[int]] = []
         self.live = 0
         self.unpacked = 0
 
@@ -135,21 +147,40 @@ class Vocabulary:
             index = len(self.items)
             self.items.append(item)
             self.ids[item] = index
-            self.postings.append(set())
+            self.postings.append(_NONE)
             self.unpacked += 1
         posting = self.postings[index]
-        if not posting:
+        if isinstance(posting, array):
+            posting.append(slot)
+        elif posting == _NONE:
             self.live += 1
-        posting.add(slot)
+            self.postings[index] = slot
+        elif posting != slot:
+            self.postings[index] = array("q", (posting, slot))
         return index, new
 
     def discard(self, index: int, slot: int) -> None:
         """Forget that `slot` uses the item `index`."""
         posting = self.postings[index]
-        if slot in posting:
-            posting.discard(slot)
-            if not posting:
-                self.live -= 1
+        if isinstance(posting, array):
+            if slot in posting:
+                posting.remove(slot)
+                if len(posting) == 1:
+                    self.postings[index] = posting[0]
+        elif posting == slot:
+            self.postings[index] = _NONE
+            self.live -= 1
+
+    def slots(self, index: int) -> Collection[int]:
+        """The name slots that use the item `index`."""
+        posting = self.postings[index]
+        if isinstance(posting, array):
+            return posting
+        return () if posting == _NONE else (posting,)
+
+    def in_use(self, index: int) -> bool:
+        """True when some name uses the item `index`."""
+        return self.postings[index] != _NONE
 
     @property
     def dead(self) -> int:
@@ -219,7 +250,7 @@ class FullKeys(Vocabulary):
         lengths = length_range(len(joined), cutoff)
         keys = [(part, size) for part in Scan if scan & part for size in lengths]
         scan_buckets(joined, cutoff, self.buckets, keys, found)
-        return {index: score for index, score in found.items() if self.postings[index]}
+        return {index: score for index, score in found.items() if self.in_use(index)}
 
 
 class _Sorted(Vocabulary):
@@ -244,7 +275,7 @@ class _Sorted(Vocabulary):
     def exact(self, item: str) -> int | None:
         """The id of `item` when some name uses it."""
         index = self.ids.get(item)
-        return index if index is not None and self.postings[index] else None
+        return index if index is not None and self.in_use(index) else None
 
     def prefixed(self, item: str) -> Iterable[tuple[int, float]]:
         """(id, prefix score) of the longer strings in use that `item` begins."""
@@ -254,7 +285,7 @@ class _Sorted(Vocabulary):
                 break
             if len(other) > len(item):
                 index = self.ids[other]
-                if self.postings[index]:
+                if self.in_use(index):
                     yield index, prefix_score(len(item), len(other))
 
 
@@ -324,9 +355,9 @@ class WordVocabulary:
         else:
             self.roots.discard(~index, slot)
 
-    def posting(self, index: int) -> set[int]:
+    def posting(self, index: int) -> Collection[int]:
         """The name slots that use the word or root `index`."""
-        return self.words.postings[index] if index >= 0 else self.roots.postings[~index]
+        return self.words.slots(index) if index >= 0 else self.roots.slots(~index)
 
     def text(self, index: int) -> str:
         """The string of the word or root `index`."""
@@ -377,9 +408,9 @@ class WordVocabulary:
         found: Scores = {}
         lengths = length_range(len(word), cutoff)
         scan_buckets(word, cutoff, self.buckets, [(scan, size) for size in lengths], found)
-        postings = self.words.postings
+        in_use = self.words.in_use
         for index, score in found.items():
-            if postings[index]:
+            if in_use(index):
                 hits[index] = score
 
     def lazy_hits(self, word: str) -> LazyScores:
