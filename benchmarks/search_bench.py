@@ -166,7 +166,10 @@ def new_script(case: IndexedCase, rng: random.Random) -> str:
         for ending, other in OTHER_FORM.items():
             if last.endswith(ending):
                 root = last.removesuffix(ending)
-                return rng.choice((f"{first} {root}{other}", f"{root}{other}", f"{root} {ending}"))
+                forms = [f"{first} {root}{other}", f"{root}{other}"]
+                if ending in ("ұлы", "қызы"):
+                    forms.append(f"{root} {ending}")  # a patronymic may be written apart
+                return rng.choice(forms)
         return last
     if kind == 3 and len(case.names) > 3:
         zh = case.names[3]

@@ -52,9 +52,10 @@ How a query is answered
    other query words are scored only against the candidates' own words.
    (With no positive level, e.g. six short words, the candidates are the
    names with a word scoring CLOSE.)
-6. When the best score so far is below 90, a second pass compares the key
-   without spaces with the full keys without spaces (`fuzz.ratio`,
-   ``score_cutoff=CLOSE``); a name's score is the higher of the two.
+6. When a one-word query's best score so far is below 90, or a longer
+   query found nothing, a second pass compares the key without spaces with
+   the full keys without spaces (`fuzz.ratio`, ``score_cutoff=CLOSE``); a
+   name's score is the higher of the two.
 7. A **case's score** is its best name's score; one match per case, with the
    original text of that name (in the query's script where it has one).
 
@@ -144,7 +145,8 @@ SHOW_WINDOW = 15.0
 MIN_SURE_LETTERS = 4
 """A query with fewer letters than this is never a confident answer (it lists)."""
 FULL_PASS_BELOW = 90.0
-"""The full-key pass (spaces ignored) runs only when the best score is below this."""
+"""The full-key pass (spaces ignored) runs for one word only when its best score is below this
+(a query of several words: when it found nothing)."""
 MAX_QUERY_CHARS = 300
 MAX_KEY_CHARS = 100
 MAX_QUERY_WORDS = 6
@@ -398,7 +400,8 @@ class SearchIndex:
                 reading = self._several_words(words, scan)
             top = max((score for score, _ in reading.values()), default=0.0)
             joined = key[:MAX_KEY_CHARS].replace(" ", "")
-            if top < FULL_PASS_BELOW and len(joined) >= 3:
+            below = FULL_PASS_BELOW if len(words) == 1 else CLOSE
+            if top < below and len(joined) >= 3:
                 self._full_pass(joined, reading, Scan.PINYIN | scan)
             _merge(found, reading)
         return self._result(found, limit, _script(cleaned), tentative=letters < MIN_SURE_LETTERS)

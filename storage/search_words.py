@@ -405,13 +405,9 @@ class WordVocabulary:
         return hits
 
     def _scan(self, word: str, cutoff: float, scan: Scan, hits: Scores) -> None:
-        found: Scores = {}
+        # (a word no name uses any more may be among the hits: it has no slots)
         lengths = length_range(len(word), cutoff)
-        scan_buckets(word, cutoff, self.buckets, [(scan, size) for size in lengths], found)
-        in_use = self.words.in_use
-        for index, score in found.items():
-            if in_use(index):
-                hits[index] = score
+        scan_buckets(word, cutoff, self.buckets, [(scan, size) for size in lengths], hits)
 
     def lazy_hits(self, word: str) -> LazyScores:
         """Scores of `word` against any word or root, worked out when first asked for.
