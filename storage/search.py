@@ -152,8 +152,6 @@ MAX_KEY_CHARS = 100
 MAX_QUERY_WORDS = 6
 MAX_NAME_CHARS = 200
 MAX_CANDIDATES = 20_000
-VISIT_BUDGET = 200
-"""Names scored for a query of several words before the second gate is looked up too."""
 _COMPACT_SLACK = 1024
 
 
@@ -389,31 +387,34 @@ class SearchIndex:
                 keys[key] = keys.get(key, Scan(0)) | _scan_for(part)
         found: _Found = {}
         letters = 0
-        for key, scan in keys.items():
+        floor = CLOSE
+        for key, scan in reversed(keys.items()):  # official alphabets' readings first
             words = name_words(key[:MAX_KEY_CHARS])[:MAX_QUERY_WORDS]
             if not words:
                 continue
             letters = max(letters, sum(map(len, words)))
             if len(words) == 1:
-                reading = self._single_word(words[0], limit, scan)
+                reading = self._single_word(words[0], limit, scan, floor)
             else:
-                reading = self._several_words(words, scan)
+                reading = self._several_words(words, scan, floor)
             top = max((score for score, _ in reading.values()), default=0.0)
             joined = key[:MAX_KEY_CHARS].replace(" ", "")
             below = FULL_PASS_BELOW if len(words) == 1 else CLOSE
             if top < below and len(joined) >= 3:
-                self._full_pass(joined, reading, Scan.PINYIN | scan)
+                self._full_pass(joined, reading, Scan.PINYIN | scan, floor)
             _merge(found, reading)
+            best = max((score for score, _ in found.values()), default=0.0)
+            floor = max(floor, best - SHOW_WINDOW)  # what later readings must beat to show
         return self._result(found, limit, _script(cleaned), tentative=letters < MIN_SURE_LETTERS)
 
-    def _single_word(self, word: str, limit: int, scan: Scan) -> _Found:
+    def _single_word(self, word: str, limit: int, scan: Scan, floor: float) -> _Found:
         """Best (score, name slot) per case for a one-word query: its best word.
 
         Words are visited best first, so a case's first visit is its score;
         once more than `limit` cases are found the rest cannot rank higher
         and are not looked at.
         """
-        hits = self._words.hits(word, CLOSE, scan)
+        hits = self._words.hits(word, floor, scan)
         found: _Found = {}
         names = self._names
         for index, score in sorted(hits.items(), key=lambda item: -item[1]):
@@ -423,62 +424,53 @@ class SearchIndex:
                 found.setdefault(names[slot].case_id, (score, slot))
         return found
 
-    def _several_words(self, words: list[str], scan: Scan) -> _Found:
+    def _several_words(self, words: list[str], scan: Scan, floor: float) -> _Found:
         """Best (score, name slot) per case for a query of several words.
 
         A name's score is the length-weighted average of each query word's best
-        similarity among the name's words. For it to reach CLOSE, a query word
-        of weight w out of W must score at least (CLOSE*W - 100*(W - w)) / w;
-        when that level is above 0 the word is a gate: a name must have a word
-        reaching it. The highest gate (the lead) is looked up in the whole
-        vocabulary and the names it reaches are scored in the order of their
-        lead score, no further than even perfect scores for the other words
-        could bring one within SHOW_WINDOW of the best so far. The other words
-        are scored only against the words of the names visited. When more
-        than VISIT_BUDGET names have been visited, the second gate is looked
-        up too and names missing it are skipped. Without any gate (many short
-        words), the names with a word scoring CLOSE are all scored.
+        similarity among the name's words. For it to reach `floor` (CLOSE, or
+        more once an earlier reading found a good match), a query word of
+        weight w out of W must score at least (floor*W - 100*(W - w)) / w.
+        The word with the highest such level (the lead) is looked up in the
+        whole vocabulary, and the names it reaches are scored in the order of
+        their lead score, no further than even perfect scores for the other
+        words could bring one within SHOW_WINDOW of the best so far (or to
+        `floor`). The other words are scored only against the words of the
+        names visited, each word once (`LazyScores`). When no word has a
+        positive level (many short words), the names with a word scoring
+        CLOSE are all scored.
         """
         posting = self._words.posting
         names = self._names
         weights = [len(word) for word in words]
         total = float(sum(weights))
-        levels = [max(WORD_MIN, (CLOSE * total - 100.0 * (total - w)) / w) for w in weights]
-        gates = sorted(
-            (at for at, weight in enumerate(weights) if CLOSE * total > 100.0 * (total - weight)),
-            key=lambda at: -levels[at],
-        )[:2]
-        allowed: set[int] | None = None
-        if gates:
-            hits = self._words.hits(words[gates[0]], levels[gates[0]], scan)
-            order: list[tuple[int | None, float]] = sorted(hits.items(), key=lambda kv: -kv[1])
-            lead_weight = float(weights[gates[0]])
+        levels = [(floor * total - 100.0 * (total - weight)) / weight for weight in weights]
+        lead = max(range(len(words)), key=lambda at: (levels[at], -at))
+        everyone: set[int] = set()
+        order: list[tuple[int | None, float]] = [(None, 0.0)]
+        lead_weight = 0.0
+        if levels[lead] > 0:
+            hits = self._words.hits(words[lead], max(levels[lead], WORD_MIN), scan)
+            order = sorted(hits.items(), key=lambda item: -item[1])
+            lead_weight = float(weights[lead])
         else:
-            allowed = set()
             for word in dict.fromkeys(words):
-                allowed.update(*map(posting, self._words.hits(word, CLOSE, scan)))
-            order, lead_weight = [(None, 0.0)], 0.0
+                everyone.update(*map(posting, self._words.hits(word, CLOSE, scan)))
         others = [
             (weights[at], self._words.lazy_hits(word).__getitem__)
             for at, word in enumerate(words)
-            if not gates or at != gates[0]
+            if not lead_weight or at != lead
         ]
         rest = total - lead_weight
         found: _Found = {}
-        floor = CLOSE
         seen: set[int] = set()
         for index, lead_score in order:
             if lead_weight * lead_score + rest * 100.0 < floor * total:
                 break
-            for slot in (allowed or ()) if index is None else posting(index):
+            for slot in everyone if index is None else posting(index):
                 if slot in seen:
                     continue
                 seen.add(slot)
-                if allowed is None and len(seen) > VISIT_BUDGET and len(gates) > 1:
-                    more = self._words.hits(words[gates[1]], levels[gates[1]], scan)
-                    allowed = set().union(*map(posting, more))
-                if allowed is not None and slot not in allowed:
-                    continue
                 ids = names[slot].words
                 score = lead_weight * lead_score
                 for weight, get in others:
@@ -493,10 +485,10 @@ class SearchIndex:
                     floor = max(floor, score - SHOW_WINDOW)
         return found
 
-    def _full_pass(self, joined: str, found: _Found, scan: Scan) -> None:
+    def _full_pass(self, joined: str, found: _Found, scan: Scan, floor: float) -> None:
         """Raise cases' scores by comparing the query and the full keys, spaces ignored."""
         fulls = self._fulls
-        for index, score in fulls.hits(joined, CLOSE, scan).items():
+        for index, score in fulls.hits(joined, floor, scan).items():
             for slot in sorted(fulls.slots(index)):
                 name = self._names[slot]
                 previous = found.get(name.case_id)
