@@ -10,9 +10,10 @@ time, never per query (`storage.search_words`):
 
 - the **words** of all keys ("kaster", "musahanuli", ...), a patronymic
   written apart joined to its word ("alim uly" is "alimuli"), each with the
-  set of names it occurs in, plus a sorted copy for prefix look-ups; a word's
-  root without -ұлы/-қызы/-ов/-ева ("musahan") is stored too, marked as a
-  root of that name;
+  names it occurs in, in buckets by length and origin (Kazakh names, or the
+  pinyin of Chinese ones) for the fuzzy scan and sorted for prefix
+  look-ups; and, apart, the words' roots without -ұлы/-қызы/-ов/-ева
+  ("musahan");
 - the **full keys without spaces** ("kastermusahanuli"), for queries whose
   spaces are missing or misplaced ("SayragulSauytbay", "木拉格尔阿里木").
 
@@ -39,7 +40,9 @@ How a query is answered
 4. **One word**: a name's score is its best word's score (a surname or a
    first name alone scores 100); the vocabulary is searched with
    ``score_cutoff=CLOSE`` and words are visited best first until more than
-   `limit` cases are found.
+   `limit` cases are found. A query in Chinese characters is compared
+   fuzzily with Chinese names only (exactly with any word: 凯莎 reads
+   "kaisha"); a Latin one with the pinyin too when nothing Kazakh scores 90.
 5. **Several words**: a name's score is the average, weighted by the query
    words' lengths, of each query word's best score among the name's words
    (scores below 50 count as 0). Words may come in any order ("Alimuly
@@ -47,11 +50,12 @@ How a query is answered
    average to reach CLOSE, a query word of length w out of W letters must
    itself score at least ``(CLOSE * W - 100 * (W - w)) / w`` (60 for two words
    of equal length): the word with the highest such level is looked up in the
-   whole vocabulary (and the next one too when the first leaves more than
-   150 names), the names reaching the levels are the candidates, and the
-   other query words are scored only against the candidates' own words.
-   (With no positive level, e.g. six short words, the candidates are the
-   names with a word scoring CLOSE.)
+   whole vocabulary, the names it reaches are scored best first until no
+   other can come within SHOW_WINDOW of the best, and the other query words
+   are scored only against the words of the names visited. (With no
+   positive level, e.g. six short words, the candidates are the names with a
+   word scoring CLOSE.) A later reading starts from the floor an earlier one
+   set, so a second reading costs little when the first found the person.
 6. When a one-word query's best score so far is below 90, or a longer
    query found nothing, a second pass compares the key without spaces with
    the full keys without spaces (`fuzz.ratio`, ``score_cutoff=CLOSE``); a
@@ -86,19 +90,18 @@ Updates and speed
 `upsert` and `remove` change only the case's own names: a word or key new to
 the index is appended to its vocabulary (and inserted into the sorted copy);
 removed names leave tombstones, and words no name uses any more stay in the
-vocabulary with an empty posting set (skipped by searches, reused when the
+vocabulary with an empty posting (skipped by searches, reused when the
 word comes back). Amortized maintenance, done by the change that crosses the
 threshold, never by a search: when tombstones or unused words outnumber the
 live ones (plus 1,024), the index is rebuilt from the stored cases (O(n), at
 most once per n changes); when more than a quarter (and over 1,024) of the
 vocabulary strings were appended since the last packing, they are copied
 into adjacent memory again (see `Vocabulary.pack`). The per-query cost is
-one to three `process.extract` calls over the word vocabulary (a few
-thousand words at 10,000 cases) per reading, sometimes one over the full
-keys, and Python work proportional to the candidate names only; see
-benchmarks/search_bench.py and the README for measured figures. An internal
-lock makes the index safe to share between threads (searches and changes are
-serialized).
+one `process.extract` scan over the word lengths that can reach the cutoff
+per reading, sometimes one over the full keys, and Python work proportional
+to the names visited; see benchmarks/search_bench.py and the README for
+measured figures. An internal lock makes the index safe to share between
+threads (searches and changes are serialized).
 """
 
 from __future__ import annotations
@@ -113,8 +116,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import Case, CaseName
 from storage.names import name_keys, name_words, word_root
-from storage.scripts.arabic import has_arabic
-from storage.scripts.chinese import has_han, without_han
+from storage.scripts import script_of, split_by_script
+from storage.scripts.chinese import without_han
 from storage.search_words import (
     REMOVED,
     WORD_MIN,
@@ -208,34 +211,10 @@ class SearchResult:
         return not self.matches
 
 
-def _has_cyrillic(text: str) -> bool:
-    return any("\u0400" <= char <= "\u04ff" for char in text)
-
-
-def _script(text: str) -> str:
-    """ "arabic", "han", "cyrillic" or "latin" (anything else)."""
-    if has_arabic(text):
-        return "arabic"
-    if has_han(text):
-        return "han"
-    return "cyrillic" if _has_cyrillic(text) else "latin"
-
-
-def _script_parts(text: str) -> list[str]:
-    """The words of `text` grouped by script (Arabic, Chinese, other), when it mixes them."""
-    groups: dict[int, list[str]] = {}
-    for token in text.split():
-        script = 1 if has_arabic(token) else 2 if has_han(token) else 0
-        groups.setdefault(script, []).append(token)
-    if len(groups) < 2:
-        return []
-    return [" ".join(tokens) for tokens in groups.values()]
-
-
 def _scan_for(text: str) -> Scan:
     """The words a query in `text` is compared with: the pinyin of Chinese names for
     Chinese characters, Kazakh names' words for anything else (or both, for a mix)."""
-    if not has_han(text):
+    if script_of(text) != "han":
         return Scan.KAZAKH
     return Scan.PINYIN | Scan.KAZAKH if _LETTER.search(without_han(text)) else Scan.PINYIN
 
@@ -289,13 +268,13 @@ class SearchIndex:
         for key, texts in grouped.items():
             slot = len(self._names)
             words = list(dict.fromkeys(name_words(key)))
-            scan = Scan.PINYIN if any(map(has_han, texts)) else Scan.KAZAKH
+            scan = Scan.PINYIN if any(script_of(text) == "han" for text in texts) else Scan.KAZAKH
             ids = [self._words.add_word(word, slot, scan) for word in words]
             roots = dict.fromkeys(root for root in map(word_root, words) if root)
             ids += [self._words.add_root(root, slot) for root in roots]
             full = self._fulls.add_key("".join(words), slot, scan)
-            cyrillic = next((text for text in texts if _has_cyrillic(text)), texts[0])
-            latin = next((text for text in texts if not _has_cyrillic(text)), texts[0])
+            cyrillic = next((text for text in texts if script_of(text) == "cyrillic"), texts[0])
+            latin = next((text for text in texts if script_of(text) != "cyrillic"), texts[0])
             self._names.append(NameSlot(case.case_id, tuple(ids), full, latin, cyrillic))
             slots.append(slot)
         self._live_names += len(slots)
@@ -382,7 +361,7 @@ class SearchIndex:
             return SearchResult((Match(direct, 100.0, self._display(direct)),))
         cleaned = html.unescape(_TAG.sub(" ", text))
         keys: dict[str, Scan] = {}
-        for part in (cleaned, *_script_parts(cleaned)):
+        for part in (cleaned, *split_by_script(cleaned)):
             for key in name_keys(part):
                 keys[key] = keys.get(key, Scan(0)) | _scan_for(part)
         found: _Found = {}
@@ -405,7 +384,7 @@ class SearchIndex:
             _merge(found, reading)
             best = max((score for score, _ in found.values()), default=0.0)
             floor = max(floor, best - SHOW_WINDOW)  # what later readings must beat to show
-        return self._result(found, limit, _script(cleaned), tentative=letters < MIN_SURE_LETTERS)
+        return self._result(found, limit, script_of(cleaned), tentative=letters < MIN_SURE_LETTERS)
 
     def _single_word(self, word: str, limit: int, scan: Scan, floor: float) -> _Found:
         """Best (score, name slot) per case for a one-word query: its best word.
@@ -506,9 +485,9 @@ class SearchIndex:
                 break
             name = self._names[slot]
             matched = name.cyrillic if script == "cyrillic" else name.latin
-            if _script(matched) != script:  # e.g. a Latin query that met a Chinese name
+            if script_of(matched) != script:  # e.g. a Latin query that met a Chinese name
                 names = self._cases[case_id].names
-                matched = next((text for text in names if _script(text) == script), matched)
+                matched = next((text for text in names if script_of(text) == script), matched)
             matches.append(Match(case_id, round(min(score, 100.0), 1), matched))
         return SearchResult(tuple(matches), tentative=tentative)
 

@@ -5,8 +5,8 @@ into words and keeps two vocabularies: the words, and the full keys without
 spaces. This module holds them and scores a query word against the words:
 
 - `fuzz.ratio` (normalized Indel similarity, ``2 * LCS / (len1 + len2) *
-  100``) through one `rapidfuzz.process.extract` call over the vocabulary,
-  with a ``score_cutoff`` (a missing letter in a word of 8 costs about 6);
+  100``) through `rapidfuzz.process.extract` over the words whose length can
+  reach the ``score_cutoff`` (a missing letter in a word of 8 costs about 6);
 - a query word that **begins** a longer word scores
   ``PREFIX_BASE + 20 * len(query word) / len(word)`` ("sauit" finds
   "sauitbai" with 92.5), found by bisection in a sorted copy;
@@ -38,7 +38,6 @@ import math
 from array import array
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -73,13 +72,6 @@ class NameSlot:
 
 REMOVED = NameSlot(-1, (), -1, "", "")
 """The name slot of a removed name (postings never point at it)."""
-
-_ZEROS = repeat(0.0)
-
-
-def name_score(name: NameSlot, scores: Scores) -> float:
-    """A name's score for one query word: the best score among its words and roots."""
-    return max(map(scores.get, name.words, _ZEROS), default=0.0)
 
 
 def prefix_score(length: int, word_length: int) -> float:
@@ -419,14 +411,6 @@ class WordVocabulary:
         found: Scores = {}
         self._exact_and_prefixes(word, found, WORD_MIN)
         return LazyScores(found, word if len(word) >= 3 else None, self.words.items)
-
-    def fixed(self, scores: Scores) -> LazyScores:
-        """`scores` as LazyScores that give 0 for any other id."""
-        return LazyScores(scores, None, self.words.items)
-
-    def prefix_hits(self, word: str) -> Scores:
-        """Ids of the longer words that `word` (2 letters or more) begins, with their scores."""
-        return dict(self.words.prefixed(word)) if len(word) >= 2 else {}
 
     def _exact_and_prefixes(self, word: str, hits: Scores, cutoff: float) -> None:
         """Add the exact and prefix matches of `word` (a root of a name ROOT_PENALTY lower),

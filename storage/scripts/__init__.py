@@ -18,3 +18,34 @@ by letter:
 
 `storage.names` turns every reading into the search key.
 """
+
+from __future__ import annotations
+
+from storage.scripts.arabic import has_arabic
+from storage.scripts.chinese import has_han
+
+__all__ = ["script_of", "split_by_script"]
+
+
+def script_of(text: str) -> str:
+    """The script a text is written in: "arabic", "han", "cyrillic" or "latin" (the rest).
+
+    Arabic or Chinese letters anywhere decide; otherwise any Cyrillic letter.
+    """
+    if has_arabic(text):
+        return "arabic"
+    if has_han(text):
+        return "han"
+    return "cyrillic" if any("\u0400" <= char <= "\u04ff" for char in text) else "latin"
+
+
+def split_by_script(text: str) -> list[str]:
+    """The words of `text` grouped by script (Arabic, Chinese, the rest), when it mixes them.
+
+    "مرحبا Sauytbay" gives ["مرحبا", "Sauytbay"]; a text in one script gives [].
+    """
+    groups: dict[str, list[str]] = {}
+    for token in text.split():
+        script = script_of(token)
+        groups.setdefault("other" if script in ("latin", "cyrillic") else script, []).append(token)
+    return [" ".join(tokens) for tokens in groups.values()] if len(groups) > 1 else []
