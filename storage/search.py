@@ -54,12 +54,16 @@ How a query is answered
    other can come within SHOW_WINDOW of the best, and the other query words
    are scored only against the words of the names visited. (With no
    positive level, e.g. six short words, the candidates are the names with a
-   word scoring CLOSE.) A later reading starts from the floor an earlier one
-   set, so a second reading costs little when the first found the person.
-6. When a one-word query's best score so far is below 90, or a longer
-   query found nothing, a second pass compares the key without spaces with
-   the full keys without spaces (`fuzz.ratio`, ``score_cutoff=CLOSE``); a
-   name's score is the higher of the two.
+   word scoring CLOSE.) At most about 3,000 names are scored per reading. A
+   later reading starts from the floor an earlier one set, so a second
+   reading costs little when the first found the person.
+6. A one-word query whose best score so far is below 90 may be two words
+   run together ("АлмасТабылұлы"): it is also searched as two words, cut
+   where a known word of 3 letters or more is left on a side (at most three
+   cuts, both sides known first). When that too stays below 90, or a query
+   of several words found nothing, a last pass compares the key without
+   spaces with the full keys without spaces (`fuzz.ratio`,
+   ``score_cutoff=CLOSE``); a name's score is the higher of the two.
 7. A **case's score** is its best name's score; one match per case, with the
    original text of that name (in the query's script where it has one).
 
@@ -147,6 +151,8 @@ SHOW_WINDOW = 15.0
 """Matches more than this many points below the best are not shown."""
 MIN_SURE_LETTERS = 4
 """A query with fewer letters than this is never a confident answer (it lists)."""
+MAX_SPLITS = 3
+"""Cuts of a one-word query tried as two words run together (see `SearchIndex._splits`)."""
 FULL_PASS_BELOW = 90.0
 """The full-key pass (spaces ignored) runs for one word only when its best score is below this
 (a query of several words: when it found nothing)."""
@@ -154,7 +160,10 @@ MAX_QUERY_CHARS = 300
 MAX_KEY_CHARS = 100
 MAX_QUERY_WORDS = 6
 MAX_NAME_CHARS = 200
-MAX_CANDIDATES = 20_000
+MAX_VISITS = 3_000
+"""At most about this many names are scored for one reading of a query of several words
+(those with the best scores for its lead word): bounds the rare query whose lead word is
+close to thousands of names."""
 _COMPACT_SLACK = 1024
 
 
@@ -374,6 +383,13 @@ class SearchIndex:
             letters = max(letters, sum(map(len, words)))
             if len(words) == 1:
                 reading = self._single_word(words[0], limit, scan, floor)
+                for pair in self._splits(words[0]):
+                    if (
+                        max((score for score, _ in reading.values()), default=0.0)
+                        >= FULL_PASS_BELOW
+                    ):
+                        break
+                    _merge(reading, self._several_words(pair, scan, floor))
             else:
                 reading = self._several_words(words, scan, floor)
             top = max((score for score, _ in reading.values()), default=0.0)
@@ -385,6 +401,18 @@ class SearchIndex:
             best = max((score for score, _ in found.values()), default=0.0)
             floor = max(floor, best - SHOW_WINDOW)  # what later readings must beat to show
         return self._result(found, limit, script_of(cleaned), tentative=letters < MIN_SURE_LETTERS)
+
+    def _splits(self, word: str) -> list[list[str]]:
+        """Where a word may be two run together ("almastabiluli"): the (at most three)
+        cuts leaving a known word of 3 letters or more on either side, both sides first."""
+        exact = self._words.words.exact
+        cuts = []
+        for at in range(3, len(word) - 2):
+            left, right = word[:at], word[at:]
+            known = (exact(left) is not None) + (exact(right) is not None)
+            if known:
+                cuts.append((-known, at, [left, right]))
+        return [pair for _, _, pair in sorted(cuts)[:MAX_SPLITS]]
 
     def _single_word(self, word: str, limit: int, scan: Scan, floor: float) -> _Found:
         """Best (score, name slot) per case for a one-word query: its best word.
@@ -444,7 +472,7 @@ class SearchIndex:
         found: _Found = {}
         seen: set[int] = set()
         for index, lead_score in order:
-            if lead_weight * lead_score + rest * 100.0 < floor * total:
+            if lead_weight * lead_score + rest * 100.0 < floor * total or len(seen) > MAX_VISITS:
                 break
             for slot in everyone if index is None else posting(index):
                 if slot in seen:
