@@ -122,9 +122,16 @@ from storage.models import Case, CaseName
 from storage.names import name_keys, name_words, word_root
 from storage.scripts import script_of, split_by_script
 from storage.scripts.chinese import without_han
+from storage.search_scoring import (
+    CLOSE,
+    SHOW_WINDOW,
+    Found,
+    merge,
+    several_words,
+    single_word,
+)
 from storage.search_words import (
     REMOVED,
-    WORD_MIN,
     FullKeys,
     NameSlot,
     Scan,
@@ -143,12 +150,8 @@ __all__ = [
     "load_index",
 ]
 
-CLOSE = 80.0
-"""A case scoring below this is not shown; nothing at or above it: empty result."""
 TIE_MARGIN = 5.0
 """The first two cases within this many points: ambiguous, list them."""
-SHOW_WINDOW = 15.0
-"""Matches more than this many points below the best are not shown."""
 MIN_SURE_LETTERS = 4
 """A query with fewer letters than this is never a confident answer (it lists)."""
 MAX_SPLITS = 3
@@ -160,10 +163,6 @@ MAX_QUERY_CHARS = 300
 MAX_KEY_CHARS = 100
 MAX_QUERY_WORDS = 6
 MAX_NAME_CHARS = 200
-MAX_VISITS = 3_000
-"""At most about this many names are scored for one reading of a query of several words
-(those with the best scores for its lead word): bounds the rare query whose lead word is
-close to thousands of names."""
 _COMPACT_SLACK = 1024
 
 
@@ -226,17 +225,6 @@ def _scan_for(text: str) -> Scan:
     if script_of(text) != "han":
         return Scan.KAZAKH
     return Scan.PINYIN | Scan.KAZAKH if _LETTER.search(without_han(text)) else Scan.PINYIN
-
-
-_Found = dict[int, tuple[float, int]]
-"""case id -> (score, name slot of its best name)"""
-
-
-def _merge(found: _Found, other: _Found) -> None:
-    for case_id, (score, slot) in other.items():
-        previous = found.get(case_id)
-        if previous is None or score > previous[0]:
-            found[case_id] = (score, slot)
 
 
 class SearchIndex:
@@ -373,7 +361,7 @@ class SearchIndex:
         for part in (cleaned, *split_by_script(cleaned)):
             for key in name_keys(part):
                 keys[key] = keys.get(key, Scan(0)) | _scan_for(part)
-        found: _Found = {}
+        found: Found = {}
         letters = 0
         floor = CLOSE
         for key, scan in reversed(keys.items()):  # official alphabets' readings first
@@ -382,22 +370,22 @@ class SearchIndex:
                 continue
             letters = max(letters, sum(map(len, words)))
             if len(words) == 1:
-                reading = self._single_word(words[0], limit, scan, floor)
+                reading = single_word(self._words, self._names, words[0], limit, scan, floor)
                 for pair in self._splits(words[0]):
                     if (
                         max((score for score, _ in reading.values()), default=0.0)
                         >= FULL_PASS_BELOW
                     ):
                         break
-                    _merge(reading, self._several_words(pair, scan, floor))
+                    merge(reading, several_words(self._words, self._names, pair, scan, floor))
             else:
-                reading = self._several_words(words, scan, floor)
+                reading = several_words(self._words, self._names, words, scan, floor)
             top = max((score for score, _ in reading.values()), default=0.0)
             joined = key[:MAX_KEY_CHARS].replace(" ", "")
             below = FULL_PASS_BELOW if len(words) == 1 else CLOSE
             if top < below and len(joined) >= 3:
                 self._full_pass(joined, reading, Scan.PINYIN | scan, floor)
-            _merge(found, reading)
+            merge(found, reading)
             best = max((score for score, _ in found.values()), default=0.0)
             floor = max(floor, best - SHOW_WINDOW)  # what later readings must beat to show
         return self._result(found, limit, script_of(cleaned), tentative=letters < MIN_SURE_LETTERS)
@@ -414,85 +402,7 @@ class SearchIndex:
                 cuts.append((-known, at, [left, right]))
         return [pair for _, _, pair in sorted(cuts)[:MAX_SPLITS]]
 
-    def _single_word(self, word: str, limit: int, scan: Scan, floor: float) -> _Found:
-        """Best (score, name slot) per case for a one-word query: its best word.
-
-        Words are visited best first, so a case's first visit is its score;
-        once more than `limit` cases are found the rest cannot rank higher
-        and are not looked at.
-        """
-        hits = self._words.hits(word, floor, scan)
-        found: _Found = {}
-        names = self._names
-        for index, score in sorted(hits.items(), key=lambda item: -item[1]):
-            if len(found) > limit:
-                break
-            for slot in self._words.posting(index):
-                found.setdefault(names[slot].case_id, (score, slot))
-        return found
-
-    def _several_words(self, words: list[str], scan: Scan, floor: float) -> _Found:
-        """Best (score, name slot) per case for a query of several words.
-
-        A name's score is the length-weighted average of each query word's best
-        similarity among the name's words. For it to reach `floor` (CLOSE, or
-        more once an earlier reading found a good match), a query word of
-        weight w out of W must score at least (floor*W - 100*(W - w)) / w.
-        The word with the highest such level (the lead) is looked up in the
-        whole vocabulary, and the names it reaches are scored in the order of
-        their lead score, no further than even perfect scores for the other
-        words could bring one within SHOW_WINDOW of the best so far (or to
-        `floor`). The other words are scored only against the words of the
-        names visited, each word once (`LazyScores`). When no word has a
-        positive level (many short words), the names with a word scoring
-        CLOSE are all scored.
-        """
-        posting = self._words.posting
-        names = self._names
-        weights = [len(word) for word in words]
-        total = float(sum(weights))
-        levels = [(floor * total - 100.0 * (total - weight)) / weight for weight in weights]
-        lead = max(range(len(words)), key=lambda at: (levels[at], -at))
-        everyone: set[int] = set()
-        order: list[tuple[int | None, float]] = [(None, 0.0)]
-        lead_weight = 0.0
-        if levels[lead] > 0:
-            hits = self._words.hits(words[lead], max(levels[lead], WORD_MIN), scan)
-            order = sorted(hits.items(), key=lambda item: -item[1])
-            lead_weight = float(weights[lead])
-        else:
-            for word in dict.fromkeys(words):
-                everyone.update(*map(posting, self._words.hits(word, CLOSE, scan)))
-        others = [
-            (weights[at], self._words.lazy_hits(word).__getitem__)
-            for at, word in enumerate(words)
-            if not lead_weight or at != lead
-        ]
-        rest = total - lead_weight
-        found: _Found = {}
-        seen: set[int] = set()
-        for index, lead_score in order:
-            if lead_weight * lead_score + rest * 100.0 < floor * total or len(seen) > MAX_VISITS:
-                break
-            for slot in everyone if index is None else posting(index):
-                if slot in seen:
-                    continue
-                seen.add(slot)
-                ids = names[slot].words
-                score = lead_weight * lead_score
-                for weight, get in others:
-                    score += weight * max(map(get, ids))
-                score /= total
-                if score < floor:
-                    continue
-                case_id = names[slot].case_id
-                previous = found.get(case_id)
-                if previous is None or score > previous[0]:
-                    found[case_id] = (score, slot)
-                    floor = max(floor, score - SHOW_WINDOW)
-        return found
-
-    def _full_pass(self, joined: str, found: _Found, scan: Scan, floor: float) -> None:
+    def _full_pass(self, joined: str, found: Found, scan: Scan, floor: float) -> None:
         """Raise cases' scores by comparing the query and the full keys, spaces ignored."""
         fulls = self._fulls
         for index, score in fulls.hits(joined, floor, scan).items():
@@ -502,7 +412,7 @@ class SearchIndex:
                 if previous is None or score > previous[0]:
                     found[name.case_id] = (score, slot)
 
-    def _result(self, found: _Found, limit: int, script: str, *, tentative: bool) -> SearchResult:
+    def _result(self, found: Found, limit: int, script: str, *, tentative: bool) -> SearchResult:
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         if not ranked or ranked[0][1][0] < CLOSE:
             return SearchResult()
