@@ -72,13 +72,12 @@ MIN_ROOT = 3
 """A root shorter than this is not split off ("Lev" stays "lev")."""
 
 
+_TO_LATIN = str.maketrans(CYRILLIC_TO_LATIN)
+
+
 def to_latin(text: str) -> str:
-    """Transliterate Kazakh and Russian Cyrillic letters to Latin; keep the rest."""
-    out: list[str] = []
-    for char in text:
-        lower = char.lower()
-        out.append(CYRILLIC_TO_LATIN.get(lower, lower))
-    return "".join(out)
+    """Transliterate Kazakh and Russian Cyrillic letters to Latin (lower case); keep the rest."""
+    return text.lower().translate(_TO_LATIN)
 
 
 def _strip_diacritics(text: str) -> str:

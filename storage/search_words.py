@@ -216,9 +216,10 @@ class FullKeys(Vocabulary):
         index, new = self.add(item, slot)
         if new:
             self.kinds.append(0)
-        if not self.kinds[index] & scan:
-            self.kinds[index] |= scan
-            self._bucket(scan, index)
+        flag = int(scan)
+        if not self.kinds[index] & flag:
+            self.kinds[index] |= flag
+            self._bucket(flag, index)
         return index
 
     def _bucket(self, scan: int, index: int) -> None:
@@ -231,10 +232,11 @@ class FullKeys(Vocabulary):
         """Pack the strings (see `Vocabulary.pack`) and refill the buckets in order."""
         super().pack()
         self.buckets = {}
+        flags = [int(scan) for scan in Scan]
         for index, kinds in enumerate(self.kinds):
-            for scan in Scan:
-                if kinds & scan:
-                    self._bucket(scan, index)
+            for flag in flags:
+                if kinds & flag:
+                    self._bucket(flag, index)
 
     def hits(self, joined: str, cutoff: float, scan: Scan) -> Scores:
         """Ids of the full keys in use of kind `scan` scoring at least `cutoff` against `joined`."""
@@ -325,9 +327,10 @@ class WordVocabulary:
         index, new = self.words.add(word, slot)
         if new:
             self.scanned.append(0)
-        if not self.scanned[index] & scan:
-            self.scanned[index] |= scan
-            self._bucket(scan, index)
+        flag = int(scan)  # (IntFlag arithmetic is slow; this runs for every word of every name)
+        if not self.scanned[index] & flag:
+            self.scanned[index] |= flag
+            self._bucket(flag, index)
         return index
 
     def _bucket(self, scan: int, index: int) -> None:
@@ -374,10 +377,11 @@ class WordVocabulary:
         self.words.pack()
         self.roots.pack()
         self.buckets = {}
+        flags = [int(scan) for scan in Scan]
         for index, scanned in enumerate(self.scanned):
-            for scan in Scan:
-                if scanned & scan:
-                    self._bucket(scan, index)
+            for flag in flags:
+                if scanned & flag:
+                    self._bucket(flag, index)
 
     def hits(self, word: str, cutoff: float, scan: Scan = Scan.KAZAKH) -> Scores:
         """The words and roots in use scoring at least `cutoff` against the query word.

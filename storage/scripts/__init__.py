@@ -21,10 +21,14 @@ by letter:
 
 from __future__ import annotations
 
+import re
+
 from storage.scripts.arabic import has_arabic
 from storage.scripts.chinese import has_han
 
 __all__ = ["script_of", "split_by_script"]
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 def script_of(text: str) -> str:
@@ -36,7 +40,7 @@ def script_of(text: str) -> str:
         return "arabic"
     if has_han(text):
         return "han"
-    return "cyrillic" if any("\u0400" <= char <= "\u04ff" for char in text) else "latin"
+    return "cyrillic" if _CYRILLIC.search(text) else "latin"
 
 
 def split_by_script(text: str) -> list[str]:
