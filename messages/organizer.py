@@ -39,7 +39,7 @@ USAGES: dict[str, str] = {
         "Example: /setsentence Alimuly term=1y ratio=2 detained=18.10.2019 verdict=21.01.2020"
     ),
     "addname": N_(
-        "Usage: /addname <case> <kk|ru|en|alias> <name>. "
+        "Usage: /addname <case> <kk|ru|en|zh|alias> <name>. "
         "Example: /addname Alimuly ru Мурагер Алимулы"
     ),
     "organizer": N_(
@@ -71,7 +71,7 @@ PROBLEMS: dict[str, str] = {
     "missing_key": N_("The status key is missing."),
     "missing_text": N_("The text is missing."),
     "too_long": N_("The text is too long: at most %(value)s characters."),
-    "bad_lang": N_("The language must be kk, ru or en (or alias, for names)."),
+    "bad_lang": N_("The language must be kk, ru or en (or zh or alias, for names)."),
     "bad_term": N_("“%(value)s” is not a term like 1y, 6m, 1y6m or 3m15d."),
     "bad_ratio": N_("“%(value)s” is not a ratio: use 2, 1.5 or 1."),
     "bad_field": N_(
@@ -400,7 +400,9 @@ GUIDED_PROMPTS: dict[str, str] = {
         "Type the event: its date (DD.MM.YYYY, MM.YYYY or YYYY; or YYYY-MM-DD, YYYY-MM), "
         "what happened, and a source link at the end if there is one."
     ),
-    "name": N_("Type the language (kk, ru, en or alias) and the name, e.g. “ru Мурагер Алимулы”."),
+    "name": N_(
+        "Type the language (kk, ru, en, zh or alias) and the name, e.g. “ru Мурагер Алимулы”."
+    ),
     "cancelled": N_("Stopped /update: nothing more was changed."),
     "expired": N_("/update waited ten minutes and has stopped. Send /update to start again."),
     "nothing_to_cancel": N_("There is nothing to cancel."),

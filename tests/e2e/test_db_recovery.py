@@ -179,15 +179,20 @@ def test_terminated_postgres_backends_are_one_warning_each_then_recovery(
         with caplog.at_level(logging.INFO):
             run(engine, botapi, during)
 
-        [claim_lost] = messages(caplog, "could not claim")
-        assert "(connection lost: OperationalError)" in claim_lost.getMessage()
+        # Each lost connection is one warning, then one line when it recovered. The last
+        # termination may catch the dispatcher claiming or idle: one or two claim losses.
+        claims_lost = messages(caplog, "could not claim")
+        assert 1 <= len(claims_lost) <= 2
+        assert all("(connection lost: OperationalError)" in r.getMessage() for r in claims_lost)
         assert [r.getMessage() for r in messages(caplog, "claiming again")] == [
             "claiming again after 1 failed attempts"
-        ]
-        [record_lost] = messages(caplog, "could not record")
-        assert "(connection lost: OperationalError)" in record_lost.getMessage()
-        [recorded] = messages(caplog, "outcomes after")
-        assert recorded.getMessage().endswith("outcomes after 1 failed attempts")
+        ] * len(claims_lost)
+        records_lost = messages(caplog, "could not record")
+        assert 1 <= len(records_lost) <= 2
+        assert all("(connection lost: OperationalError)" in r.getMessage() for r in records_lost)
+        recorded = messages(caplog, "outcomes after")
+        assert len(recorded) == len(records_lost)
+        assert all(r.getMessage().endswith("outcomes after 1 failed attempts") for r in recorded)
         assert_quiet_recovery(caplog)
         others = [r for r in caplog.records if r.levelno >= logging.WARNING]
         assert all(r.name.startswith("jobs") for r in others), [r.name for r in others]
