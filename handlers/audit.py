@@ -22,10 +22,9 @@ from handlers.organizing import (
     answer_markup,
     command_for_case,
     now,
-    organizer_command,
     send_usage,
 )
-from handlers.rights import is_admin
+from handlers.rights import is_admin, organizers_only
 from handlers.syntax import UsageError, parse_case_only, parse_organizer
 from messages import Translator
 from messages.audit import audit_text, organizers_text
@@ -40,7 +39,7 @@ COMMANDS = frozenset({"organizer", "stats", "audit"})
 AUDIT_PAGE = 10
 
 
-@organizer_command
+@organizers_only
 async def organizer(update: Update, context: Context, t: Translator) -> None:
     """`/organizer list` (any organizer); `/organizer add|remove <user id>` (admins)."""
     user = update.effective_user
@@ -70,7 +69,7 @@ async def organizer(update: Update, context: Context, t: Translator) -> None:
     await answer(update, organizer_changed(t, args.user_id, args.action == "add", changed))
 
 
-@organizer_command
+@organizers_only
 async def stats(update: Update, context: Context, t: Translator) -> None:
     """`/stats`: subscribers per case and language, deliveries by status."""
 
@@ -118,7 +117,7 @@ async def _send_audit(
         await answer_markup(update, text, markup)
 
 
-@organizer_command
+@organizers_only
 async def audit(update: Update, context: Context, t: Translator) -> None:
     """`/audit <case>`: who changed what, when; newest first, paginated."""
     found = await command_for_case(update, context, t, "audit", parse_case_only)
@@ -127,7 +126,7 @@ async def audit(update: Update, context: Context, t: Translator) -> None:
         await _send_audit(update, context, t, case_id, 0, edit=False)
 
 
-@organizer_command
+@organizers_only
 async def audit_button(update: Update, context: Context, t: Translator) -> None:
     """The audit log's page buttons."""
     query = update.callback_query

@@ -1,5 +1,5 @@
 """The organizers' commands that change cases: rights first (handlers.rights, through
-handlers.organizing.organizer_command), strict parsing (handlers.syntax), and alerting
+handlers.rights.organizers_only), strict parsing (handlers.syntax), and alerting
 changes handed to a preview (handlers.drafts).
 
 Some edits ask first (storage.questions): a new case whose name an existing case already
@@ -31,11 +31,11 @@ from handlers.organizing import (
     answer_markup,
     command_for_case,
     now,
-    organizer_command,
     resolve_case,
     send_usage,
     today,
 )
+from handlers.rights import organizers_only
 from handlers.syntax import (
     EventArgs,
     HearingArgs,
@@ -121,7 +121,7 @@ async def _ask(
     await answer_markup(update, text, InlineKeyboardMarkup(rows))
 
 
-@organizer_command
+@organizers_only
 async def newcase(update: Update, context: Context, t: Translator) -> None:
     """`/newcase <name>`; a name an existing case has (or one close to it) asks first."""
     name = " ".join(command_argument(update).split())
@@ -180,7 +180,7 @@ def _create(
     return case.id, case.slug
 
 
-@organizer_command
+@organizers_only
 async def sethearing(update: Update, context: Context, t: Translator) -> None:
     """`/sethearing <case> <DD.MM.YYYY> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE)."""
     found = await command_for_case(update, context, t, "sethearing", parse_sethearing)
@@ -211,7 +211,7 @@ async def propose_hearing(
     await drafts.propose(update, context, t, case_id, "hearing", params)
 
 
-@organizer_command
+@organizers_only
 async def cancelhearing(update: Update, context: Context, t: Translator) -> None:
     """`/cancelhearing <case>`."""
     found = await command_for_case(update, context, t, "cancelhearing", parse_case_only)
@@ -220,7 +220,7 @@ async def cancelhearing(update: Update, context: Context, t: Translator) -> None
         await drafts.propose(update, context, t, case_id, "cancel_hearing", {})
 
 
-@organizer_command
+@organizers_only
 async def setstatus(update: Update, context: Context, t: Translator) -> None:
     """`/setstatus <case> <key> [note]`."""
     found = await command_for_case(update, context, t, "setstatus", parse_setstatus)
@@ -242,7 +242,7 @@ async def propose_status(
     await drafts.propose(update, context, t, case_id, "status", params)
 
 
-@organizer_command
+@organizers_only
 async def setsentence(update: Update, context: Context, t: Translator) -> None:
     """`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`."""
     found = await command_for_case(update, context, t, "setsentence", parse_setsentence)
@@ -277,7 +277,7 @@ async def propose_sentence(
     await drafts.propose(update, context, t, case_id, "sentence", {"values": values})
 
 
-@organizer_command
+@organizers_only
 async def addevent(update: Update, context: Context, t: Translator) -> None:
     """`/addevent <case> <date> <text> [link]`: stored at once (timeline events alert no one)."""
     found = await command_for_case(update, context, t, "addevent", parse_addevent)
@@ -337,7 +337,7 @@ def _store_event(
     return event.id
 
 
-@organizer_command
+@organizers_only
 async def addname(update: Update, context: Context, t: Translator) -> None:
     """`/addname <case> <kk|ru|en|alias> <name>`; the search index learns it at once."""
     found = await command_for_case(update, context, t, "addname", parse_addname)
@@ -365,7 +365,7 @@ async def store_name(
     await answer(update, name_added(t, await case_name(context, t, case_id), args.name, added))
 
 
-@organizer_command
+@organizers_only
 async def translate(update: Update, context: Context, t: Translator) -> None:
     """`/translate <event> <kk|ru|en> <text>`."""
     try:
@@ -387,7 +387,7 @@ async def translate(update: Update, context: Context, t: Translator) -> None:
     await answer(update, translation_saved(t, event_id, lang, event is not None))
 
 
-@organizer_command
+@organizers_only
 async def question_button(update: Update, context: Context, t: Translator) -> None:
     """Create anyway / Add anyway / Cancel: the held edit is made (or dropped) once."""
     query = update.callback_query

@@ -4,7 +4,7 @@ organizer's "today", usage answers, and resolving the one case a command names."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -12,18 +12,10 @@ from telegram import InlineKeyboardMarkup, Update
 
 from handlers.cases import command_argument, lookup
 from handlers.common import Context, answer, services
-from handlers.rights import OrganizerCallback, organizers_only
 from handlers.syntax import UsageError
 from messages import Translator
 from messages.card import list_label
 from messages.organizer import no_case, several_cases, usage_text
-
-
-def organizer_command(
-    callback: OrganizerCallback[None],
-) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
-    """``organizers_only`` (which also remembers the organizer's Telegram name)."""
-    return organizers_only(callback)
 
 
 def now(context: Context) -> datetime:

@@ -73,12 +73,8 @@ def sentence_lines(
     return lines
 
 
-STILL_HELD = HELD
-"""Custody that, beside a release date in the past, means the release is not confirmed."""
-
-
 def _release_line(t: Translator, view: CaseView, estimate: ReleaseEstimate, today: date) -> str:
-    if estimate.release_on < today and view.custody in STILL_HELD:
+    if estimate.release_on < today and view.custody in HELD:
         # A past release while the card still says held: say so, do not count the days.
         text = t.gettext("Expected release was %(date)s — not yet confirmed") % {
             "date": t.format_date(estimate.release_on)
