@@ -58,10 +58,10 @@ from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webho
 from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import command_menu
 from settings import Services, Settings, SettingsError, load_settings
-from storage.casefile import CaseFileError
-from storage.db import backup_sqlite, make_engine, session_scope, upgrade
-from storage.exporter import export_file
-from storage.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
+from storage.database.engine import backup_sqlite, make_engine, session_scope, upgrade
+from storage.files.casefile import CaseFileError
+from storage.files.exporter import export_file
+from storage.files.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
 
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from sqlalchemy import Engine
 
-from storage.filesafety import MAX_FILE_BYTES
-from storage.lookup import LiveIndex
+from storage.files.filesafety import MAX_FILE_BYTES
+from storage.reads.lookup import LiveIndex
 
 TOKEN_RE = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,64}$")
 OFFSET_RE = re.compile(r"^([0-9]{1,4})([mhdw])$")

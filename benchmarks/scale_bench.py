@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from botsim.server import BotApiServer  # noqa: E402
-from storage.changes import change_status  # noqa: E402
-from storage.db import make_engine, session_scope, upgrade  # noqa: E402
-from storage.models import Case, CaseName, Delivery, Subscriber, Subscription  # noqa: E402
+from storage.database.engine import make_engine, session_scope, upgrade  # noqa: E402
+from storage.database.models import Case, CaseName, Delivery, Subscriber, Subscription  # noqa: E402
+from storage.usecases.changes import change_status  # noqa: E402
 
 FIRST_CHAT = 20_000_000
 KEYS = ("detained", "imprisoned", "released", "free", "abroad", "house_arrest")

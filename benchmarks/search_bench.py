@@ -41,9 +41,9 @@ if str(ROOT) not in sys.path:
 
 import rapidfuzz  # noqa: E402
 
-from storage.scripts import arabic, chinese  # noqa: E402
-from storage.scripts.latin import OFFICIAL  # noqa: E402
-from storage.search import IndexedCase, SearchIndex  # noqa: E402
+from storage.domain.scripts import arabic, chinese  # noqa: E402
+from storage.domain.scripts.latin import OFFICIAL  # noqa: E402
+from storage.domain.search import IndexedCase, SearchIndex  # noqa: E402
 from tests.unit.test_search import (  # noqa: E402
     FEMALE_ENDINGS,
     FEMALE_NAMES,

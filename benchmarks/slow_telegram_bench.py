@@ -48,8 +48,8 @@ from botsim.server import BotApiServer
 from jobs.dispatcher import Dispatcher
 from jobs.limiter import PriorityRateLimiter
 from jobs.ratelimit import SendGate
-from storage.db import make_engine, session_scope, upgrade
-from storage.models import Delivery, utcnow
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Delivery, utcnow
 from storage.outbox import enqueue_for_followers
 
 

@@ -31,9 +31,15 @@ from messages.audit import audit_text, organizers_text
 from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import admins_only, organizer_changed, stats_text
-from storage.cases import list_case_items
-from storage.editing import AuditLine, get_stats, list_audit, list_organizers, set_organizer
-from storage.subscribers import KnownName, known_names
+from storage.reads.cases import list_case_items
+from storage.usecases.editing import (
+    AuditLine,
+    get_stats,
+    list_audit,
+    list_organizers,
+    set_organizer,
+)
+from storage.usecases.subscribers import KnownName, known_names
 
 COMMANDS = frozenset({"organizer", "stats", "audit"})
 AUDIT_PAGE = 10

@@ -199,7 +199,7 @@ class GuidedStart(Button):
 
 @dataclass(frozen=True)
 class Question(Button):
-    """The answer to a question asked before an organizer's edit (storage.questions):
+    """The answer to a question asked before an organizer's edit (storage.usecases.questions):
     ``yes`` makes it ("Create anyway", "Add anyway"), ``no`` drops it."""
 
     PREFIX = "ask"

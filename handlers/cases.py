@@ -32,7 +32,9 @@ from messages.card import (
 )
 from messages.common import clip
 from messages.timeline import timeline_pages
-from storage.cases import (
+from storage.domain.search import SearchResult
+from storage.domain.sentence import estimate_for
+from storage.reads.cases import (
     CaseListItem,
     CaseView,
     EventView,
@@ -45,8 +47,6 @@ from storage.cases import (
     list_events,
     list_upcoming_hearings,
 )
-from storage.search import SearchResult
-from storage.sentence import estimate_for
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")

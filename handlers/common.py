@@ -13,8 +13,8 @@ from telegram.ext import ContextTypes
 
 from messages import Translator, resolve_language, translator
 from settings import Services
-from storage.db import session_scope
-from storage.subscribers import get_chosen_language
+from storage.database.engine import session_scope
+from storage.usecases.subscribers import get_chosen_language
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -1,7 +1,7 @@
 """The preview of an alerting change, and its Send, Cancel and Undo.
 
 :func:`propose` makes the change in a transaction that is rolled back
-(``storage.drafts.dry_run``), so the preview shows exactly what each language's
+(``storage.usecases.drafts.dry_run``), so the preview shows exactly what each language's
 subscribers will read and how many of them there are; nothing is kept until Send.
 
 Send turns the preview into "sent" with no button on it. Undo comes in a new message
@@ -36,8 +36,8 @@ from messages.organizer import (
     undo_question,
     undone_text,
 )
-from storage.cases import list_case_items
-from storage.drafts import (
+from storage.reads.cases import list_case_items
+from storage.usecases.drafts import (
     UNDO_WINDOW,
     DraftOutcome,
     cancel_draft,

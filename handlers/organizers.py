@@ -2,7 +2,7 @@
 handlers.rights.organizers_only), strict parsing (handlers.syntax), and alerting
 changes handed to a preview (handlers.drafts).
 
-Some edits ask first (storage.questions): a new case whose name an existing case already
+Some edits ask first (storage.usecases.questions): a new case whose name an existing case already
 has, or one close to it ("Open the existing case" / "Create anyway"), and a timeline
 event, a detention or a verdict dated after today ("Add anyway" / "Cancel").
 
@@ -64,8 +64,9 @@ from messages.organizer import (
     similar_case_warning,
     translation_saved,
 )
-from storage.cases import list_case_items
-from storage.editing import (
+from storage.reads.cases import list_case_items
+from storage.reads.lookup import LiveIndex
+from storage.usecases.editing import (
     add_event,
     add_name,
     create_case,
@@ -74,8 +75,7 @@ from storage.editing import (
     similar_cases,
     translate_event,
 )
-from storage.lookup import LiveIndex
-from storage.questions import Answer, answer_question, ask
+from storage.usecases.questions import Answer, answer_question, ask
 
 COMMANDS = frozenset({
     "newcase", "sethearing", "cancelhearing", "setstatus", "addevent", "setsentence",

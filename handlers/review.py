@@ -20,7 +20,7 @@ from handlers.organizing import resolve_case, send_usage
 from handlers.rights import organizers_only
 from handlers.syntax import UsageError, parse_case_only
 from messages import Translator
-from storage.changes import confirm_case
+from storage.usecases.changes import confirm_case
 
 
 @organizers_only

@@ -21,7 +21,7 @@ from telegram.constants import ChatType
 from handlers.common import Context, answer, run_db, services, user_translator
 from messages import Translator
 from messages.organizer import private_only, refusal
-from storage.subscribers import is_organizer, remember_name
+from storage.usecases.subscribers import is_organizer, remember_name
 
 R = TypeVar("R")
 OrganizerCallback = Callable[[Update, Context, Translator], Awaitable[R]]

@@ -16,8 +16,8 @@ from handlers.common import Context, answer, run_db, services, user_translator
 from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translator, translator
 from messages.texts import help_text, start_text
 from messages.texts import unknown_command as unknown_command_text
-from storage.importer import count_cases
-from storage.subscribers import is_organizer, set_language
+from storage.files.importer import count_cases
+from storage.usecases.subscribers import is_organizer, set_language
 
 COMMANDS = frozenset({"start", "help", "language"})
 

@@ -27,9 +27,9 @@ from handlers.cases import command_argument, lookup, send_choices, send_list
 from handlers.common import Context, run_db, services, user_translator
 from messages import N_, Translator
 from messages.card import case_title, list_label, render_case_gone, render_not_found
-from storage.cases import get_case_id_by_slug, list_case_items
-from storage.subscribers import get_subscriber
-from storage.subscriptions import (
+from storage.reads.cases import get_case_id_by_slug, list_case_items
+from storage.usecases.subscribers import get_subscriber
+from storage.usecases.subscriptions import (
     REMINDER_PRESETS,
     forget_chat,
     list_followed,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from storage.casefile import parse_term
+from storage.files.casefile import parse_term
 from storage.vocabulary import KEY_TO_DIMENSION as KEY_TO_DIMENSION
 from storage.vocabulary import LANGUAGES, NAME_LANGUAGES
 

@@ -32,8 +32,8 @@ from jobs.health import (
 )
 from messages import N_, Translator, resolve_language, translator
 from settings import Services
-from storage.db import session_scope
-from storage.subscribers import get_chosen_language
+from storage.database.engine import session_scope
+from storage.usecases.subscribers import get_chosen_language
 
 log = logging.getLogger("casebot.deadman")
 

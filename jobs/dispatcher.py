@@ -89,8 +89,8 @@ from jobs.sendpolicy import (
     default_backoff,
     maybe_delivered,
 )
-from storage.db import session_scope
-from storage.models import Delivery
+from storage.database.engine import session_scope
+from storage.database.models import Delivery
 from storage.outbox import (
     BLOCKED,
     CLAIM_LEASE,

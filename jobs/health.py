@@ -37,7 +37,7 @@ from sqlmodel import Session, col, func, select
 from telegram.ext import Application
 
 from jobs.planner import JOB_NAME as PLANNER_JOB
-from storage.models import Delivery, JobState
+from storage.database.models import Delivery, JobState
 from storage.outbox import FAILED, PENDING, SENDING
 
 log = logging.getLogger("casebot.health")

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from jobs.retrylog import RetryLog
-from storage.db import session_scope
+from storage.database.engine import session_scope
 from storage.outbox import CLAIM_LEASE, renew_leases, take_over_expired
 
 log = logging.getLogger(__name__)

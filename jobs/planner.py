@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from settings import parse_offsets
-from storage.models import Case, Hearing, JobState, Subscriber, Subscription
+from storage.database.models import Case, Hearing, JobState, Subscriber, Subscription
+from storage.domain.sentence import estimate_for
 from storage.outbox import dedupe_prefix, enqueue_rows
-from storage.sentence import estimate_for
 
 log = logging.getLogger("casebot.planner")
 

@@ -27,10 +27,10 @@ from messages.alerts import (
 )
 from messages.card import case_title, hearing_lines
 from messages.common import DIMENSION_LABELS
-from storage.cases import CaseView, get_case_view
-from storage.models import Court, Hearing
+from storage.database.models import Court, Hearing
+from storage.domain.sentence import estimate_for
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
-from storage.sentence import estimate_for
+from storage.reads.cases import CaseView, get_case_view
 from storage.vocabulary import AlertKind
 
 log = logging.getLogger("casebot.render")

@@ -13,7 +13,7 @@ from telegram.ext import Application, ContextTypes
 from jobs import deadman
 from jobs.planner import plan
 from settings import Services
-from storage.db import session_scope
+from storage.database.engine import session_scope
 from storage.outbox import reclaim_stale
 
 log = logging.getLogger("casebot.jobs")

@@ -57,7 +57,7 @@ SENTENCE_LABELS: dict[str, str] = {
 
 
 class Named(Protocol):
-    """A remembered Telegram name (storage.subscribers.KnownName)."""
+    """A remembered Telegram name (storage.usecases.subscribers.KnownName)."""
 
     @property
     def username(self) -> str | None:

@@ -15,7 +15,7 @@ from icalendar import Calendar, Event
 
 from messages.common import plain_local_text
 from messages.i18n import Translator
-from storage.cases import HearingView
+from storage.reads.cases import HearingView
 
 HEARING_LENGTH = timedelta(hours=2)
 

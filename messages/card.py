@@ -21,8 +21,8 @@ from messages.common import (
     utc_offset,
 )
 from messages.i18n import Translator
-from storage.cases import CaseListItem, CaseView, HearingView, NameView
-from storage.sentence import ReleaseEstimate
+from storage.domain.sentence import ReleaseEstimate
+from storage.reads.cases import CaseListItem, CaseView, HearingView, NameView
 from storage.vocabulary import HELD
 
 

@@ -6,7 +6,7 @@ from html import escape
 
 from messages.common import local_text, partial_date
 from messages.i18n import Translator
-from storage.cases import EventView
+from storage.reads.cases import EventView
 
 PAGE_BUDGET = 3600  # characters of entries per page; the heading and markup stay under 4096
 MAX_EVENTS_PER_PAGE = 10

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
 from sqlmodel import Session, col, func, select
 
-from storage.models import Delivery, Subscriber, Subscription, utcnow
+from storage.database.models import Delivery, Subscriber, Subscription, utcnow
 from storage.vocabulary import DeliveryState
 
 PENDING, SENDING, SENT = DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT

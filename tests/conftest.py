@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from bot import build_application
 from botsim.server import BotApiServer
 from settings import Services, Settings, load_settings
-from storage.db import make_engine, upgrade
+from storage.database.engine import make_engine, upgrade
 
 TEST_TOKEN = "123456:TEST-token-for-botsim-only_0123456789"
 

@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from jobs.schedule import run_planner
-from storage.changes import cancel_next_hearing, change_status, set_next_hearing
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import Court, Delivery, Subscriber
+from storage.database.engine import session_scope
+from storage.database.models import Court, Delivery, Subscriber
+from storage.files.importer import SAMPLE_FILE, import_file
 from storage.outbox import count_by_status
+from storage.usecases.changes import cancel_next_hearing, change_status, set_next_hearing
 from tests.conftest import Clock, RunningBot
 
 ALIMULY = 1  # case numbers of the sample file

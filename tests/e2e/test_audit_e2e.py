@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import TimelineEvent
+from storage.database.engine import session_scope
+from storage.database.models import TimelineEvent
+from storage.files.importer import SAMPLE_FILE, import_file
 from tests.conftest import Clock, RunningBot
 from tests.e2e.test_organizers_e2e import ADMIN, press_send
 

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from bot import quiet_noisy_loggers
 from botsim.server import BotApiServer
 from messages import translator
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, import_file
-from storage.subscribers import get_chosen_language
+from storage.database.engine import session_scope
+from storage.files.importer import SAMPLE_FILE, import_file
+from storage.usecases.subscribers import get_chosen_language
 from tests.conftest import RunningBot
 
 WELCOME = {

@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from botsim.server import BotApiServer
-from storage.casefile import parse_case_file
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, apply_case_file, import_file
-from storage.models import Case, Court, Hearing
+from storage.database.engine import session_scope
+from storage.database.models import Case, Court, Hearing
+from storage.files.casefile import parse_case_file
+from storage.files.importer import SAMPLE_FILE, apply_case_file, import_file
 from tests.conftest import FIXED_NOW, Clock, RunningBot
 
 TWINS = """\

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from botsim.server import BotApiServer
-from storage.importer import SAMPLE_FILE
+from storage.files.importer import SAMPLE_FILE
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.importer import SAMPLE_FILE
+from storage.files.importer import SAMPLE_FILE
 from tests.e2e.test_cli import clean_env, run_casebot
 
 pytestmark = pytest.mark.slow

@@ -15,10 +15,10 @@ import pytest
 from sqlmodel import func, select
 
 from botsim.server import BotApiServer
-from storage.changes import change_status
-from storage.db import make_engine, session_scope, upgrade
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import Delivery, Subscriber, Subscription
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Delivery, Subscriber, Subscription
+from storage.files.importer import SAMPLE_FILE, import_file
+from storage.usecases.changes import change_status
 from tests.e2e.test_cli import casebot_command, clean_env
 
 pytestmark = pytest.mark.slow

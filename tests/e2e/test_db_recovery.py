@@ -26,7 +26,7 @@ from botsim.server import BotApiServer
 from jobs.dispatcher import Dispatcher
 from jobs.render import AlertRenderer
 from settings import Settings
-from storage.db import make_engine, upgrade
+from storage.database.engine import make_engine, upgrade
 from storage.outbox import SENT
 from tests.e2e.test_dispatcher import rows, run_dispatcher, wait_until
 from tests.e2e.test_scaleout import FIRST_CHAT, seed

@@ -27,8 +27,8 @@ from botsim.server import BotApiServer
 from jobs.dispatcher import Closed, Dispatcher, Rendered
 from jobs.limiter import PriorityRateLimiter
 from jobs.ratelimit import ChatPacer, SendGate
-from storage.db import make_engine, session_scope, upgrade
-from storage.models import Case, Delivery, Subscriber, Subscription, utcnow
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Case, Delivery, Subscriber, Subscription, utcnow
 from storage.outbox import (
     BLOCKED,
     FAILED,

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, import_file
+from storage.database.engine import session_scope
+from storage.files.importer import SAMPLE_FILE, import_file
 from tests.conftest import RunningBot
 
 ADMIN = 900

@@ -38,8 +38,8 @@ from botsim.objects import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, ApiCall, ut
 from botsim.server import BotApiServer
 from handlers.flood import BOT_DATA_KEY
 from settings import Services
-from storage.db import make_engine, session_scope, upgrade
-from storage.importer import SAMPLE_FILE, import_file
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.files.importer import SAMPLE_FILE, import_file
 from tests.conftest import TEST_TOKEN, RunningBot, make_settings, private_pg_schema
 
 STRANGER = 1001

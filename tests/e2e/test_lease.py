@@ -26,8 +26,8 @@ from jobs.dispatcher import Dispatcher
 from jobs.lease import ClaimLease
 from jobs.render import AlertRenderer
 from settings import Settings
-from storage.db import downgrade, make_engine, session_scope, upgrade
-from storage.models import Delivery, UTCDateTime, utcnow
+from storage.database.engine import downgrade, make_engine, session_scope, upgrade
+from storage.database.models import Delivery, UTCDateTime, utcnow
 from storage.outbox import (
     CLAIM_LEASE,
     PENDING,

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import func, select
 
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import Case, Court, Draft, Hearing, TimelineEvent
+from storage.database.engine import session_scope
+from storage.database.models import Case, Court, Draft, Hearing, TimelineEvent
+from storage.files.importer import SAMPLE_FILE, import_file
 from tests.conftest import Clock, RunningBot
 from tests.e2e.test_organizers_e2e import ADMIN, admin, press_send, snapshot
 

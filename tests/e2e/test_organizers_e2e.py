@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import (
+from storage.database.engine import session_scope
+from storage.database.models import (
     AuditEntry,
     Case,
     CaseName,
@@ -24,6 +23,7 @@ from storage.models import (
     Organizer,
     TimelineEvent,
 )
+from storage.files.importer import SAMPLE_FILE, import_file
 from tests.conftest import RunningBot
 from tests.e2e.test_alerts_e2e import settle
 

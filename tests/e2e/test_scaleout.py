@@ -19,10 +19,10 @@ from jobs.dispatcher import Dispatcher
 from jobs.limiter import PriorityRateLimiter
 from jobs.ratelimit import ChatPacer, SendGate
 from jobs.render import AlertRenderer
-from storage.changes import change_status
-from storage.db import make_engine, session_scope, upgrade
-from storage.models import Case, CaseName, Delivery, Subscriber, Subscription
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Case, CaseName, Delivery, Subscriber, Subscription
 from storage.outbox import count_by_status
+from storage.usecases.changes import change_status
 
 FIRST_CHAT = 10_000_000
 

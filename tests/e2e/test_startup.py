@@ -30,10 +30,10 @@ from jobs.startup import (
     public_url,
     unless_stopped,
 )
-from storage.changes import set_next_hearing
-from storage.db import make_engine, session_scope, upgrade
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import Delivery, Subscriber, Subscription
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Delivery, Subscriber, Subscription
+from storage.files.importer import SAMPLE_FILE, import_file
+from storage.usecases.changes import set_next_hearing
 from tests.conftest import make_settings
 from tests.e2e.test_cli import casebot_command, clean_env
 from tests.e2e.test_webhook import free_port

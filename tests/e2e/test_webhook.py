@@ -40,8 +40,8 @@ from jobs.webhook import (
 )
 from messages import translator
 from settings import Services, Settings
-from storage.db import make_engine, session_scope, upgrade
-from storage.models import Delivery, JobState, Subscriber
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Delivery, JobState, Subscriber
 from tests.conftest import TEST_TOKEN, make_settings
 
 WELCOME_EN = "Casebot: news of people on trial"

@@ -18,16 +18,16 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-import storage.db
-from storage.casefile import CaseFile, CaseFileError, parse_case_file
-from storage.cases import list_events
-from storage.csvfile import COLUMNS, parse_csv
-from storage.csvwrite import write_csv
-from storage.exporter import collect_case_file, export_cases, export_file
-from storage.filesafety import guard_cell, unguard_cell
-from storage.importer import SAMPLE_FILE, ImportReport, apply_case_file, import_file
-from storage.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
-from storage.names import name_key
+import storage.database.engine
+from storage.database.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
+from storage.domain.names import name_key
+from storage.files.casefile import CaseFile, CaseFileError, parse_case_file
+from storage.files.csvfile import COLUMNS, parse_csv
+from storage.files.csvwrite import write_csv
+from storage.files.exporter import collect_case_file, export_cases, export_file
+from storage.files.filesafety import guard_cell, unguard_cell
+from storage.files.importer import SAMPLE_FILE, ImportReport, apply_case_file, import_file
+from storage.reads.cases import list_events
 
 TZ = "Asia/Almaty"
 QUOTED_ALIAS = 'Aliev, "Ali"\nsecond line'
@@ -41,8 +41,8 @@ def make_db(tmp_path: Path) -> Iterator[MakeDb]:
     engines: list[Engine] = []
 
     def make(name: str) -> Engine:
-        engine = storage.db.make_engine(f"sqlite:///{tmp_path}/{name}")
-        storage.db.upgrade(engine)
+        engine = storage.database.engine.make_engine(f"sqlite:///{tmp_path}/{name}")
+        storage.database.engine.upgrade(engine)
         engines.append(engine)
         return engine
 
@@ -62,7 +62,7 @@ def rows(engine: Engine) -> dict[str, list[str]]:
         "people": Person,
         "events": TimelineEvent,
     }
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         cases = {case.id: case.slug for case in session.exec(select(Case)).all()}
         courts = {court.id: court.slug for court in session.exec(select(Court)).all()}
         result: dict[str, list[str]] = {}
@@ -80,7 +80,7 @@ def rows(engine: Engine) -> dict[str, list[str]]:
 
 
 def load_sample(engine: Engine) -> None:
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         import_file(session, SAMPLE_FILE, default_tz=TZ)
 
 
@@ -231,7 +231,7 @@ def full_db(make_db: MakeDb) -> Engine:
     """The sample cases plus a case with every field set, a bare case and an unused court."""
     engine = make_db("a.db")
     load_sample(engine)
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         add_rich_case(session)
     return engine
 
@@ -244,15 +244,15 @@ def test_round_trip_gives_the_same_rows_and_the_same_bytes(
     full_db: Engine, make_db: MakeDb, tmp_path: Path, suffix: str
 ) -> None:
     first, second = tmp_path / f"first{suffix}", tmp_path / f"second{suffix}"
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         written = export_file(session, first)
     assert (written.cases, written.courts, written.hearings) == (7, 4, 8)
     copy = make_db("b.db")
-    with storage.db.session_scope(copy) as session:
+    with storage.database.engine.session_scope(copy) as session:
         report = import_file(session, first, default_tz=TZ)
     assert len(report.added) == 7 and report.courts_added == 4
     assert rows(copy) == rows(full_db)
-    with storage.db.session_scope(copy) as session:
+    with storage.database.engine.session_scope(copy) as session:
         export_file(session, second)
     assert second.read_bytes() == first.read_bytes()
 
@@ -262,10 +262,10 @@ def test_importing_an_export_into_its_own_database_changes_nothing(
     full_db: Engine, tmp_path: Path, suffix: str
 ) -> None:
     path = tmp_path / f"export{suffix}"
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         export_file(session, path)
     before = rows(full_db)
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         report = import_file(session, path, default_tz=TZ)
     assert report.nothing_changed, report.summary()
     assert "No change" in report.summary()
@@ -277,20 +277,20 @@ def test_sample_export_reimports_as_no_change(make_db: MakeDb, tmp_path: Path, s
     engine = make_db("sample.db")
     load_sample(engine)
     path = tmp_path / f"sample{suffix}"
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         export_file(session, path)
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         report = import_file(session, path, default_tz=TZ)
     assert report.nothing_changed and len(report.unchanged) == 5
 
 
 def test_csv_and_yaml_carry_the_same_data(full_db: Engine, make_db: MakeDb, tmp_path: Path) -> None:
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         export_file(session, tmp_path / "a.csv")
         yaml_text = export_cases(session)
         data = collect_case_file(session)
     via_csv = make_db("via-csv.db")
-    with storage.db.session_scope(via_csv) as session:
+    with storage.database.engine.session_scope(via_csv) as session:
         import_file(session, tmp_path / "a.csv", default_tz=TZ)
         assert export_cases(session) == yaml_text
     unnumbered = [replace(case, line=0) for case in parse_csv(write_csv(data)).cases]
@@ -300,7 +300,7 @@ def test_csv_and_yaml_carry_the_same_data(full_db: Engine, make_db: MakeDb, tmp_
 
 
 def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         text = export_cases(session)
     assert text.startswith("format: casebot-cases/1\n")
     assert 'time: "09:30"' in text and 'time: "14:00"' in text
@@ -355,7 +355,7 @@ def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
 
 def test_csv_export_keeps_awkward_text_in_one_record(full_db: Engine, tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         export_file(session, path)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # a BOM, for spreadsheets
@@ -397,7 +397,10 @@ def test_a_csv_with_bad_rows_changes_nothing_and_lists_each_line(
     before = rows(engine)
     path = tmp_path / "bad.csv"
     path.write_text(BAD_CSV, encoding="utf-8")
-    with pytest.raises(CaseFileError) as caught, storage.db.session_scope(engine) as session:
+    with (
+        pytest.raises(CaseFileError) as caught,
+        storage.database.engine.session_scope(engine) as session,
+    ):
         import_file(session, path, default_tz=TZ)
     problems = caught.value.problems
     assert all(problem.startswith("line ") for problem in problems)
@@ -474,10 +477,10 @@ def test_a_hand_written_csv_with_few_columns_imports(make_db: MakeDb, tmp_path: 
         encoding="utf-8",
     )
     engine = make_db("a.db")
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         report = import_file(session, path, default_tz=TZ)
     assert report.added == ["x-case"]
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         case = session.exec(select(Case)).one()
         assert case.summary_lang == "ru" and case.sentence_months is None
         event = session.exec(select(TimelineEvent)).one()
@@ -490,7 +493,7 @@ def test_a_hand_written_csv_with_few_columns_imports(make_db: MakeDb, tmp_path: 
 @pytest.mark.parametrize("name", ["cases.txt", "cases", "cases.json", "cases.yaml.bak"])
 def test_export_refuses_other_extensions(full_db: Engine, tmp_path: Path, name: str) -> None:
     with (
-        storage.db.session_scope(full_db) as session,
+        storage.database.engine.session_scope(full_db) as session,
         pytest.raises(ValueError, match=r"\.yaml, \.yml or \.csv"),
     ):
         export_file(session, tmp_path / name)
@@ -504,14 +507,14 @@ def test_extension_chooses_the_format(
     full_db: Engine, make_db: MakeDb, tmp_path: Path, name: str, kind: str
 ) -> None:
     path = tmp_path / name
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         report = export_file(session, path)
     assert report.kind == kind and report.path == path
     assert "Exported 7 cases" in report.summary()
     head = path.read_text(encoding="utf-8-sig").splitlines()[0]
     assert head == ("format: casebot-cases/1" if kind == "yaml" else ",".join(COLUMNS))
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
-    with storage.db.session_scope(make_db("c.db")) as session:
+    with storage.database.engine.session_scope(make_db("c.db")) as session:
         assert len(import_file(session, path, default_tz=TZ).added) == 7
 
 
@@ -519,7 +522,10 @@ def test_import_refuses_other_extensions(make_db: MakeDb, tmp_path: Path) -> Non
     path = tmp_path / "cases.json"
     path.write_text(SAMPLE_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     engine = make_db("a.db")
-    with pytest.raises(CaseFileError) as caught, storage.db.session_scope(engine) as session:
+    with (
+        pytest.raises(CaseFileError) as caught,
+        storage.database.engine.session_scope(engine) as session,
+    ):
         import_file(session, path, default_tz=TZ)
     assert ".yaml, .yml or .csv" in caught.value.problems[0]
     assert rows(engine)["cases"] == []
@@ -533,10 +539,10 @@ def test_progress_counts_up_to_the_total(
     full_db: Engine, make_db: MakeDb, tmp_path: Path, suffix: str
 ) -> None:
     path = tmp_path / f"cases{suffix}"
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         export_file(session, path)
     calls: list[tuple[int, int]] = []
-    with storage.db.session_scope(make_db("b.db")) as session:
+    with storage.database.engine.session_scope(make_db("b.db")) as session:
         import_file(
             session, path, default_tz=TZ, progress=lambda done, total: calls.append((done, total))
         )
@@ -547,7 +553,7 @@ def test_progress_of_a_file_without_cases(make_db: MakeDb, tmp_path: Path) -> No
     path = tmp_path / "empty.yaml"
     path.write_text("format: casebot-cases/1\n", encoding="utf-8")
     calls: list[tuple[int, int]] = []
-    with storage.db.session_scope(make_db("a.db")) as session:
+    with storage.database.engine.session_scope(make_db("a.db")) as session:
         import_file(session, path, default_tz=TZ, progress=lambda *call: calls.append(call))
     assert calls == [(0, 0)]
 
@@ -567,9 +573,9 @@ def test_yaml_hearing_zone_and_a_sentence_without_term(make_db: MakeDb, tmp_path
         encoding="utf-8",
     )
     engine = make_db("a.db")
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         import_file(session, path, default_tz=TZ)
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         hearing = session.exec(select(Hearing)).one()
         assert hearing.tz == "Europe/Berlin"
         assert hearing.starts_at == datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
@@ -646,10 +652,10 @@ def test_guard_cell_is_undone_exactly_by_unguard_cell() -> None:
 def test_csv_export_neutralises_formulas_and_round_trips(
     full_db: Engine, make_db: MakeDb, tmp_path: Path
 ) -> None:
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         add_formula_case(session)
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         export_file(session, first)
         yaml_text = export_cases(session)
     text = first.read_text(encoding="utf-8-sig")
@@ -661,11 +667,11 @@ def test_csv_export_neutralises_formulas_and_round_trips(
     assert '"\'Twas a quote, and stays one"' in text
     assert "=HYPERLINK(" in yaml_text and "'=HYPERLINK(" not in yaml_text  # YAML as it is
     copy = make_db("copy.db")
-    with storage.db.session_scope(copy) as session:
+    with storage.database.engine.session_scope(copy) as session:
         report = import_file(session, first, default_tz=TZ)
     assert "formula-case" in report.added
     assert rows(copy) == rows(full_db)
-    with storage.db.session_scope(copy) as session:
+    with storage.database.engine.session_scope(copy) as session:
         export_file(session, second)
         assert export_cases(session) == yaml_text
     assert second.read_bytes() == first.read_bytes()
@@ -683,9 +689,9 @@ def test_a_hand_written_csv_drops_only_a_guarding_quote(make_db: MakeDb, tmp_pat
         encoding="utf-8",
     )
     engine = make_db("hand.db")
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         import_file(session, path, default_tz=TZ)
-    with storage.db.session_scope(engine) as session:
+    with storage.database.engine.session_scope(engine) as session:
         names = session.exec(select(CaseName.text).order_by(col(CaseName.id))).all()
     assert names == ["=SUM(1)", "'Twas", "-dash", "'quote"]
 
@@ -703,7 +709,7 @@ def test_export_never_writes_through_a_link_at_its_temporary_path(
     for name in ("cases.yaml", "cases.csv"):
         planted = folder / f".{name}.partial"  # where the export used to write first
         planted.symlink_to(victim)
-        with storage.db.session_scope(full_db) as session:
+        with storage.database.engine.session_scope(full_db) as session:
             export_file(session, folder / name)
         assert victim.read_text(encoding="utf-8") == "keep me"
         target = folder / name
@@ -723,12 +729,12 @@ def test_export_skips_a_temporary_name_someone_planted(
     full_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = iter(["planted", "fresh"])
-    monkeypatch.setattr("storage.filesafety.secrets.token_hex", lambda _size: next(names))
+    monkeypatch.setattr("storage.files.filesafety.secrets.token_hex", lambda _size: next(names))
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me", encoding="utf-8")
     planted = tmp_path / ".cases.yaml.planted.partial"
     planted.symlink_to(victim)
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         export_file(session, tmp_path / "cases.yaml")
     assert victim.read_text(encoding="utf-8") == "keep me" and planted.is_symlink()
     assert (tmp_path / "cases.yaml").read_text(encoding="utf-8").startswith("format: ")
@@ -741,8 +747,11 @@ def test_a_failed_export_leaves_no_file_behind(
     def refuse(*_args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("storage.filesafety.os.replace", refuse)
-    with storage.db.session_scope(full_db) as session, pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr("storage.files.filesafety.os.replace", refuse)
+    with (
+        storage.database.engine.session_scope(full_db) as session,
+        pytest.raises(OSError, match="disk full"),
+    ):
         export_file(session, tmp_path / "cases.yaml")
     assert list(tmp_path.glob("*cases*")) == []
 
@@ -750,7 +759,7 @@ def test_a_failed_export_leaves_no_file_behind(
 def test_export_files_get_the_usual_permissions(full_db: Engine, tmp_path: Path) -> None:
     previous = os.umask(0o027)
     try:
-        with storage.db.session_scope(full_db) as session:
+        with storage.database.engine.session_scope(full_db) as session:
             export_file(session, tmp_path / "cases.csv")
     finally:
         os.umask(previous)
@@ -764,7 +773,7 @@ def test_export_refuses_an_existing_file_unless_told_to_overwrite(
     path.write_text("precious", encoding="utf-8")
     dangling = tmp_path / "dangling.csv"
     dangling.symlink_to(tmp_path / "nowhere")
-    with storage.db.session_scope(full_db) as session:
+    with storage.database.engine.session_scope(full_db) as session:
         for existing in (path, dangling):
             with pytest.raises(FileExistsError):
                 export_file(session, existing)

@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 from messages import translator
 from messages.alerts import render_release_reminder
 from messages.card import render_card
-from storage.cases import get_case_view
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, import_file
-from storage.sentence import estimate_for
+from storage.database.engine import session_scope
+from storage.domain.sentence import estimate_for
+from storage.files.importer import SAMPLE_FILE, import_file
+from storage.reads.cases import get_case_view
 
 ALIMULY = 1  # estimated release 2020-07-15 in the sample file
 RELEASE = date(2026, 7, 6)  # a release ahead of the three "today"s of the alert test

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import Engine
 
 from settings import SettingsError, load_settings
-from storage.casefile import MAX_PROBLEMS, CaseFileError, parse_case_file
-from storage.csvfile import parse_csv
-from storage.db import session_scope
-from storage.filesafety import MAX_FILE_BYTES, Problems
-from storage.importer import SAMPLE_FILE, import_file
-from storage.yamlload import MAX_DEPTH
+from storage.database.engine import session_scope
+from storage.files.casefile import MAX_PROBLEMS, CaseFileError, parse_case_file
+from storage.files.csvfile import parse_csv
+from storage.files.filesafety import MAX_FILE_BYTES, Problems
+from storage.files.importer import SAMPLE_FILE, import_file
+from storage.files.yamlload import MAX_DEPTH
 from tests.unit.test_import import snapshot
 
 TZ = "Asia/Almaty"

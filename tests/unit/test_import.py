@@ -9,11 +9,19 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import SQLModel, select
 
-from storage.casefile import CaseFileError, parse_case_file, parse_partial_date, parse_term
-from storage.db import session_scope
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import AuditEntry, Case, CaseName, Court, Hearing, Person, TimelineEvent
-from storage.names import name_key
+from storage.database.engine import session_scope
+from storage.database.models import (
+    AuditEntry,
+    Case,
+    CaseName,
+    Court,
+    Hearing,
+    Person,
+    TimelineEvent,
+)
+from storage.domain.names import name_key
+from storage.files.casefile import CaseFileError, parse_case_file, parse_partial_date, parse_term
+from storage.files.importer import SAMPLE_FILE, import_file
 
 SEED_PEOPLE = {
     "murager-alimuly": "Murager Alimuly",

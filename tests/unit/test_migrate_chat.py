@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from storage.changes import change_status
-from storage.db import session_scope
-from storage.models import Case, Delivery, Subscriber, Subscription
-from storage.subscriptions import list_followed, migrate_chat, subscribe
+from storage.database.engine import session_scope
+from storage.database.models import Case, Delivery, Subscriber, Subscription
+from storage.usecases.changes import change_status
+from storage.usecases.subscriptions import list_followed, migrate_chat, subscribe
 
 OLD, NEW = -4_000_001, -1_004_000_001
 

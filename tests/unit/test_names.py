@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.names import name_key, name_words, to_latin, word_root
+from storage.domain.names import name_key, name_words, to_latin, word_root
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,12 @@ from sqlmodel import select
 
 from messages import translator
 from messages.audit import describe, person
-from storage.db import session_scope
-from storage.drafts import send_draft
-from storage.editing import (
+from storage.database.engine import session_scope
+from storage.database.models import Case, Court
+from storage.domain.search import SearchIndex, load_index
+from storage.files.importer import SAMPLE_FILE, import_file
+from storage.usecases.drafts import send_draft
+from storage.usecases.editing import (
     create_case,
     find_or_create_court,
     latin_slug,
@@ -22,11 +25,8 @@ from storage.editing import (
     set_organizer,
     similar_cases,
 )
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import Case, Court
-from storage.questions import answer_question, ask
-from storage.search import SearchIndex, load_index
-from storage.subscribers import KnownName, known_names, remember_name
+from storage.usecases.questions import answer_question, ask
+from storage.usecases.subscribers import KnownName, known_names, remember_name
 
 NOW = datetime(2026, 6, 19, 6, 0, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 """The transliteration tables, letter by letter and both ways: Kazakh Latin, Arabic, Chinese.
 
 The expected tables are written out here again from the alphabets as published,
-not derived from storage.scripts, so that a slip in either shows.
+not derived from storage.domain.scripts, so that a slip in either shows.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from storage.names import name_key, name_keys
-from storage.scripts import arabic, chinese
-from storage.scripts.latin import (
+from storage.domain.names import name_key, name_keys
+from storage.domain.scripts import arabic, chinese
+from storage.domain.scripts.latin import (
     INFORMAL,
     INFORMAL_ALTERNATIVES,
     KAZ_2017,
@@ -242,7 +242,7 @@ def test_chinese_keys() -> None:
 
 def test_pypinyin_is_loaded_only_for_chinese_text() -> None:
     code = (
-        "import sys, storage.search, storage.names as n; n.name_key('Murager');"
+        "import sys, storage.domain.search, storage.domain.names as n; n.name_key('Murager');"
         "assert 'pypinyin' not in sys.modules; n.name_key('木'); assert 'pypinyin' in sys.modules;"
         "from pypinyin import constants; assert not constants.PHRASES_DICT"
     )

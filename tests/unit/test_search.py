@@ -15,11 +15,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from storage.casefile import parse_case_file
-from storage.db import make_engine, session_scope, upgrade
-from storage.importer import SAMPLE_FILE, import_file
-from storage.models import Case
-from storage.search import (
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Case
+from storage.domain.search import (
     CLOSE,
     TIE_MARGIN,
     IndexedCase,
@@ -28,6 +26,8 @@ from storage.search import (
     SearchResult,
     load_index,
 )
+from storage.files.casefile import parse_case_file
+from storage.files.importer import SAMPLE_FILE, import_file
 
 # ----------------------------------------------------------------- test data
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from storage.sentence import ReleaseEstimate, add_months, expected_release
+from storage.domain.sentence import ReleaseEstimate, add_months, expected_release
 
 
 def test_zaysan_case_gives_the_known_date() -> None:

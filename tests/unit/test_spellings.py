@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.search import IndexedCase, SearchIndex, SearchResult
+from storage.domain.search import IndexedCase, SearchIndex, SearchResult
 from tests.unit.test_search import ID, SAMPLES, lookalike_cases
 
 MURAGER, QASTER, TILEK, QAISHA, SAYRAGUL = (

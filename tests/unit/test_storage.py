@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel, select
 
-from storage.db import (
+from storage.database.engine import (
     current_revision,
     downgrade,
     head_revision,
@@ -19,7 +19,7 @@ from storage.db import (
     session_scope,
     upgrade,
 )
-from storage.models import Case, CaseName, Hearing, Subscriber, Subscription
+from storage.database.models import Case, CaseName, Hearing, Subscriber, Subscription
 
 
 def assert_schema_matches_models(engine: Engine) -> None:

@@ -10,8 +10,8 @@ import pytest
 from messages import translator
 from messages.catalogs import read_catalog
 from messages.common import DIMENSION_LABELS, STATUS_LABELS, partial_date
-from storage.casefile import CaseSpec, parse_case_file
-from storage.importer import SAMPLE_FILE
+from storage.files.casefile import CaseSpec, parse_case_file
+from storage.files.importer import SAMPLE_FILE
 
 DERIVED = {"en": "derived", "ru": "вычислен", "kk": "есептеп шығарылған"}
 

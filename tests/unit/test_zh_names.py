@@ -12,13 +12,13 @@ from sqlmodel import select
 from handlers.syntax import parse_addname
 from messages.common import best_name
 from messages.i18n import Translator
-from storage.casefile import CaseFileError, parse_case_file
-from storage.db import make_engine, session_scope, upgrade
-from storage.exporter import export_cases
-from storage.importer import SAMPLE_FILE, import_file
-from storage.lookup import LiveIndex
-from storage.models import Case, CaseName
-from storage.search import IndexedCase, SearchIndex
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Case, CaseName
+from storage.domain.search import IndexedCase, SearchIndex
+from storage.files.casefile import CaseFileError, parse_case_file
+from storage.files.exporter import export_cases
+from storage.files.importer import SAMPLE_FILE, import_file
+from storage.reads.lookup import LiveIndex
 
 CHINESE = {
     "murager-alimuly": "木拉格尔·阿里木",

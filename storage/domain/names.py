@@ -1,22 +1,22 @@
 """Normalized search keys for names in any script a supporter meets them in.
 
 A key is a name reduced so that the spellings that vary between sources meet.
-Kazakh Arabic script is first read as Cyrillic (`storage.scripts.arabic`) and
-Chinese characters as pinyin (`storage.scripts.chinese`); Cyrillic is then
+Kazakh Arabic script is first read as Cyrillic (`storage.domain.scripts.arabic`) and
+Chinese characters as pinyin (`storage.domain.scripts.chinese`); Cyrillic is then
 transliterated to Latin by a table of the Kazakh and Russian letters, and the
 Latin folded: q/k, kh/h, gh/g, ng/n, y/i/ı, j/zh, w/v, diacritics, apostrophes,
 pinyin tone numbers, doubled letters, punctuation. "Қастер Мұсаханұлы",
 "Кастер Мусаханулы", "Qaster Musakhanuly" and "قاستەر مۇساحانۇلى" share the
 key "kaster musahanuli"; "木拉格尔·阿里木" has the key "mulager alimu".
 
-The folding reads Latin as the press writes it (`storage.scripts.latin.INFORMAL`).
+The folding reads Latin as the press writes it (`storage.domain.scripts.latin.INFORMAL`).
 The official Kazakh alphabets give some letters other values (2018 ý is у, 2017
 s' is ш, 2021 ş is ш), so `name_keys` also reads a text in each official
 alphabet whose marks it contains, and with w as у: a name or query has one key
 per distinct reading, and the search tries them all instead of guessing.
 
 Why a table of our own: transliteration libraries treat Kazakh as Russian and
-know none of the Kazakh Latin alphabets (see `storage.scripts`).
+know none of the Kazakh Latin alphabets (see `storage.domain.scripts`).
 
 Patronymics and Russified surnames (`name_words`, `word_root`): "Alim uly"
 and "Әлім ұлы" are one word, as in "Alimuly"; a surname's root without
@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from storage.scripts import arabic, chinese
-from storage.scripts.latin import APOSTROPHES, OFFICIAL
+from storage.domain.scripts import arabic, chinese
+from storage.domain.scripts.latin import APOSTROPHES, OFFICIAL
 
 CYRILLIC_TO_LATIN: dict[str, str] = {
     "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "gh", "д": "d",

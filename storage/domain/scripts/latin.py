@@ -34,7 +34,7 @@ spell them.
 A letter that means different Cyrillic letters in different schemes (ı is и/й
 in 2018 but і in 2021; y' is у in 2017, y is ы or й informally; an apostrophe
 is a 2017 letter mark or a mere separator) is never guessed:
-`storage.names.name_keys` reads a text in every scheme whose marks it
+`storage.domain.names.name_keys` reads a text in every scheme whose marks it
 contains and keeps every reading.
 """
 
@@ -189,7 +189,7 @@ INFORMAL = Scheme(
 )  # fmt: skip
 """The press's Latin ("Sayragul Sauytbay", "Qaster Musakhanuly"), as written.
 
-Reading informal Latin is what `storage.names.name_key` does for any Latin
+Reading informal Latin is what `storage.domain.names.name_key` does for any Latin
 text: its folds let every spelling of `INFORMAL_ALTERNATIVES` meet.
 """
 

@@ -1,4 +1,4 @@
-"""Writing a case file in its CSV form (see storage/csvfile.py for the layout).
+"""Writing a case file in its CSV form (see storage/files/csvfile.py for the layout).
 
 `write_csv` writes a header of every column, then the courts, then each case's
 rows: its `case` row, names, hearings, people and events. `parse_csv` reads it
@@ -8,7 +8,7 @@ Every cell that a spreadsheet would run as a formula, because it starts with
 `=`, `+`, `-`, `@`, a tab or a carriage return (an organizer's name typed as
 `=HYPERLINK(...)`), is written with a leading `'`, as OWASP advises against
 "CSV injection"; `parse_csv` drops that `'` again, so export and import still
-round-trip exactly (`storage.filesafety.guard_cell`).
+round-trip exactly (`storage.files.filesafety.guard_cell`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import io
 from collections.abc import Iterable
 from datetime import date
 
-from storage.casefile import (
+from storage.files.casefile import (
     LANGS,
     CaseFile,
     CaseSpec,
@@ -29,8 +29,8 @@ from storage.casefile import (
     format_partial_date,
     format_term,
 )
-from storage.csvfile import COLUMNS
-from storage.filesafety import guard_cell
+from storage.files.csvfile import COLUMNS
+from storage.files.filesafety import guard_cell
 from storage.vocabulary import STATUS_KEYS
 
 

@@ -14,7 +14,7 @@ line. It refuses, as one clear `CaseFileError` instead of a crash or a hang:
 - numbers too long to be any field's value, which are kept as text so that
   the checks report them like any other bad value.
 
-Dates stay text too: `storage.casefile` checks them and names the line.
+Dates stay text too: `storage.files.casefile` checks them and names the line.
 
 `Checker` then reads the loaded data field by field, checking each value's
 type before using it: text where a list belongs is one problem naming the
@@ -30,7 +30,7 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
-from storage.filesafety import CaseFileError, Problems
+from storage.files.filesafety import CaseFileError, Problems
 
 MAX_DEPTH = 32
 """The deepest nesting of lists and mappings read; a case file needs about six."""
@@ -247,7 +247,7 @@ class Checker:
 
     Every method takes the line to blame from the data (`LineDict.line_of`,
     `LineList.lines`); problems go to `problems`, which keeps the first ones
-    by line (see `storage.filesafety.Problems`).
+    by line (see `storage.files.filesafety.Problems`).
     """
 
     def __init__(self) -> None:

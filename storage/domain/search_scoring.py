@@ -1,12 +1,12 @@
-"""Scoring names for one reading of a query, of one word or several (see `storage.search`).
+"""Scoring names for one reading of a query, of one word or several (see `storage.domain.search`).
 
-A reading's words are matched against the vocabulary (`storage.search_words`);
+A reading's words are matched against the vocabulary (`storage.domain.search_words`);
 these functions turn the matches into a best score and name slot per case.
 """
 
 from __future__ import annotations
 
-from storage.search_words import WORD_MIN, NameSlot, Scan, WordVocabulary
+from storage.domain.search_words import WORD_MIN, NameSlot, Scan, WordVocabulary
 
 CLOSE = 80.0
 """A case scoring below this is not shown; nothing at or above it: empty result."""

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `storage.db.upgrade` passes in."""
+"""Alembic environment: runs on the connection `storage.database.engine.upgrade` passes in."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables)
+import storage.database.models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 

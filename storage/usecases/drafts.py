@@ -20,16 +20,7 @@ from sqlalchemy import Engine, String, cast, func, literal, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage.changes import (
-    ChangeResult,
-    cancel_next_hearing,
-    change_status,
-    restore_sentence,
-    set_next_hearing,
-    set_sentence,
-)
-from storage.editing import find_or_create_court
-from storage.models import AuditEntry, Case, Delivery, Draft, Hearing, Subscriber
+from storage.database.models import AuditEntry, Case, Delivery, Draft, Hearing, Subscriber
 from storage.outbox import (
     PENDING,
     SENDING,
@@ -39,6 +30,15 @@ from storage.outbox import (
     insert_for,
     retire_hearing_reminders,
 )
+from storage.usecases.changes import (
+    ChangeResult,
+    cancel_next_hearing,
+    change_status,
+    restore_sentence,
+    set_next_hearing,
+    set_sentence,
+)
+from storage.usecases.editing import find_or_create_court
 
 DRAFT_TTL = timedelta(minutes=15)
 UNDO_WINDOW = timedelta(minutes=10)

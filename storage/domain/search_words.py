@@ -1,6 +1,6 @@
 """The vocabularies of the name search index and how one query word is matched.
 
-`storage.search` keys every name (`storage.names.name_keys`), splits the keys
+`storage.domain.search` keys every name (`storage.domain.names.name_keys`), splits the keys
 into words and keeps two vocabularies: the words, and the full keys without
 spaces. This module holds them and scores a query word against the words:
 
@@ -42,7 +42,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from storage.names import word_root
+from storage.domain.names import word_root
 
 WORD_MIN = 50.0
 """Word similarities below this count as 0 (different words)."""

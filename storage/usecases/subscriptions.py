@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from storage.models import Delivery, Subscriber, Subscription, utcnow
+from storage.database.models import Delivery, Subscriber, Subscription, utcnow
 from storage.outbox import PENDING
-from storage.subscribers import upsert_subscriber
+from storage.usecases.subscribers import upsert_subscriber
 
 REMINDER_PRESETS: dict[str, str] = {
     "default": "",  # the operator's CASEBOT_REMINDERS

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from storage.models import (
+from storage.database.models import (
     AuditEntry,
     Case,
     CaseName,

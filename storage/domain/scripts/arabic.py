@@ -47,7 +47,7 @@ The high hamza ٴ (or ء) written at the start of a word marks the whole word
 as front-vowel: its ا و ۇ ى are ә ө ү і ("ٴالى" is Әлі). Words with ە, ك
 or گ are front by spelling and need no hamza, but names mix front and back
 syllables (Мұрагер is written with گ and ە), so only the hamza is read; the
-search keys of `storage.names` do not tell the pairs apart anyway (а and ә
+search keys of `storage.domain.names` do not tell the pairs apart anyway (а and ә
 both become a). Short vowel signs, tatweel and joiners are dropped.
 """
 

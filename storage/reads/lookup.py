@@ -12,8 +12,8 @@ import threading
 
 from sqlmodel import Session, col, func, select
 
-from storage.models import CaseName
-from storage.search import IndexedCase, SearchIndex, SearchResult, load_index
+from storage.database.models import CaseName
+from storage.domain.search import IndexedCase, SearchIndex, SearchResult, load_index
 
 Fingerprint = tuple[int, int]
 

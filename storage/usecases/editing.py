@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from storage.models import (
+from storage.database.models import (
     AuditEntry,
     Case,
     CaseName,
@@ -28,10 +28,10 @@ from storage.models import (
     Subscription,
     TimelineEvent,
 )
-from storage.names import name_key, to_latin
+from storage.domain.names import name_key, to_latin
+from storage.domain.search import IndexedCase, SearchIndex, SearchResult
 from storage.outbox import count_by_status
-from storage.search import IndexedCase, SearchIndex, SearchResult
-from storage.subscribers import KnownName, known_names
+from storage.usecases.subscribers import KnownName, known_names
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")

@@ -26,17 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
-from storage.casefile import (
-    CaseFile,
-    CaseFileError,
-    CaseSpec,
-    HearingSpec,
-    file_kind,
-    parse_case_file,
-)
-from storage.csvfile import parse_csv
-from storage.filesafety import MAX_FILE_BYTES, decode_text, read_case_bytes
-from storage.models import (
+from storage.database.models import (
     AuditEntry,
     Case,
     CaseName,
@@ -46,7 +36,17 @@ from storage.models import (
     TimelineEvent,
     utcnow,
 )
-from storage.names import name_key
+from storage.domain.names import name_key
+from storage.files.casefile import (
+    CaseFile,
+    CaseFileError,
+    CaseSpec,
+    HearingSpec,
+    file_kind,
+    parse_case_file,
+)
+from storage.files.csvfile import parse_csv
+from storage.files.filesafety import MAX_FILE_BYTES, decode_text, read_case_bytes
 
 SAMPLE_FILE = Path(__file__).parent / "samples" / "cases.yaml"
 

@@ -2,11 +2,11 @@
 
 Every name of a case ("Қастер Мұсаханұлы", "Кастер Мусаханулы", "Qaster
 Musakhanuly", an alias "Musakhauly", a Chinese "哈斯铁尔·木沙汗", an Arabic-script
-"قاستەر مۇساحانۇلى") is reduced to its keys by `storage.names.name_keys`
+"قاستەر مۇساحانۇلى") is reduced to its keys by `storage.domain.names.name_keys`
 ("kaster musahanuli"; "hasitier mushahan"; a name in an official Latin
 alphabet may have two keys, one per reading); keys that several scripts share
 are stored once per case. The index keeps two vocabularies, built at `upsert`
-time, never per query (`storage.search_words`):
+time, never per query (`storage.domain.search_words`):
 
 - the **words** of all keys ("kaster", "musahanuli", ...), a patronymic
   written apart joined to its word ("alim uly" is "alimuli"), each with the
@@ -32,7 +32,7 @@ How a query is answered
    characters and 6 words of a key count; nothing left (empty, emoji,
    punctuation) means an empty result.
 3. Query words are matched against the vocabulary of words as
-   `storage.search_words` describes: `fuzz.ratio` with a ``score_cutoff``,
+   `storage.domain.search_words` describes: `fuzz.ratio` with a ``score_cutoff``,
    prefixes (``80 + 20 * len(query word) / len(word)``), exact matches only
    for words of one or two letters, and the roots of patronymic and
    Russified endings, 6 points lower ("Akankyzy" finds "Qaisha Aqan" at 94;
@@ -118,11 +118,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from storage.models import Case, CaseName
-from storage.names import name_keys, name_words, word_root
-from storage.scripts import script_of, split_by_script
-from storage.scripts.chinese import without_han
-from storage.search_scoring import (
+from storage.database.models import Case, CaseName
+from storage.domain.names import name_keys, name_words, word_root
+from storage.domain.scripts import script_of, split_by_script
+from storage.domain.scripts.chinese import without_han
+from storage.domain.search_scoring import (
     CLOSE,
     SHOW_WINDOW,
     Found,
@@ -130,7 +130,7 @@ from storage.search_scoring import (
     several_words,
     single_word,
 )
-from storage.search_words import (
+from storage.domain.search_words import (
     REMOVED,
     FullKeys,
     NameSlot,

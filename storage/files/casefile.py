@@ -5,8 +5,8 @@ The whole file is parsed and checked before anything touches the database:
 problems with their line numbers (the first `MAX_PROBLEMS`, then how many more).
 Every field's type is checked before it is used, so text where a list belongs
 is one problem, not one per character. The format is described in
-docs/data-format.md. The CSV form of the same data (storage/csvfile.py) yields
-the same specs; storage/yamlload.py reads the YAML itself, within limits.
+docs/data-format.md. The CSV form of the same data (storage/files/csvfile.py) yields
+the same specs; storage/files/yamlload.py reads the YAML itself, within limits.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from storage.filesafety import MAX_PROBLEMS as MAX_PROBLEMS
-from storage.filesafety import CaseFileError as CaseFileError
+from storage.files.filesafety import MAX_PROBLEMS as MAX_PROBLEMS
+from storage.files.filesafety import CaseFileError as CaseFileError
+from storage.files.yamlload import Checker, LineDict, load_yaml, quoted
 from storage.vocabulary import LANGUAGES, NAME_LANGUAGES, STATUS_KEYS
-from storage.yamlload import Checker, LineDict, load_yaml, quoted
 
 FORMAT = "casebot-cases/1"
 LANGS = LANGUAGES

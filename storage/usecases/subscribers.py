@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.models import Organizer, OrganizerName, Subscriber, utcnow
+from storage.database.models import Organizer, OrganizerName, Subscriber, utcnow
 
 
 def get_subscriber(session: Session, *, chat_id: int) -> Subscriber | None:

@@ -2,7 +2,7 @@
 create anyway?", "this event is dated after today: add anyway?".
 
 A question keeps the edit it holds back in a ``drafts`` row in state ``ask`` (its kind
-prefixed ``ask_``), so nothing in ``storage.drafts`` ever sends or undoes it. The answer
+prefixed ``ask_``), so nothing in ``storage.usecases.drafts`` ever sends or undoes it. The answer
 moves it from ``ask`` to ``yes`` or ``no`` with one conditional UPDATE, by the organizer
 who was asked and before it expires: a second press, someone else's or a late one
 changes nothing.
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from storage.models import Draft
+from storage.database.models import Draft
 
 QUESTION_TTL = timedelta(minutes=15)
 ASKING = "ask"

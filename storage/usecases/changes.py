@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.models import AuditEntry, Case, Court, Hearing
+from storage.database.models import AuditEntry, Case, Court, Hearing
+from storage.domain.sentence import estimate_for
 from storage.outbox import dedupe_prefix, enqueue_for_followers, retire_hearing_reminders
-from storage.sentence import estimate_for
 from storage.vocabulary import STATUS_KEYS, URGENT_RISKS
 
 

@@ -2,7 +2,7 @@
 
 `collect_case_file` reads every court and case into the same specs the parsers
 return; `dump_case_file` writes them as YAML (format `casebot-cases/1`) and
-`storage.csvfile.write_csv` as CSV. The output is deterministic (courts by
+`storage.files.csvfile.write_csv` as CSV. The output is deterministic (courts by
 slug, cases by id, names and people by id, hearings by time, events by date
 then id, localized texts in kk, ru, en order), so exporting, importing into an
 empty database and exporting again gives the same bytes, and importing an
@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlmodel import Session, col, select
 
-from storage.casefile import (
+from storage.database.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
+from storage.files.casefile import (
     FORMAT,
     LANGS,
     CaseFile,
@@ -40,9 +41,8 @@ from storage.casefile import (
     format_partial_date,
     format_term,
 )
-from storage.csvwrite import write_csv
-from storage.filesafety import write_file
-from storage.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
+from storage.files.csvwrite import write_csv
+from storage.files.filesafety import write_file
 
 
 @dataclass
@@ -324,9 +324,9 @@ def export_file(session: Session, path: Path, *, overwrite: bool = False) -> Exp
     FileExistsError unless `overwrite`, both before anything is written. The
     file is written whole to a temporary file created exclusively beside it
     (never through a link planted there), then moved into place
-    (`storage.filesafety.write_file`). CSV files start with a UTF-8 byte order
+    (`storage.files.filesafety.write_file`). CSV files start with a UTF-8 byte order
     mark, so spreadsheets read the Cyrillic, and their formula-like cells are
-    neutralised (see storage/csvwrite.py).
+    neutralised (see storage/files/csvwrite.py).
     """
     kind = file_kind(path)
     if not overwrite and os.path.lexists(path):

@@ -6,15 +6,15 @@ slug of the case it belongs to; the other columns are the fields that record
 needs, a localized field spread over `_kk`, `_ru` and `_en` columns. Columns a
 record does not use must be empty. docs/data-format.md lists them all.
 
-`parse_csv` returns the same `CaseFile` as `storage.casefile.parse_case_file`,
+`parse_csv` returns the same `CaseFile` as `storage.files.casefile.parse_case_file`,
 so the importer applies both forms the same way; it checks every row and raises
 `CaseFileError` listing the problems as "line N: reason" (the first hundred by
-line, then how many more). `storage.csvwrite.write_csv` is its inverse: parsing
+line, then how many more). `storage.files.csvwrite.write_csv` is its inverse: parsing
 what it writes gives back the same specs.
 
 A cell starting with `'` before `=`, `+`, `-`, `@`, a tab, a carriage return or
 another `'` is read without that `'`: `write_csv` adds it so that spreadsheets
-do not run such a cell as a formula (`storage.filesafety.guard_cell`).
+do not run such a cell as a formula (`storage.files.filesafety.guard_cell`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from storage.casefile import (
+from storage.files.casefile import (
     HEARING_STATUSES,
     LANGS,
     MAX_TEXT,
@@ -46,7 +46,7 @@ from storage.casefile import (
     parse_partial_date,
     parse_term,
 )
-from storage.filesafety import Problems, unguard_cell
+from storage.files.filesafety import Problems, unguard_cell
 from storage.vocabulary import STATUS_KEYS
 
 
@@ -82,7 +82,7 @@ COLUMNS: tuple[str, ...] = (
     *SOURCE_COLUMNS,
     "order",
 )
-"""Every column, in the order `storage.csvwrite.write_csv` writes them."""
+"""Every column, in the order `storage.files.csvwrite.write_csv` writes them."""
 
 RECORDS: dict[str, frozenset[str]] = {
     "court": frozenset({"court", "tz", *_local_columns("name"), *_local_columns("city")}),

@@ -11,20 +11,20 @@ in pinyin (done by pypinyin, the one library used here). So each scheme is a
 small table of its own, written from the published alphabet and tested letter
 by letter:
 
-- `storage.scripts.latin`: the 2017, 2018 and 2021 official Latin alphabets
+- `storage.domain.scripts.latin`: the 2017, 2018 and 2021 official Latin alphabets
   and the informal Latin of the press, both directions;
-- `storage.scripts.arabic`: Kazakh Arabic script, both directions;
-- `storage.scripts.chinese`: Chinese characters to pinyin.
+- `storage.domain.scripts.arabic`: Kazakh Arabic script, both directions;
+- `storage.domain.scripts.chinese`: Chinese characters to pinyin.
 
-`storage.names` turns every reading into the search key.
+`storage.domain.names` turns every reading into the search key.
 """
 
 from __future__ import annotations
 
 import re
 
-from storage.scripts.arabic import has_arabic
-from storage.scripts.chinese import has_han
+from storage.domain.scripts.arabic import has_arabic
+from storage.domain.scripts.chinese import has_han
 
 __all__ = ["script_of", "split_by_script"]
 

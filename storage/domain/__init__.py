@@ -1,0 +1,1 @@
+"""Pure domain logic, no database: names and their scripts, name search, the sentence rule."""

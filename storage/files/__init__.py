@@ -1,0 +1,1 @@
+"""File formats: the YAML case file, CSV, and their import and export."""
