@@ -1,1 +1,2 @@
-"""Use cases: every change an organizer or subscriber makes, each one transaction with its audit and its alerts."""
+"""Use cases: every change an organizer or subscriber makes, each in one transaction
+with its audit entry and its alerts."""
