@@ -36,6 +36,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
+from handlers.attendance_buttons import reminder_buttons
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
@@ -125,7 +126,7 @@ def make_dispatcher(
     dispatcher = Dispatcher(
         engine=engine,
         bot=bot,
-        renderer=AlertRenderer(zone=settings.timezone),
+        renderer=AlertRenderer(zone=settings.timezone, attend_buttons=reminder_buttons),
         gate=limiter.gate,
         pacer=limiter.pacer,
         clock=clock,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers import (
+    attendance,
     cases,
     errors,
     flood,
@@ -30,6 +31,7 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         | organizers.register(app)
         | guided.register(app)
         | review.register(app)
+        | attendance.register(app)
     )
     start.register_fallback(app)
     app.add_error_handler(errors.on_error)

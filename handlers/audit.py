@@ -27,11 +27,13 @@ from handlers.organizing import (
 from handlers.rights import is_admin, organizers_only
 from handlers.syntax import UsageError, parse_case_only, parse_organizer
 from messages import Translator
+from messages.attendance import attendance_stats
 from messages.audit import audit_text, organizers_text
 from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import admins_only, organizer_changed, stats_text
 from storage.reads.cases import list_case_items
+from storage.usecases.attendance import HearingAttendance, list_upcoming_attendance
 from storage.usecases.editing import (
     AuditLine,
     get_stats,
@@ -79,13 +81,18 @@ async def organizer(update: Update, context: Context, t: Translator) -> None:
 async def stats(update: Update, context: Context, t: Translator) -> None:
     """`/stats`: subscribers per case and language, deliveries by status."""
 
-    def read(session: Session) -> tuple[Any, dict[int, str]]:
-        figures = get_stats(session, language_of=resolve_language)
-        items = list_case_items(session, case_ids=[case_id for case_id, _ in figures.per_case])
-        return figures, {item.id: case_title(t, item.names) for item in items}
+    now = services(context).clock()
 
-    figures, names = await run_db(context, read)
-    await answer(update, stats_text(t, figures, names))
+    def read(session: Session) -> tuple[Any, list[HearingAttendance], dict[int, str]]:
+        figures = get_stats(session, language_of=resolve_language)
+        attending = list_upcoming_attendance(session, now=now)
+        case_ids = {case_id for case_id, _ in figures.per_case} | {row.case_id for row in attending}
+        items = list_case_items(session, case_ids=sorted(case_ids))
+        return figures, attending, {item.id: case_title(t, item.names) for item in items}
+
+    figures, attending, names = await run_db(context, read)
+    text = stats_text(t, figures, names) + "\n\n" + attendance_stats(t, attending, names)
+    await answer(update, text)
 
 
 async def _send_audit(

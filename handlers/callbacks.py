@@ -208,9 +208,29 @@ class Question(Button):
     question_id: int
 
 
+@dataclass(frozen=True)
+class Attend(Button):
+    """ "I'll attend" (``yes``) or "Can't come" (``no``) for a hearing."""
+
+    PREFIX = "att"
+    CHOICES: ClassVar[Choices] = {"answer": frozenset({"yes", "no"})}
+    hearing_id: int
+    answer: str
+
+
+@dataclass(frozen=True)
+class AttendListed(Button):
+    """The answer to "may organizers see your name among those attending?"."""
+
+    PREFIX = "attl"
+    CHOICES: ClassVar[Choices] = {"answer": frozenset({"yes", "no"})}
+    answer: str
+
+
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
+    Attend, AttendListed,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

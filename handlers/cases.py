@@ -18,8 +18,10 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
+from handlers.attendance_buttons import answer_buttons
 from handlers.common import Context, edit_in_place, run_db, services, user_translator
 from messages import N_, Translator
+from messages.attendance import attendance_line
 from messages.calendar import render_calendar
 from messages.card import (
     case_title,
@@ -47,6 +49,9 @@ from storage.reads.cases import (
     list_events,
     list_upcoming_hearings,
 )
+from storage.usecases.attendance import AttendCount, count_attendance, get_answer
+from storage.usecases.subscribers import is_organizer
+from storage.vocabulary import AttendAnswer
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
@@ -103,9 +108,46 @@ def share_link(context: Context, slug: str) -> str | None:
     return f"https://t.me/{username}?start=case_{slug}" if username else None
 
 
+@dataclass(frozen=True)
+class CardReader:
+    """What the card shows this reader beyond the case: following it, their answer for the
+    next hearing, and (organizers only) its attendance."""
+
+    subscribed: bool = False
+    answer: AttendAnswer | None = None
+    attendance: AttendCount | None = None
+
+
+def _read_card(
+    session: Session,
+    *,
+    case_id: int,
+    chat_id: int,
+    user_id: int | None,
+    now: datetime,
+    admins: frozenset[int],
+) -> tuple[CaseView | None, CardReader]:
+    view = get_case_view(session, case_id=case_id, now=now)
+    if view is None:
+        return None, CardReader()
+    subscribed = is_subscribed(session, chat_id=chat_id, case_id=case_id)
+    hearing = view.next_hearing
+    if hearing is None or user_id is None:
+        return view, CardReader(subscribed)
+    answer = get_answer(session, chat_id=user_id, hearing_id=hearing.id)
+    counts = None
+    if is_organizer(session, user_id=user_id, admins=admins):
+        counts = count_attendance(session, hearing_ids=[hearing.id])[hearing.id]
+    return view, CardReader(subscribed, answer, counts)
+
+
 def _card_markup(
-    t: Translator, context: Context, view: CaseView, subscribed: bool
+    t: Translator, context: Context, view: CaseView, reader: CardReader
 ) -> InlineKeyboardMarkup:
+    subscribed = reader.subscribed
+    rows = []
+    if view.next_hearing is not None and view.next_hearing.starts_at > _now(context):
+        rows.append(answer_buttons(t, view.next_hearing.id, chosen=reader.answer))
     row = [cb.Timeline(view.id, 0).button(t.gettext("Timeline"))]
     if "subscribe" in services(context).commands:
         if subscribed:
@@ -113,7 +155,7 @@ def _card_markup(
         else:
             row.append(cb.Subscribe(view.id).button(t.gettext("Subscribe")))
     row.append(cb.Calendar(view.id).button(t.gettext("Calendar")))
-    return InlineKeyboardMarkup([row])
+    return InlineKeyboardMarkup([row, *rows])
 
 
 async def send_card(update: Update, context: Context, case_id: int) -> None:
@@ -123,20 +165,27 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, bool]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, view is not None and is_subscribed(session, chat_id=chat.id, case_id=case_id)
-
-    view, subscribed = await run_db(context, read)
+    user = update.effective_user
+    view, reader = await run_db(
+        context,
+        _read_card,
+        case_id=case_id,
+        chat_id=chat.id,
+        user_id=user.id if user else None,
+        now=now,
+        admins=services(context).settings.admins,
+    )
     if view is None:
         await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
         return
     estimate = estimate_for(view)
     text = render_card(t, view, estimate=estimate, today=_local_now(context).date())
+    if reader.attendance is not None and chat.type == "private":
+        text += "\n" + attendance_line(t, reader.attendance)
     link = share_link(context, view.slug)
     if link:
         text += "\n" + escape(t.gettext("Share: %(link)s") % {"link": link})
-    await chat.send_message(text, reply_markup=_card_markup(t, context, view, subscribed))
+    await chat.send_message(text, reply_markup=_card_markup(t, context, view, reader))
 
 
 def _list_markup(

@@ -27,6 +27,7 @@ from settings import parse_offsets
 from storage.database.models import Case, Hearing, JobState, Subscriber, Subscription
 from storage.domain.sentence import estimate_for
 from storage.outbox import dedupe_prefix, enqueue_rows
+from storage.usecases.attendance import plan_attend_notes
 
 log = logging.getLogger("casebot.planner")
 
@@ -42,6 +43,8 @@ class PlanReport:
     hearing_reminders: int
     release_reminders: int
     dropped: int
+    attend_notes: int = 0
+    """Evening-before notes for people attending a hearing."""
 
 
 def follower_offsets(
@@ -224,6 +227,7 @@ def plan(
     release_rows = _plan_releases(session, now=now, offsets=release_reminders, zone=zone)
     written_hearings = enqueue_rows(session, hearing_rows)
     written_releases = enqueue_rows(session, release_rows)
+    written_notes = enqueue_rows(session, plan_attend_notes(session, now=now, lookahead=LOOKAHEAD))
     state = session.get(JobState, JOB_NAME)
     dropped = 0
     if state is not None and now - state.last_run_at > timedelta(minutes=5):
@@ -238,7 +242,11 @@ def plan(
         state = JobState(name=JOB_NAME, last_run_at=now)
         session.add(state)
     state.last_run_at = now
-    state.detail = {"hearing_reminders": written_hearings, "release_reminders": written_releases}
+    state.detail = {
+        "hearing_reminders": written_hearings,
+        "release_reminders": written_releases,
+        "attend_notes": written_notes,
+    }
     if written_hearings or written_releases:
         log.info("planned %d hearing and %d release reminders", written_hearings, written_releases)
-    return PlanReport(written_hearings, written_releases, dropped)
+    return PlanReport(written_hearings, written_releases, dropped, written_notes)

@@ -9,6 +9,7 @@ ever names an old time), one whose hearing already began is dropped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,18 +26,25 @@ from messages.alerts import (
     render_hearing_reminder,
     render_release_reminder,
 )
+from messages.attendance import render_attend_note
 from messages.card import case_title, hearing_lines
 from messages.common import DIMENSION_LABELS
 from storage.database.models import Court, Hearing
 from storage.domain.sentence import estimate_for
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
 from storage.reads.cases import CaseView, get_case_view
+from storage.usecases.attendance import still_attending
 from storage.vocabulary import AlertKind
 
 log = logging.getLogger("casebot.render")
 
 SEND_TIME_KINDS: frozenset[str] = frozenset(
-    {AlertKind.CORRECTION, AlertKind.HEARING_REMINDER, AlertKind.RELEASE_REMINDER}
+    {
+        AlertKind.CORRECTION,
+        AlertKind.HEARING_REMINDER,
+        AlertKind.RELEASE_REMINDER,
+        AlertKind.ATTEND_NOTE,
+    }
 )
 """Alert kinds rendered from the present state when sent (beside ``CHANGE_ALERTS``)."""
 
@@ -46,14 +54,45 @@ class AlertRenderer:
     """The dispatcher's renderer: delivery rows → texts with Open and Unsubscribe buttons."""
 
     zone: str
+    attend_buttons: Callable[[Translator, int], list[tuple[str, str]]] | None = None
+    """The "I'll attend" / "Can't come" row of a hearing reminder (built by the handlers,
+    which own every button's data); None: reminders carry no such row."""
 
-    def _buttons(self, t: Translator, case_id: int) -> list[list[tuple[str, str]]]:
-        return [
+    def _buttons(self, t: Translator, work: DeliveryWork) -> list[list[tuple[str, str]]]:
+        case_id = work.case_id
+        rows = [
             [
                 (t.gettext("Open the case"), f"card:{case_id}"),
                 (t.gettext("Unsubscribe"), f"unsub:{case_id}"),
             ]
         ]
+        hearing_id = work.payload.get("hearing_id")
+        if (
+            self.attend_buttons is not None
+            and work.kind in (AlertKind.HEARING_REMINDER, AlertKind.ATTEND_NOTE)
+            and isinstance(hearing_id, int)
+        ):
+            rows.insert(0, self.attend_buttons(t, hearing_id))
+        return rows
+
+    def _attend_note(
+        self, session: Session, work: DeliveryWork, name: str, t: Translator, now: datetime
+    ) -> str | Closed:
+        """The evening-before note, from the court as it is now."""
+        payload = self._reminder_payload(session, work, now)
+        if isinstance(payload, Closed):
+            return payload
+        hearing = session.get(Hearing, work.payload.get("hearing_id"))
+        court = session.get(Court, hearing.court_id) if hearing and hearing.court_id else None
+        if court is None:
+            return Closed(SKIPPED, "court gone")
+        payload |= {
+            "address": dict(court.address),
+            "note": dict(court.note),
+            "lat": court.lat,
+            "lon": court.lon,
+        }
+        return render_attend_note(t, name, payload)
 
     def _reminder_payload(
         self, session: Session, work: DeliveryWork, now: datetime
@@ -120,6 +159,8 @@ class AlertRenderer:
             if isinstance(payload, Closed):
                 return payload
             return render_hearing_reminder(t, name, payload, now=now)
+        if work.kind == AlertKind.ATTEND_NOTE:
+            return self._attend_note(session, work, name, t, now)
         if work.kind == AlertKind.RELEASE_REMINDER:
             release = self._release(view, work, today)
             if isinstance(release, Closed):
@@ -144,6 +185,14 @@ class AlertRenderer:
             if view is None:
                 out[work.id] = Closed(SKIPPED, "case deleted")
                 continue
+            if work.kind == AlertKind.ATTEND_NOTE and not still_attending(
+                session,
+                chat_id=work.chat_id,
+                hearing_id=int(work.payload.get("hearing_id", 0)),
+                version=int(work.payload.get("version", -1)),
+            ):
+                out[work.id] = Closed(SKIPPED, "no longer attending, or the hearing changed")
+                continue
             lang = resolve_language(work.lang, work.telegram_lang)
             key = (work.case_id, work.kind, repr(sorted(work.payload.items())), work.urgent, lang)
             if key not in cache:
@@ -152,7 +201,7 @@ class AlertRenderer:
                 cache[key] = (
                     text
                     if isinstance(text, Closed)
-                    else Rendered(text=text, buttons=self._buttons(t, work.case_id))
+                    else Rendered(text=text, buttons=self._buttons(t, work))
                 )
             out[work.id] = cache[key]
         dropped = sum(

@@ -56,7 +56,7 @@ def run_planner(services: Services) -> int:
             release_reminders=settings.release_reminders,
             zone=settings.timezone,
         )
-    return report.hearing_reminders + report.release_reminders
+    return report.hearing_reminders + report.release_reminders + report.attend_notes
 
 
 async def planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -38,6 +38,7 @@ ACTIONS: dict[str, str] = {
     "translate": N_("translation"),
     "undo": N_("undone"),
     "confirm": N_("checked, nothing changed"),
+    "set_court": N_("court address and note"),
 }
 
 TRANSLATION_INTO: dict[str, str] = {

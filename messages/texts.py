@@ -34,6 +34,7 @@ ORGANIZER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("audit", N_("Who changed what, when")),
     ("organizer", N_("List the organizers; add or remove one (admins)")),
     ("confirm", N_("Checked today, nothing changed: moves a case's “facts as of”")),
+    ("setcourt", N_("A court's address, map position and note for people attending")),
     ("cancel", N_("Leave a step-by-step flow such as /update")),
 )
 

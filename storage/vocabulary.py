@@ -124,12 +124,21 @@ class AlertKind(StrEnum):
     CORRECTION = "correction"
     HEARING_REMINDER = "hearing_reminder"
     RELEASE_REMINDER = "release_reminder"
+    ATTEND_NOTE = "attend_note"
+    """The evening before a hearing, to those attending: the court's practical note."""
 
 
 HEARING_ALERTS: frozenset[str] = frozenset(
     {AlertKind.HEARING_SET, AlertKind.HEARING_MOVED, AlertKind.HEARING_CANCELLED}
 )
 """The alerts of a hearing set, moved or cancelled."""
+
+
+class AttendAnswer(StrEnum):
+    """A chat's answer to "will you attend this hearing?"."""
+
+    YES = "yes"
+    NO = "no"
 
 
 class DraftKind(StrEnum):

@@ -133,6 +133,13 @@ class Court(SQLModel, table=True):
     tz: str = Field(max_length=64)
     name: LocalText = _json_column()
     city: LocalText = _json_column()
+    address: LocalText = _json_column()
+    """Its street address, in the languages organizers wrote it in."""
+    lat: float | None = None
+    lon: float | None = None
+    """Its map position (WGS 84 degrees), when known."""
+    note: LocalText = _json_column()
+    """The practical note for people attending (entrance, what to bring), per language."""
 
 
 class Hearing(SQLModel, table=True):
@@ -199,6 +206,9 @@ class Subscriber(SQLModel, table=True):
     lang: str | None = Field(default=None, max_length=8)
     telegram_lang: str | None = Field(default=None, max_length=16)
     reminders: str | None = Field(default=None, max_length=64)
+    listed: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+    """Whether organizers may see this chat's name among a hearing's attendees; None: not
+    asked yet (counted only)."""
     blocked: bool = False
     gone: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -222,6 +232,33 @@ class Subscription(SQLModel, table=True):
     )
     case_id: int = _case_fk()
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Attendance(SQLModel, table=True):
+    """A chat's answer to "will you attend this hearing?" (``AttendAnswer``); pressing again
+    changes it. ``name`` is kept only while the chat agreed to be listed."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("hearing_id", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    hearing_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("hearings.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    chat_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("subscribers.chat_id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    answer: str = Field(max_length=8)
+    name: str | None = Field(default=None, max_length=160)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Organizer(SQLModel, table=True):

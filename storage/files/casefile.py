@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storage.files.courtplace import degrees
 from storage.files.filesafety import MAX_PROBLEMS as MAX_PROBLEMS
 from storage.files.filesafety import CaseFileError as CaseFileError
 from storage.files.yamlload import Checker, LineDict, load_yaml, quoted
@@ -57,6 +58,11 @@ class CourtSpec:
     tz: str
     name: dict[str, str]
     city: dict[str, str]
+    address: dict[str, str] = field(default_factory=dict)
+    note: dict[str, str] = field(default_factory=dict)
+    """The practical note for people attending (entrance, what to bring)."""
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass
@@ -227,7 +233,8 @@ def _local_text(check: Checker, value: Any, line: int, what: str) -> dict[str, s
 def _parse_courts(check: Checker, root: LineDict) -> list[CourtSpec]:
     courts: list[CourtSpec] = []
     for data in check.records(root, "courts", "a court"):
-        check.keys(data, {"slug", "tz", "name", "city"}, {"slug", "tz", "name"}, "a court")
+        allowed = {"slug", "tz", "name", "city", "address", "note", "lat", "lon"}
+        check.keys(data, allowed, {"slug", "tz", "name"}, "a court")
         slug = check.word(data, "slug", "court slug")
         if slug is not None and not SLUG_RE.match(slug):
             check.fail(data.line, f"court slug {slug[:40]!r} must be lower-case letters, digits, -")
@@ -240,6 +247,12 @@ def _parse_courts(check: Checker, root: LineDict) -> list[CourtSpec]:
                 tz=tz or "",
                 name=_local_text(check, data.get("name"), data.line_of("name"), "court name"),
                 city=_local_text(check, data.get("city"), data.line_of("city"), "court city"),
+                address=_local_text(
+                    check, data.get("address"), data.line_of("address"), "court address"
+                ),
+                note=_local_text(check, data.get("note"), data.line_of("note"), "court note"),
+                lat=degrees(check, data, "lat", 90),
+                lon=degrees(check, data, "lon", 180),
             )
         )
     return courts

@@ -46,6 +46,7 @@ from storage.files.casefile import (
     parse_partial_date,
     parse_term,
 )
+from storage.files.courtplace import coordinate
 from storage.files.filesafety import Problems, unguard_cell
 from storage.vocabulary import STATUS_KEYS
 
@@ -81,11 +82,25 @@ COLUMNS: tuple[str, ...] = (
     "note_lang",
     *SOURCE_COLUMNS,
     "order",
+    *_local_columns("address"),
+    "lat",
+    "lon",
 )
 """Every column, in the order `storage.files.csvwrite.write_csv` writes them."""
 
 RECORDS: dict[str, frozenset[str]] = {
-    "court": frozenset({"court", "tz", *_local_columns("name"), *_local_columns("city")}),
+    "court": frozenset(
+        {
+            "court",
+            "tz",
+            *_local_columns("name"),
+            *_local_columns("city"),
+            *_local_columns("address"),
+            *_local_columns("note"),
+            "lat",
+            "lon",
+        }
+    ),
     "case": frozenset(
         {
             "case",
@@ -209,7 +224,28 @@ def _parse_court(row: _Row) -> CourtSpec | None:
         row.fail(f"time zone {tz[:40]!r} is not a known IANA zone")
         ok = False
     name, city = row.local("name"), row.local("city")
-    return CourtSpec(slug=slug, tz=tz, name=name, city=city) if ok else None
+    position: list[float | None] = []
+    for column, limit in (("lat", 90), ("lon", 180)):
+        raw = row.raw(column)
+        position.append(coordinate(raw, limit) if raw else None)
+        if raw and position[-1] is None:
+            row.fail(f"court {column} {raw[:20]!r} is not within ±{limit}")
+            ok = False
+    if (position[0] is None) != (position[1] is None):
+        row.fail("a court's lat and lon go together")
+        ok = False
+    if not ok:
+        return None
+    return CourtSpec(
+        slug=slug,
+        tz=tz,
+        name=name,
+        city=city,
+        address=row.local("address"),
+        note=row.local("note"),
+        lat=position[0],
+        lon=position[1],
+    )
 
 
 def _parse_sentence(row: _Row) -> SentenceSpec | None:

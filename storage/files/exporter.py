@@ -182,7 +182,16 @@ def collect_case_file(session: Session) -> CaseFile:
         )
     return CaseFile(
         courts=[
-            CourtSpec(slug=row.slug, tz=row.tz, name=_ordered(row.name), city=_ordered(row.city))
+            CourtSpec(
+                slug=row.slug,
+                tz=row.tz,
+                name=_ordered(row.name),
+                city=_ordered(row.city),
+                address=_ordered(row.address),
+                note=_ordered(row.note),
+                lat=row.lat,
+                lon=row.lon,
+            )
             for row in court_rows
         ],
         cases=cases,
@@ -265,6 +274,9 @@ def dump_case_file(data: CaseFile) -> str:
         "courts": [
             {"slug": court.slug, "tz": court.tz, "name": court.name}
             | ({"city": court.city} if court.city else {})
+            | ({"address": court.address} if court.address else {})
+            | ({"lat": court.lat, "lon": court.lon} if court.lat is not None else {})
+            | ({"note": court.note} if court.note else {})
             for court in data.courts
         ],
         "sources": [

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from storage.database.models import Delivery, Subscriber, Subscription, utcnow
+from storage.database.models import Attendance, Delivery, Subscriber, Subscription, utcnow
 from storage.outbox import PENDING
 from storage.usecases.subscribers import upsert_subscriber
 
@@ -100,6 +100,7 @@ def forget_chat(session: Session, *, chat_id: int) -> bool:
         return False
     session.execute(delete(Delivery).where(col(Delivery.chat_id) == chat_id))
     session.execute(delete(Subscription).where(col(Subscription.chat_id) == chat_id))
+    session.execute(delete(Attendance).where(col(Attendance.chat_id) == chat_id))
     session.delete(subscriber)
     return True
 

@@ -28,6 +28,10 @@ EXAMPLES: list[cb.Button] = [
     cb.GuidedStart(7),
     cb.Question("yes", 12),
     cb.Question("no", 999_999_999),
+    cb.Attend(41, "yes"),
+    cb.Attend(999_999_999, "no"),
+    cb.AttendListed("yes"),
+    cb.AttendListed("no"),
 ]
 
 
