@@ -2,9 +2,10 @@
 
 A chat answers "I'll attend" or "Can't come" (:class:`AttendAnswer`) for a hearing that is
 still ahead; answering again changes the answer. Organizers see the counts, and the names
-only of chats that agreed to be listed (``Subscriber.listed``; asked once, None until then:
-counted only). The evening before a hearing (18:00 in its zone), chats attending get the
-court's practical note through the outbox (:func:`plan_attend_notes`, ``ATTEND_NOTE``).
+only of chats that agreed to be listed (``Subscriber.listed``: None until asked; asked once,
+with the first answer; False, counted only, until they say yes). The evening before a
+hearing (18:00 in its zone), chats attending get the court's practical note through the
+outbox (:func:`plan_attend_notes`, ``ATTEND_NOTE``).
 """
 
 from __future__ import annotations
@@ -92,11 +93,14 @@ def set_attendance(
         row = Attendance(hearing_id=hearing.id, chat_id=chat_id, answer=answer, created_at=now)
         session.add(row)
     row.answer, row.name, row.updated_at = answer, kept_name, now
+    ask_listing = subscriber.listed is None
+    if ask_listing:  # asked once, now; until they answer yes, counted only
+        subscriber.listed = False
     session.flush()
     return AttendOutcome(
         answer=answer,
         changed=changed,
-        ask_listing=subscriber.listed is None,
+        ask_listing=ask_listing,
         case_id=hearing.case_id,
         starts_at=hearing.starts_at,
         tz=hearing.tz,
