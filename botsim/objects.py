@@ -754,6 +754,22 @@ def _check_button_url(url: object) -> None:
         )
 
 
+MAX_COPY_TEXT = 256
+"""Telegram's limit on a CopyTextButton's text (1-256 characters)."""
+
+
+def _check_copy_text(copy_text: object) -> None:
+    text = copy_text.get("text") if isinstance(copy_text, dict) else None
+    if not isinstance(text, str):
+        raise ApiError(
+            400,
+            "Bad Request: can't parse inline keyboard button: "
+            'Field "copy_text" must be of type Object with a String "text"',
+        )
+    if not 1 <= len(text) <= MAX_COPY_TEXT:
+        raise ApiError(400, "Bad Request: BUTTON_COPY_TEXT_INVALID")
+
+
 def normalize_reply_markup(markup: object) -> JSONDict | None:
     """Validate a ``reply_markup`` value and return it (None when absent).
 
@@ -806,6 +822,8 @@ def normalize_reply_markup(markup: object) -> JSONDict | None:
                         raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
                 if "url" in button:
                     _check_button_url(button["url"])
+                if "copy_text" in button:
+                    _check_copy_text(button["copy_text"])
         return {"inline_keyboard": copy.deepcopy(rows)}
     if "keyboard" in markup or "remove_keyboard" in markup or "force_reply" in markup:
         return copy.deepcopy(markup)

@@ -10,6 +10,7 @@ from handlers import (
     errors,
     flood,
     guided,
+    letters,
     organizers,
     review,
     start,
@@ -32,6 +33,7 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         | guided.register(app)
         | review.register(app)
         | attendance.register(app)
+        | letters.register(app)
     )
     start.register_fallback(app)
     app.add_error_handler(errors.on_error)

@@ -227,10 +227,18 @@ class AttendListed(Button):
     answer: str
 
 
+@dataclass(frozen=True)
+class Letter(Button):
+    """ "Write a letter" on a case's card."""
+
+    PREFIX = "let"
+    case_id: int
+
+
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
-    Attend, AttendListed,
+    Attend, AttendListed, Letter,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

@@ -33,6 +33,7 @@ from messages.card import (
     render_not_found,
 )
 from messages.common import clip
+from messages.letters import letter_label
 from messages.timeline import timeline_pages
 from storage.domain.search import SearchResult
 from storage.domain.sentence import estimate_for
@@ -155,6 +156,8 @@ def _card_markup(
         else:
             row.append(cb.Subscribe(view.id).button(t.gettext("Subscribe")))
     row.append(cb.Calendar(view.id).button(t.gettext("Calendar")))
+    if view.letter_address:
+        rows.append([cb.Letter(view.id).button(letter_label(t))])
     return InlineKeyboardMarkup([row, *rows])
 
 

@@ -39,6 +39,8 @@ ACTIONS: dict[str, str] = {
     "undo": N_("undone"),
     "confirm": N_("checked, nothing changed"),
     "set_court": N_("court address and note"),
+    "letters": N_("letters"),
+    "letter_guide": N_("letter guide"),
 }
 
 TRANSLATION_INTO: dict[str, str] = {

@@ -104,6 +104,12 @@ class Case(SQLModel, table=True):
     """Whether the sentence is suspended; None when the sources do not say."""
     confirmed_on: date | None = None
     """The day an organizer last checked the case and found nothing changed (/confirm)."""
+    letter_address: str | None = Field(default=None, max_length=500)
+    """Where letters to the person go (a postal address), when organizers know one."""
+    letters_reach: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+    """Whether letters reach the person; None: not known."""
+    letter_langs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """The languages letters may be written in (censors may hold back others)."""
     version: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -194,6 +200,18 @@ class TimelineEvent(SQLModel, table=True):
     position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """The order among events of the same date (lower first; then in the order added)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LetterGuide(SQLModel, table=True):
+    """The organizers' short guide to writing a letter (what to write, what not to), one per
+    interface language."""
+
+    __tablename__ = "letter_guides"
+
+    lang: str = Field(primary_key=True, max_length=8)
+    text: str = Field(max_length=2000)
+    updated_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Subscriber(SQLModel, table=True):

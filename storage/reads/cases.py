@@ -74,6 +74,8 @@ class CaseView:
     was last written: an import of old facts does not make them current)."""
     facts_precision: str = "day"
     """How precisely ``facts_as_of`` is known: day, month or year (a fact dated "2019")."""
+    letter_address: str | None = None
+    """Where letters to the person go (the card then offers "Write a letter")."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ def get_case_view(session: Session, *, case_id: int, now: datetime) -> CaseView 
         suspended=case.suspended,
         updated_at=case.updated_at,
         next_hearing=upcoming[0] if upcoming else None,
+        letter_address=case.letter_address,
         **_facts_as_of(session, case),
     )
 

@@ -32,6 +32,7 @@ EXAMPLES: list[cb.Button] = [
     cb.Attend(999_999_999, "no"),
     cb.AttendListed("yes"),
     cb.AttendListed("no"),
+    cb.Letter(3),
 ]
 
 
