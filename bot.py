@@ -38,6 +38,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 import handlers
 from handlers.attendance_buttons import reminder_buttons
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
+from handlers.stale import stale_rows
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
 from jobs.limiter import PriorityRateLimiter
@@ -126,7 +127,12 @@ def make_dispatcher(
     dispatcher = Dispatcher(
         engine=engine,
         bot=bot,
-        renderer=AlertRenderer(zone=settings.timezone, attend_buttons=reminder_buttons),
+        renderer=AlertRenderer(
+            zone=settings.timezone,
+            attend_buttons=reminder_buttons,
+            stale_after=settings.stale_after,
+            stale_buttons=stale_rows,
+        ),
         gate=limiter.gate,
         pacer=limiter.pacer,
         clock=clock,

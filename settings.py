@@ -42,6 +42,7 @@ VARIABLES = (
     "CASEBOT_RATE",
     "CASEBOT_STALL_AFTER",
     "CASEBOT_IMPORT_MAX_BYTES",
+    "CASEBOT_STALE_AFTER",
 )
 
 
@@ -68,6 +69,8 @@ class Settings:
     rate: int
     stall_after: timedelta = timedelta(minutes=10)
     import_max_bytes: int = MAX_FILE_BYTES
+    stale_after: timedelta = timedelta(days=90)
+    """CASEBOT_STALE_AFTER: a case unconfirmed this long needs a look (/stale, the digest)."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -161,11 +164,17 @@ def _check_rate(raw: str, problems: list[str]) -> int:
     return 30
 
 
-def _check_stall(raw: str, problems: list[str]) -> timedelta:
-    offsets = _check_offsets("CASEBOT_STALL_AFTER", raw, problems)
+def _check_stall(
+    raw: str,
+    problems: list[str],
+    *,
+    name: str = "CASEBOT_STALL_AFTER",
+    default: timedelta = timedelta(minutes=10),
+) -> timedelta:
+    offsets = _check_offsets(name, raw, problems)
     if len(offsets) > 1:
-        problems.append("CASEBOT_STALL_AFTER must be one duration such as 10m or 1h")
-    return offsets[0] if offsets else timedelta(minutes=10)
+        problems.append(f"{name} must be one duration such as 10m, 1h or 90d")
+    return offsets[0] if offsets else default
 
 
 def _check_import_size(raw: str, problems: list[str]) -> int:
@@ -235,6 +244,12 @@ def load_settings(
         stall_after=_check_stall(values.get("CASEBOT_STALL_AFTER") or "10m", problems),
         import_max_bytes=_check_import_size(
             values.get("CASEBOT_IMPORT_MAX_BYTES") or str(MAX_FILE_BYTES), problems
+        ),
+        stale_after=_check_stall(
+            values.get("CASEBOT_STALE_AFTER") or "90d",
+            problems,
+            name="CASEBOT_STALE_AFTER",
+            default=timedelta(days=90),
         ),
     )
     if problems:

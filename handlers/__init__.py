@@ -13,6 +13,7 @@ from handlers import (
     letters,
     organizers,
     review,
+    stale,
     start,
     subscriptions,
 )
@@ -34,6 +35,7 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         | review.register(app)
         | attendance.register(app)
         | letters.register(app)
+        | stale.register(app)
     )
     start.register_fallback(app)
     app.add_error_handler(errors.on_error)

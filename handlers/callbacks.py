@@ -235,10 +235,18 @@ class Letter(Button):
     case_id: int
 
 
+@dataclass(frozen=True)
+class StaleConfirm(Button):
+    """ "Nothing changed" on a case listed by /stale or the weekly digest."""
+
+    PREFIX = "stc"
+    case_id: int
+
+
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
-    Attend, AttendListed, Letter,
+    Attend, AttendListed, Letter, StaleConfirm,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,10 +29,12 @@ from messages.alerts import (
 from messages.attendance import render_attend_note
 from messages.card import case_title, hearing_lines
 from messages.common import DIMENSION_LABELS
+from messages.stale import render_stale
 from storage.database.models import Court, Hearing
 from storage.domain.sentence import estimate_for
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
-from storage.reads.cases import CaseView, get_case_view
+from storage.reads.cases import CaseView, get_case_view, list_case_items
+from storage.reads.stale import list_stale
 from storage.usecases.attendance import still_attending
 from storage.vocabulary import AlertKind
 
@@ -44,6 +46,7 @@ SEND_TIME_KINDS: frozenset[str] = frozenset(
         AlertKind.HEARING_REMINDER,
         AlertKind.RELEASE_REMINDER,
         AlertKind.ATTEND_NOTE,
+        AlertKind.STALE_DIGEST,
     }
 )
 """Alert kinds rendered from the present state when sent (beside ``CHANGE_ALERTS``)."""
@@ -57,6 +60,25 @@ class AlertRenderer:
     attend_buttons: Callable[[Translator, int], list[tuple[str, str]]] | None = None
     """The "I'll attend" / "Can't come" row of a hearing reminder (built by the handlers,
     which own every button's data); None: reminders carry no such row."""
+    stale_after: timedelta = timedelta(days=90)
+    stale_buttons: Callable[[Translator, list[tuple[int, str]]], list[list[tuple[str, str]]]] = (
+        lambda t, items: []
+    )
+    """The digest's rows: "Nothing changed" and "Update" for each (case id, name)."""
+
+    def _digest(self, session: Session, work: DeliveryWork, now: datetime) -> Rendered | Closed:
+        """The weekly digest, listing the cases that need a look now."""
+        stale = list_stale(session, now=now, zone=self.zone, stale_after=self.stale_after)
+        if not stale:
+            return Closed(SKIPPED, "no case needs a look any more")
+        t = translator(resolve_language(work.lang, work.telegram_lang))
+        names = {
+            item.id: case_title(t, item.names)
+            for item in list_case_items(session, case_ids=[item.case_id for item in stale])
+        }
+        items = [(names[item.case_id], item) for item in stale if item.case_id in names]
+        buttons = self.stale_buttons(t, [(item.case_id, name) for name, item in items])
+        return Rendered(text=render_stale(t, items, digest=True), buttons=buttons or None)
 
     def _buttons(self, t: Translator, work: DeliveryWork) -> list[list[tuple[str, str]]]:
         case_id = work.case_id
@@ -176,6 +198,9 @@ class AlertRenderer:
         cache: dict[tuple[Any, ...], Rendered | Closed] = {}
         out: dict[int, Rendered | Closed] = {}
         for work in batch:
+            if work.kind == AlertKind.STALE_DIGEST:
+                out[work.id] = self._digest(session, work, now)
+                continue
             if work.case_id is None:
                 out[work.id] = Closed(SKIPPED, "case deleted")
                 continue

@@ -12,6 +12,7 @@ from telegram.ext import Application, ContextTypes
 
 from jobs import deadman
 from jobs.planner import plan
+from jobs.stale import plan_digest
 from settings import Services
 from storage.database.engine import session_scope
 from storage.outbox import reclaim_stale
@@ -56,7 +57,14 @@ def run_planner(services: Services) -> int:
             release_reminders=settings.release_reminders,
             zone=settings.timezone,
         )
-    return report.hearing_reminders + report.release_reminders + report.attend_notes
+        digests = plan_digest(
+            session,
+            now=services.clock(),
+            zone=settings.timezone,
+            admins=settings.admins,
+            stale_after=settings.stale_after,
+        )
+    return report.hearing_reminders + report.release_reminders + report.attend_notes + digests
 
 
 async def planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -35,6 +35,7 @@ ORGANIZER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("audit", N_("Who changed what, when")),
     ("organizer", N_("List the organizers; add or remove one (admins)")),
     ("confirm", N_("Checked today, nothing changed: moves a case's “facts as of”")),
+    ("stale", N_("Cases that need a look: release or hearing passed, long unconfirmed")),
     ("setcourt", N_("A court's address, map position and note for people attending")),
     ("setletters", N_("A case's address for letters, whether they reach, their languages")),
     ("letterguide", N_("The guide to writing a letter, in one language")),

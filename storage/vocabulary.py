@@ -126,6 +126,8 @@ class AlertKind(StrEnum):
     RELEASE_REMINDER = "release_reminder"
     ATTEND_NOTE = "attend_note"
     """The evening before a hearing, to those attending: the court's practical note."""
+    STALE_DIGEST = "stale_digest"
+    """Weekly, to organizers: the cases that need a look (:class:`StaleReason`)."""
 
 
 HEARING_ALERTS: frozenset[str] = frozenset(
@@ -139,6 +141,17 @@ class AttendAnswer(StrEnum):
 
     YES = "yes"
     NO = "no"
+
+
+class StaleReason(StrEnum):
+    """Why a case needs an organizer's look."""
+
+    RELEASE_PASSED = "release_passed"
+    """The expected release day passed and custody still says held."""
+    HEARING_NO_OUTCOME = "hearing_no_outcome"
+    """A hearing passed and nothing was recorded since it began."""
+    UNCONFIRMED = "unconfirmed"
+    """Nothing stated or confirmed for ``CASEBOT_STALE_AFTER``."""
 
 
 class DraftKind(StrEnum):

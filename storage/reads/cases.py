@@ -172,7 +172,7 @@ def get_case_view(session: Session, *, case_id: int, now: datetime) -> CaseView 
         updated_at=case.updated_at,
         next_hearing=upcoming[0] if upcoming else None,
         letter_address=case.letter_address,
-        **_facts_as_of(session, case),
+        **facts_as_of(session, case),
     )
 
 
@@ -183,7 +183,7 @@ ORGANIZER_FACTS = frozenset({
 """Audit actions that state a fact as of their day (an import or a name does not)."""
 
 
-def _facts_as_of(session: Session, case: Case) -> dict[str, Any]:
+def facts_as_of(session: Session, case: Case) -> dict[str, Any]:
     """The latest of: the latest dated event, an organizer's change, a confirmation."""
     assert case.id is not None
     candidates: list[tuple[date, str]] = []

@@ -33,6 +33,7 @@ EXAMPLES: list[cb.Button] = [
     cb.AttendListed("yes"),
     cb.AttendListed("no"),
     cb.Letter(3),
+    cb.StaleConfirm(7),
 ]
 
 
