@@ -243,10 +243,19 @@ class StaleConfirm(Button):
     case_id: int
 
 
+@dataclass(frozen=True)
+class TimelineFollow(Button):
+    """/settings: get new timeline events too (``on``) or not (``off``)."""
+
+    PREFIX = "tlf"
+    CHOICES: ClassVar[Choices] = {"answer": frozenset({"on", "off"})}
+    answer: str
+
+
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
-    Attend, AttendListed, Letter, StaleConfirm,
+    Attend, AttendListed, Letter, StaleConfirm, TimelineFollow,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

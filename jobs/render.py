@@ -30,10 +30,11 @@ from messages.attendance import render_attend_note
 from messages.card import case_title, hearing_lines
 from messages.common import DIMENSION_LABELS
 from messages.stale import render_stale
+from messages.timeline import render_timeline_alert
 from storage.database.models import Court, Hearing
 from storage.domain.sentence import estimate_for
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
-from storage.reads.cases import CaseView, get_case_view, list_case_items
+from storage.reads.cases import CaseView, get_case_view, list_case_items, list_events
 from storage.reads.stale import list_stale
 from storage.usecases.attendance import still_attending
 from storage.vocabulary import AlertKind
@@ -47,6 +48,7 @@ SEND_TIME_KINDS: frozenset[str] = frozenset(
         AlertKind.RELEASE_REMINDER,
         AlertKind.ATTEND_NOTE,
         AlertKind.STALE_DIGEST,
+        AlertKind.TIMELINE_EVENT,
     }
 )
 """Alert kinds rendered from the present state when sent (beside ``CHANGE_ALERTS``)."""
@@ -183,6 +185,12 @@ class AlertRenderer:
             return render_hearing_reminder(t, name, payload, now=now)
         if work.kind == AlertKind.ATTEND_NOTE:
             return self._attend_note(session, work, name, t, now)
+        if work.kind == AlertKind.TIMELINE_EVENT:
+            event_id = work.payload.get("event_id")
+            found = [e for e in list_events(session, case_id=view.id) if e.id == event_id]
+            if not found:
+                return Closed(SKIPPED, "event deleted")
+            return render_timeline_alert(t, name, found[0])
         if work.kind == AlertKind.RELEASE_REMINDER:
             release = self._release(view, work, today)
             if isinstance(release, Closed):

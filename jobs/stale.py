@@ -4,7 +4,9 @@ The planner's minutely run calls :func:`plan_digest`: from Monday 09:00 (in
 ``CASEBOT_TIMEZONE``) each organizer and admin (in their private chat; one who blocked the
 bot is left out) gets one digest per ISO week — the dedupe key holds the week, so reruns
 and restarts add nothing, and a bot that was down on Monday sends it when it is back. Nothing
-is written in a week with no case to look at. The list itself is read again when the digest
+is written in a week with no case to look at, nor before the first Monday 09:00 at least a
+day after the bot first ran on this database (a new installation, or `casebot chat --demo`,
+does not open with a digest). The list itself is read again when the digest
 is sent (jobs/render.py), so a case confirmed meanwhile is not in it.
 """
 
@@ -16,13 +18,34 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from storage.database.models import Organizer, Subscriber
+from storage.database.models import JobState, Organizer, Subscriber
 from storage.outbox import dedupe_prefix, enqueue_rows
 from storage.reads.stale import list_stale
 from storage.vocabulary import AlertKind
 
 DIGEST_TIME = time(9, 0)
 """When, on Mondays, the week's digest becomes due (in the operator's zone)."""
+FIRST_DELAY = timedelta(days=1)
+"""The first digest is the first Monday's at least this long after the bot first ran."""
+JOB_NAME = "stale_digest"
+
+
+def _first_seen(session: Session, now: datetime) -> datetime:
+    """When this database first ran the digest planner (recorded on the first run)."""
+    state = session.get(JobState, JOB_NAME)
+    if state is None:
+        state = JobState(name=JOB_NAME, last_run_at=now, detail={"first_seen": now.isoformat()})
+        session.add(state)
+        session.flush()
+        return now
+    return datetime.fromisoformat(str(state.detail.get("first_seen", state.last_run_at)))
+
+
+def week_start(now: datetime, zone: str) -> datetime:
+    """Monday 09:00 (in ``zone``) of the ISO week of ``now``."""
+    local = now.astimezone(ZoneInfo(zone))
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(monday, DIGEST_TIME, tzinfo=ZoneInfo(zone))
 
 
 def digest_week(now: datetime, zone: str) -> str | None:
@@ -68,8 +91,11 @@ def plan_digest(
     stale_after: timedelta,
 ) -> int:
     """Write this week's digest for every organizer who has none yet; return how many."""
+    first_seen = _first_seen(session, now)
     week = digest_week(now, zone)
-    if week is None or not list_stale(session, now=now, zone=zone, stale_after=stale_after):
+    if week is None or week_start(now, zone) < first_seen + FIRST_DELAY:
+        return 0  # a new installation starts with next week's digest, never at once
+    if not list_stale(session, now=now, zone=zone, stale_after=stale_after):
         return 0
     key = dedupe_prefix(AlertKind.STALE_DIGEST, None, week)
     rows = [

@@ -33,6 +33,12 @@ def render_event(t: Translator, event: EventView) -> str:
     return f"<b>{when}</b> — {text}" + (f" ({source})" if source else "")
 
 
+def render_timeline_alert(t: Translator, name: str, event: EventView) -> str:
+    """A new timeline event, for followers who chose to get them."""
+    head = escape(t.gettext("%(name)s: new in the timeline") % {"name": name})
+    return f"<b>{head}</b>\n{render_event(t, event)}"
+
+
 def timeline_pages(t: Translator, title: str, events: list[EventView]) -> list[str]:
     """Every page of a case's timeline (HTML), oldest event first; never empty."""
     heading = escape(t.gettext("Timeline: %(name)s") % {"name": title})

@@ -126,6 +126,8 @@ class AlertKind(StrEnum):
     RELEASE_REMINDER = "release_reminder"
     ATTEND_NOTE = "attend_note"
     """The evening before a hearing, to those attending: the court's practical note."""
+    TIMELINE_EVENT = "timeline_event"
+    """A new timeline event, to followers who chose to get them (/settings)."""
     STALE_DIGEST = "stale_digest"
     """Weekly, to organizers: the cases that need a look (:class:`StaleReason`)."""
 

@@ -227,6 +227,8 @@ class Subscriber(SQLModel, table=True):
     listed: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
     """Whether organizers may see this chat's name among a hearing's attendees; None: not
     asked yet (counted only)."""
+    timeline: bool = False
+    """Whether the chat also gets new timeline events of the cases it follows (/settings)."""
     blocked: bool = False
     gone: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

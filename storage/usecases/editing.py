@@ -30,8 +30,9 @@ from storage.database.models import (
 )
 from storage.domain.names import name_key, to_latin
 from storage.domain.search import IndexedCase, SearchIndex, SearchResult
-from storage.outbox import count_by_status
+from storage.outbox import count_by_status, enqueue_for_followers
 from storage.usecases.subscribers import KnownName, known_names
+from storage.vocabulary import AlertKind
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -220,6 +221,15 @@ def add_event(
             "text": text,
         },
         now=now,
+    )
+    enqueue_for_followers(  # only to those who chose timeline events in /settings
+        session,
+        case_id=case_id,
+        kind=AlertKind.TIMELINE_EVENT,
+        what=str(event.id),
+        payload={"event_id": event.id},
+        due_at=now,
+        timeline_only=True,
     )
     return event
 

@@ -105,6 +105,12 @@ def forget_chat(session: Session, *, chat_id: int) -> bool:
     return True
 
 
+def set_timeline_follow(session: Session, *, chat_id: int, on: bool) -> None:
+    """Whether this chat also gets new timeline events of the cases it follows."""
+    subscriber = upsert_subscriber(session, chat_id=chat_id)
+    subscriber.timeline = on
+
+
 def set_reminder_preset(session: Session, *, chat_id: int, preset: str) -> None:
     """Choose when this chat is reminded of hearings (one of REMINDER_PRESETS)."""
     if preset not in REMINDER_PRESETS:

@@ -17,7 +17,7 @@ from sqlmodel import select
 from handlers import callbacks as cb
 from jobs.schedule import run_planner
 from storage.database.engine import session_scope
-from storage.database.models import Case, Delivery, Organizer
+from storage.database.models import Case, Delivery, JobState, Organizer
 from storage.usecases.changes import change_status, confirm_case, set_next_hearing
 from storage.usecases.editing import create_case
 from tests.conftest import Clock, RunningBot
@@ -63,7 +63,16 @@ def cases(running_bot: RunningBot, engine: Engine) -> Iterator[dict[str, int]]:
         confirm_case(session, case_id=confirmed, actor_id=ADMIN, today=date(2030, 5, 30),
                      now=at(date(2030, 5, 30)))  # fmt: skip
     running_bot.services.clock = Clock(at(date(2030, 6, 3)))  # a Monday, 10:00 in Almaty
+    forget_first_run(engine)
     yield made
+
+
+def forget_first_run(engine: Engine) -> None:
+    """Forget the start-up planner run (at the real time): each test says when the bot began."""
+    with session_scope(engine) as session:
+        state = session.get(JobState, "stale_digest")
+        if state is not None:
+            session.delete(state)
 
 
 def listed(message: Any) -> list[str]:
@@ -115,6 +124,8 @@ def test_weekly_digest_once_a_week_to_each_organizer(
     bot = running_bot
     clock = bot.services.clock
     assert isinstance(clock, Clock)
+    clock.now = at(date(2030, 5, 28))  # the bot first runs: no digest that week
+    run_planner(bot.services)
     clock.now = at(date(2030, 6, 3), 8)  # Monday before 09:00: not yet
     run_planner(bot.services)
     settle(bot)
@@ -150,8 +161,30 @@ def test_weekly_digest_once_a_week_to_each_organizer(
     assert str(release) not in [line.split(".")[0] for line in listed(second)]
 
 
+def test_a_new_installation_waits_for_next_week(
+    running_bot: RunningBot, cases: dict[str, int]
+) -> None:
+    bot = running_bot
+    clock = bot.services.clock
+    assert isinstance(clock, Clock)
+    clock.now = at(date(2030, 6, 3), 9)  # first run: Monday 09:00 itself
+    run_planner(bot.services)
+    clock.now = at(date(2030, 6, 9), 23)
+    run_planner(bot.services)
+    settle(bot)
+    assert bot.server.outbox(ADMIN) == []
+    clock.now = at(date(2030, 6, 10), 9)
+    run_planner(bot.services)
+    settle(bot)
+    [digest] = bot.server.outbox(ADMIN)
+    assert "Weekly check: 3 cases need a look" in digest.text
+
+
 def test_no_digest_in_a_week_with_nothing_to_look_at(running_bot: RunningBot) -> None:
     bot = running_bot
+    forget_first_run(bot.services.engine)
+    bot.services.clock = Clock(at(date(2030, 5, 27)))
+    run_planner(bot.services)
     bot.services.clock = Clock(at(date(2030, 6, 3)))
     with session_scope(bot.services.engine) as session:
         create_case(session, name="Fresh Case", lang="en", actor_id=ADMIN, now=at(date(2030, 6, 1)))

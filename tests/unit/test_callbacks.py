@@ -34,6 +34,8 @@ EXAMPLES: list[cb.Button] = [
     cb.AttendListed("no"),
     cb.Letter(3),
     cb.StaleConfirm(7),
+    cb.TimelineFollow("on"),
+    cb.TimelineFollow("off"),
 ]
 
 
