@@ -9,13 +9,20 @@ from zoneinfo import ZoneInfo
 
 from messages.common import (
     DIMENSION_LABELS,
+    basis_words,
     days_from_now,
     local_text,
     status_label,
     utc_offset,
 )
 from messages.i18n import Translator
-from storage.vocabulary import HEARING_ALERTS, URGENT_RISKS, AlertKind
+from storage.vocabulary import (
+    BASIS_LABELS,
+    HEARING_ALERTS,
+    UNCONFIRMED_BASES,
+    URGENT_RISKS,
+    AlertKind,
+)
 
 URGENT_MARK = "⚠️"
 
@@ -71,6 +78,14 @@ def render_status_alert(t: Translator, name: str, payload: dict[str, Any], *, ur
     note = local_text(t, payload.get("note") or {}, payload.get("note_lang"))
     if note:
         lines.append(note)
+    how = basis_words(t, payload.get("basis"), payload.get("source"))
+    if how:
+        lines.append(escape(t.gettext("How it is known:")) + " " + how)
+    if urgent and payload.get("basis") in UNCONFIRMED_BASES:
+        top = t.gettext("NOT YET CONFIRMED: %(basis)s") % {
+            "basis": t.gettext(BASIS_LABELS[payload["basis"]])
+        }
+        lines.insert(0, URGENT_MARK + " <b>" + escape(top) + "</b>")
     return "\n".join(lines)
 
 

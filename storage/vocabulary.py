@@ -113,6 +113,29 @@ HELD: frozenset[str] = frozenset(status.key for status in DIMENSIONS[0].statuses
 """Custody keys that mean the person is held."""
 
 
+class Basis(StrEnum):
+    """How a fact is known: the basis of a status change or a timeline event."""
+
+    COURT_DOCUMENT = "court"
+    LAWYER = "lawyer"
+    FAMILY = "family"
+    MEDIA = "media"
+    UNCONFIRMED = "unconfirmed"
+
+
+BASIS_LABELS: dict[str, str] = {
+    Basis.COURT_DOCUMENT: N_("according to a court document"),
+    Basis.LAWYER: N_("according to the lawyer"),
+    Basis.FAMILY: N_("according to the family"),
+    Basis.MEDIA: N_("reported by media, not yet confirmed"),
+    Basis.UNCONFIRMED: N_("unconfirmed"),
+}
+"""Each basis as readers see it, in words."""
+
+UNCONFIRMED_BASES: frozenset[str] = frozenset({Basis.MEDIA, Basis.UNCONFIRMED})
+"""Bases that do not confirm a fact: an urgent alert on one says so at its top."""
+
+
 class AlertKind(StrEnum):
     """What a delivery tells its subscriber."""
 

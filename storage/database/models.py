@@ -109,6 +109,8 @@ class Case(SQLModel, table=True):
     letters_reach: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
     """Whether letters reach the person; None: not known."""
     letter_langs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    basis: dict[str, Any] = _json_column()
+    """How each status is known: {dimension: {"basis": Basis, "source": url}} (set with it)."""
     """The languages letters may be written in (censors may hold back others)."""
     version: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -197,6 +199,8 @@ class TimelineEvent(SQLModel, table=True):
     source_title: str | None = Field(default=None, max_length=300)
     source_outlet: str | None = Field(default=None, max_length=120)
     source_url: str | None = Field(default=None, max_length=500)
+    basis: str | None = Field(default=None, max_length=16)
+    """How the event is known (``Basis``); None: not stated."""
     position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """The order among events of the same date (lower first; then in the order added)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -6,7 +6,7 @@ is a frozen dataclass holding only what a card, a list or a timeline shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -76,6 +76,8 @@ class CaseView:
     """How precisely ``facts_as_of`` is known: day, month or year (a fact dated "2019")."""
     letter_address: str | None = None
     """Where letters to the person go (the card then offers "Write a letter")."""
+    basis: dict[str, Any] = field(default_factory=dict)
+    """How each status is known: {dimension: {"basis": Basis key, "source": url or None}}."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class EventView:
     source_title: str | None
     source_outlet: str | None
     source_url: str | None
+    basis: str | None = None
+    """How the event is known (a ``Basis`` key), when stated."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ def get_case_view(session: Session, *, case_id: int, now: datetime) -> CaseView 
         updated_at=case.updated_at,
         next_hearing=upcoming[0] if upcoming else None,
         letter_address=case.letter_address,
+        basis=dict(case.basis),
         **facts_as_of(session, case),
     )
 
@@ -266,6 +271,7 @@ def list_events(session: Session, *, case_id: int) -> list[EventView]:
             source_title=row.source_title,
             source_outlet=row.source_outlet,
             source_url=row.source_url,
+            basis=row.basis,
         )
         for row in rows
     ]

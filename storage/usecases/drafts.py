@@ -126,6 +126,8 @@ def _apply(session: Session, draft: Draft, now: datetime) -> ChangeResult | None
             key=params["key"],
             note=params.get("note") or None,
             note_lang=params.get("note_lang"),
+            basis=params.get("basis"),
+            source_url=params.get("source"),
             actor_id=draft.actor_id,
             now=now,
         )
@@ -291,6 +293,8 @@ def _revert(session: Session, draft: Draft, now: datetime) -> None:
     if kind == "status":
         for dimension, value in before.items():
             setattr(case, dimension, value)
+        # The undone status's basis goes with it; the restored one's is not stated.
+        case.basis = {k: v for k, v in case.basis.items() if k not in before}
     elif kind in ("sentence", "release_changed"):
         restore_sentence(case, before)
     elif kind in ("hearing_set", "hearing_moved", "hearing_cancelled"):

@@ -191,10 +191,12 @@ def add_event(
     source_url: str | None,
     actor_id: int | None,
     now: datetime,
+    basis: str | None = None,
 ) -> TimelineEvent:
-    """Add a timeline event written in one language."""
+    """Add a timeline event written in one language (``basis``: how it is known)."""
     event = TimelineEvent(
         case_id=case_id,
+        basis=basis,
         occurred_on=day,
         precision=precision,
         lang=lang,
