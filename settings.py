@@ -43,7 +43,13 @@ VARIABLES = (
     "CASEBOT_STALL_AFTER",
     "CASEBOT_IMPORT_MAX_BYTES",
     "CASEBOT_STALE_AFTER",
+    "CASEBOT_APPROVAL",
+    "CASEBOT_APPROVAL_OVER",
 )
+
+
+APPROVAL_MODES = ("off", "urgent", "all")
+"""CASEBOT_APPROVAL's values."""
 
 
 class SettingsError(ValueError):
@@ -71,6 +77,10 @@ class Settings:
     import_max_bytes: int = MAX_FILE_BYTES
     stale_after: timedelta = timedelta(days=90)
     """CASEBOT_STALE_AFTER: a case unconfirmed this long needs a look (/stale, the digest)."""
+    approval: str = "urgent"
+    """CASEBOT_APPROVAL: off, urgent or all: which alerts a second organizer approves."""
+    approval_over: int = 1000
+    """CASEBOT_APPROVAL_OVER: with ``urgent``, an alert to more readers needs approval too."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -157,6 +167,17 @@ def _check_offsets(name: str, raw: str, problems: list[str]) -> tuple[timedelta,
         return ()
 
 
+def _check_approval(raw: str, over: str, problems: list[str]) -> tuple[str, int]:
+    mode = raw.lower()
+    if mode not in APPROVAL_MODES:
+        problems.append("CASEBOT_APPROVAL must be off, urgent or all")
+        mode = "urgent"
+    if not re.fullmatch(r"[0-9]{1,9}", over):
+        problems.append("CASEBOT_APPROVAL_OVER must be a whole number of subscribers, such as 1000")
+        return mode, 1000
+    return mode, int(over)
+
+
 def _check_rate(raw: str, problems: list[str]) -> int:
     if re.fullmatch(r"[0-9]{1,6}", raw) and 1 <= int(raw) <= MAX_RATE:
         return int(raw)
@@ -225,6 +246,11 @@ def load_settings(
             "DATABASE_URL must be an SQLAlchemy URL such as sqlite:///data/casebot.db "
             "or postgresql+psycopg://user@host/dbname"
         )
+    approval, approval_over = _check_approval(
+        values.get("CASEBOT_APPROVAL") or "urgent",
+        values.get("CASEBOT_APPROVAL_OVER") or "1000",
+        problems,
+    )
     settings = Settings(
         token=token,
         api_url=api_url,
@@ -245,6 +271,8 @@ def load_settings(
         import_max_bytes=_check_import_size(
             values.get("CASEBOT_IMPORT_MAX_BYTES") or str(MAX_FILE_BYTES), problems
         ),
+        approval=approval,
+        approval_over=approval_over,
         stale_after=_check_stall(
             values.get("CASEBOT_STALE_AFTER") or "90d",
             problems,

@@ -27,12 +27,14 @@ from handlers.organizing import (
 from handlers.rights import is_admin, organizers_only
 from handlers.syntax import UsageError, parse_case_only, parse_organizer
 from messages import Translator
+from messages.approval import mode_line
 from messages.attendance import attendance_stats
 from messages.audit import audit_text, organizers_text
 from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import admins_only, organizer_changed, stats_text
 from storage.reads.cases import list_case_items
+from storage.usecases.approval import effective_mode
 from storage.usecases.attendance import HearingAttendance, list_upcoming_attendance
 from storage.usecases.editing import (
     AuditLine,
@@ -83,15 +85,19 @@ async def stats(update: Update, context: Context, t: Translator) -> None:
 
     now = services(context).clock()
 
-    def read(session: Session) -> tuple[Any, list[HearingAttendance], dict[int, str]]:
+    settings = services(context).settings
+
+    def read(session: Session) -> tuple[Any, list[HearingAttendance], dict[int, str], str]:
         figures = get_stats(session, language_of=resolve_language)
+        mode = effective_mode(session, mode=settings.approval, admins=settings.admins)
         attending = list_upcoming_attendance(session, now=now)
         case_ids = {case_id for case_id, _ in figures.per_case} | {row.case_id for row in attending}
         items = list_case_items(session, case_ids=sorted(case_ids))
-        return figures, attending, {item.id: case_title(t, item.names) for item in items}
+        return figures, attending, {item.id: case_title(t, item.names) for item in items}, mode
 
-    figures, attending, names = await run_db(context, read)
+    figures, attending, names, mode = await run_db(context, read)
     text = stats_text(t, figures, names) + "\n\n" + attendance_stats(t, attending, names)
+    text += "\n\n" + mode_line(t, mode, settings.approval_over)
     await answer(update, text)
 
 

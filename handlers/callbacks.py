@@ -252,10 +252,20 @@ class TimelineFollow(Button):
     answer: str
 
 
+@dataclass(frozen=True)
+class Approval(Button):
+    """Approve or Reject a change waiting for a second organizer."""
+
+    PREFIX = "apr"
+    CHOICES: ClassVar[Choices] = {"action": frozenset({"approve", "reject"})}
+    action: str
+    draft_id: int
+
+
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
-    Attend, AttendListed, Letter, StaleConfirm, TimelineFollow,
+    Attend, AttendListed, Letter, StaleConfirm, TimelineFollow, Approval,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

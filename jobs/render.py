@@ -26,6 +26,7 @@ from messages.alerts import (
     render_hearing_reminder,
     render_release_reminder,
 )
+from messages.approval import notice_text
 from messages.attendance import render_attend_note
 from messages.card import case_title, hearing_lines
 from messages.common import DIMENSION_LABELS
@@ -49,6 +50,7 @@ SEND_TIME_KINDS: frozenset[str] = frozenset(
         AlertKind.ATTEND_NOTE,
         AlertKind.STALE_DIGEST,
         AlertKind.TIMELINE_EVENT,
+        AlertKind.APPROVAL_NOTICE,
     }
 )
 """Alert kinds rendered from the present state when sent (beside ``CHANGE_ALERTS``)."""
@@ -185,6 +187,8 @@ class AlertRenderer:
             return render_hearing_reminder(t, name, payload, now=now)
         if work.kind == AlertKind.ATTEND_NOTE:
             return self._attend_note(session, work, name, t, now)
+        if work.kind == AlertKind.APPROVAL_NOTICE:
+            return notice_text(t, str(work.payload.get("outcome")), name)
         if work.kind == AlertKind.TIMELINE_EVENT:
             event_id = work.payload.get("event_id")
             found = [e for e in list_events(session, case_id=view.id) if e.id == event_id]

@@ -16,6 +16,7 @@ from jobs.stale import plan_digest
 from settings import Services
 from storage.database.engine import session_scope
 from storage.outbox import reclaim_stale
+from storage.usecases.approval import expire_approvals
 
 log = logging.getLogger("casebot.jobs")
 
@@ -57,6 +58,7 @@ def run_planner(services: Services) -> int:
             release_reminders=settings.release_reminders,
             zone=settings.timezone,
         )
+        expired = expire_approvals(session, now=services.clock())
         digests = plan_digest(
             session,
             now=services.clock(),
@@ -64,7 +66,8 @@ def run_planner(services: Services) -> int:
             admins=settings.admins,
             stale_after=settings.stale_after,
         )
-    return report.hearing_reminders + report.release_reminders + report.attend_notes + digests
+    written = report.hearing_reminders + report.release_reminders + report.attend_notes
+    return written + digests + expired
 
 
 async def planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -151,6 +151,8 @@ class AlertKind(StrEnum):
     """The evening before a hearing, to those attending: the court's practical note."""
     TIMELINE_EVENT = "timeline_event"
     """A new timeline event, to followers who chose to get them (/settings)."""
+    APPROVAL_NOTICE = "approval_notice"
+    """To an author: their change was approved and sent, rejected, or expired unapproved."""
     STALE_DIGEST = "stale_digest"
     """Weekly, to organizers: the cases that need a look (:class:`StaleReason`)."""
 
@@ -192,6 +194,8 @@ class DraftState(StrEnum):
     """Where a draft is: open (previewed), then sent, cancelled or (after Send) undone."""
 
     OPEN = "open"
+    AWAITING = "awaiting"
+    """Sent by its author, waiting for another organizer's approval (two-person rule)."""
     SENT = "sent"
     CANCELLED = "cancelled"
     UNDONE = "undone"

@@ -36,6 +36,8 @@ EXAMPLES: list[cb.Button] = [
     cb.StaleConfirm(7),
     cb.TimelineFollow("on"),
     cb.TimelineFollow("off"),
+    cb.Approval("approve", 12),
+    cb.Approval("reject", 999_999_999),
 ]
 
 
