@@ -132,7 +132,10 @@ def _notice(session: Session, draft: Draft, outcome: str, now: datetime) -> None
 
 def _undecided(session: Session, draft_id: int, now: datetime) -> ApprovalOutcome:
     draft = session.get(Draft, draft_id)
-    if draft is not None and draft.state == DraftState.AWAITING and draft.expires_at <= now:
+    if draft is not None and (
+        (draft.state == DraftState.AWAITING and draft.expires_at <= now)
+        or draft.result.get("approval") == "expired"
+    ):
         return ApprovalOutcome("expired", draft.actor_id)
     return ApprovalOutcome("done", draft.actor_id if draft else None)
 
@@ -173,6 +176,8 @@ def expire_approvals(session: Session, *, now: datetime) -> int:
     for draft in waiting:
         assert draft.id is not None
         if _move(session, draft.id, to=DraftState.CANCELLED, now=now):
+            session.refresh(draft)
+            draft.result = {**draft.result, "approval": "expired"}
             _audit(session, draft, "approval_expired", draft.actor_id, now)
             _notice(session, draft, "expired", now)
             expired += 1
