@@ -279,6 +279,7 @@ def set_organizer(
         after={"user_id": user_id},
         now=now,
     )
+    session.flush()  # a removal is seen by the next look in this same transaction
     return True
 
 
