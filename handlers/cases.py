@@ -19,7 +19,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
 from handlers.attendance_buttons import answer_buttons
-from handlers.common import Context, edit_in_place, run_db, services, user_translator
+from handlers.common import (
+    Context,
+    edit_in_place,
+    registered_commands,
+    run_db,
+    services,
+    user_translator,
+)
 from messages import N_, Translator
 from messages.attendance import attendance_line
 from messages.calendar import render_calendar
@@ -150,7 +157,7 @@ def _card_markup(
     if view.next_hearing is not None and view.next_hearing.starts_at > _now(context):
         rows.append(answer_buttons(t, view.next_hearing.id, chosen=reader.answer))
     row = [cb.Timeline(view.id, 0).button(t.gettext("Timeline"))]
-    if "subscribe" in services(context).commands:
+    if "subscribe" in registered_commands(context):
         if subscribed:
             row.append(cb.Unsubscribe(view.id).button(t.gettext("Unsubscribe")))
         else:

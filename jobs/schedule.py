@@ -13,7 +13,7 @@ from telegram.ext import Application, ContextTypes
 from jobs import deadman
 from jobs.planner import plan
 from jobs.stale import plan_digest
-from settings import Services
+from services import Services
 from storage.database.engine import session_scope
 from storage.outbox import reclaim_stale
 from storage.usecases.approval import expire_approvals

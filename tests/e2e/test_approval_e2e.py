@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from botsim.server import BotApiServer
 from handlers import callbacks as cb
 from jobs.schedule import run_planner
-from settings import Services
+from services import Services
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import AuditEntry, Case, Delivery, Organizer
 from storage.files.importer import SAMPLE_FILE, import_file
@@ -156,11 +156,12 @@ def test_rejection_and_expiry_cancel_and_tell_the_author(bot: RunningBot) -> Non
     request = request_for(bot, SECOND, since)
     clock = bot.services.clock
     assert isinstance(clock, Clock)
-    clock.now += timedelta(minutes=29)
+    start = clock()
+    clock.now = start + timedelta(minutes=29)
     run_planner(bot.services)
     settle(bot)
     assert "got no approval" not in " ".join(texts(bot, AUTHOR, author_mark))
-    clock.now += timedelta(minutes=2)
+    clock.now = start + timedelta(minutes=31)
     author_mark = len(bot.server.outbox(AUTHOR))
     run_planner(bot.services)
     settle(bot)

@@ -48,8 +48,8 @@ def press(bot: RunningBot, message: Any, data: str, user: int) -> Any:
 
 
 def hearing_ahead(bot: RunningBot) -> int:
-    clock = Clock(datetime(2030, 5, 1, 0, 0, tzinfo=UTC))
-    bot.services.clock = clock
+    clock = bot.clock
+    clock.now = datetime(2030, 5, 1, 0, 0, tzinfo=UTC)
     with session_scope(bot.services.engine) as session:
         result = set_next_hearing(
             session,

@@ -62,7 +62,7 @@ def cases(running_bot: RunningBot, engine: Engine) -> Iterator[dict[str, int]]:
         confirmed = new("Confirmed Case", date(2030, 1, 1))
         confirm_case(session, case_id=confirmed, actor_id=ADMIN, today=date(2030, 5, 30),
                      now=at(date(2030, 5, 30)))  # fmt: skip
-    running_bot.services.clock = Clock(at(date(2030, 6, 3)))  # a Monday, 10:00 in Almaty
+    running_bot.clock.now = at(date(2030, 6, 3))  # a Monday, 10:00 in Almaty
     forget_first_run(engine)
     yield made
 
@@ -183,9 +183,9 @@ def test_a_new_installation_waits_for_next_week(
 def test_no_digest_in_a_week_with_nothing_to_look_at(running_bot: RunningBot) -> None:
     bot = running_bot
     forget_first_run(bot.services.engine)
-    bot.services.clock = Clock(at(date(2030, 5, 27)))
+    bot.clock.now = at(date(2030, 5, 27))
     run_planner(bot.services)
-    bot.services.clock = Clock(at(date(2030, 6, 3)))
+    bot.clock.now = at(date(2030, 6, 3))
     with session_scope(bot.services.engine) as session:
         create_case(session, name="Fresh Case", lang="en", actor_id=ADMIN, now=at(date(2030, 6, 1)))
     run_planner(bot.services)
