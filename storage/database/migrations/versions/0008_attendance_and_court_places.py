@@ -27,13 +27,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("courts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("address", sa.JSON(), nullable=False, server_default="{}"))
-        batch_op.add_column(sa.Column("lat", sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column("lon", sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column("note", sa.JSON(), nullable=False, server_default="{}"))
-    with op.batch_alter_table("subscribers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("listed", sa.Boolean(), nullable=True))
+    op.add_column("courts", sa.Column("address", sa.JSON(), nullable=False, server_default="{}"))
+    op.add_column("courts", sa.Column("lat", sa.Float(), nullable=True))
+    op.add_column("courts", sa.Column("lon", sa.Float(), nullable=True))
+    op.add_column("courts", sa.Column("note", sa.JSON(), nullable=False, server_default="{}"))
+    op.add_column("subscribers", sa.Column("listed", sa.Boolean(), nullable=True))
     op.create_table(
         "attendance",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,10 +63,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("attendance")
-    with op.batch_alter_table("subscribers", schema=None) as batch_op:
-        batch_op.drop_column("listed")
-    with op.batch_alter_table("courts", schema=None) as batch_op:
-        batch_op.drop_column("note")
-        batch_op.drop_column("lon")
-        batch_op.drop_column("lat")
-        batch_op.drop_column("address")
+    _drop_columns("subscribers", "listed")
+    _drop_columns("courts", "note", "lon", "lat", "address")
+
+
+def _drop_columns(table: str, *columns: str) -> None:
+    """Drop columns in place: SQLite's batch mode would copy the table, and dropping the
+    old copy deletes (ON DELETE CASCADE) or empties (SET NULL) the rows that refer to it."""
+    for name in columns:
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{name}"')
+        else:
+            op.drop_column(table, name)

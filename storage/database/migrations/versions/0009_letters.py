@@ -23,12 +23,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("letter_address", sa.String(length=500), nullable=True))
-        batch_op.add_column(sa.Column("letters_reach", sa.Boolean(), nullable=True))
-        batch_op.add_column(
-            sa.Column("letter_langs", sa.JSON(), nullable=False, server_default="[]")
-        )
+    op.add_column("cases", sa.Column("letter_address", sa.String(length=500), nullable=True))
+    op.add_column("cases", sa.Column("letters_reach", sa.Boolean(), nullable=True))
+    op.add_column(
+        "cases", sa.Column("letter_langs", sa.JSON(), nullable=False, server_default="[]")
+    )
     op.create_table(
         "letter_guides",
         sa.Column("lang", sa.String(length=8), nullable=False),
@@ -41,7 +40,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("letter_guides")
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_column("letter_langs")
-        batch_op.drop_column("letters_reach")
-        batch_op.drop_column("letter_address")
+    _drop_columns("cases", "letter_langs", "letters_reach", "letter_address")
+
+
+def _drop_columns(table: str, *columns: str) -> None:
+    """Drop columns in place: SQLite's batch mode would copy the table, and dropping the
+    old copy deletes (ON DELETE CASCADE) or empties (SET NULL) the rows that refer to it."""
+    for name in columns:
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{name}"')
+        else:
+            op.drop_column(table, name)

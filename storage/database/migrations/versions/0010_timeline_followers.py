@@ -22,12 +22,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("subscribers", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("timeline", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    op.add_column(
+        "subscribers",
+        sa.Column("timeline", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("subscribers", schema=None) as batch_op:
-        batch_op.drop_column("timeline")
+    _drop_columns("subscribers", "timeline")
+
+
+def _drop_columns(table: str, *columns: str) -> None:
+    """Drop columns in place: SQLite's batch mode would copy the table, and dropping the
+    old copy deletes (ON DELETE CASCADE) or empties (SET NULL) the rows that refer to it."""
+    for name in columns:
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{name}"')
+        else:
+            op.drop_column(table, name)

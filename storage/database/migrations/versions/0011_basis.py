@@ -23,14 +23,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("basis", sa.JSON(), nullable=False, server_default="{}"))
-    with op.batch_alter_table("timeline_events", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("basis", sa.String(length=16), nullable=True))
+    op.add_column("cases", sa.Column("basis", sa.JSON(), nullable=False, server_default="{}"))
+    op.add_column("timeline_events", sa.Column("basis", sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("timeline_events", schema=None) as batch_op:
-        batch_op.drop_column("basis")
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_column("basis")
+    _drop_columns("timeline_events", "basis")
+    _drop_columns("cases", "basis")
+
+
+def _drop_columns(table: str, *columns: str) -> None:
+    """Drop columns in place: SQLite's batch mode would copy the table, and dropping the
+    old copy deletes (ON DELETE CASCADE) or empties (SET NULL) the rows that refer to it."""
+    for name in columns:
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{name}"')
+        else:
+            op.drop_column(table, name)
