@@ -86,6 +86,8 @@ class AlertRenderer:
 
     def _buttons(self, t: Translator, work: DeliveryWork) -> list[list[tuple[str, str]]]:
         case_id = work.case_id
+        if work.kind == AlertKind.APPROVAL_NOTICE:  # to an organizer, not a follower
+            return [[(t.gettext("Open the case"), f"card:{case_id}")]]
         rows = [
             [
                 (t.gettext("Open the case"), f"card:{case_id}"),

@@ -128,6 +128,8 @@ def test_an_urgent_alert_waits_for_a_second_organizer(bot: RunningBot) -> None:
         assert "deportation ordered" in alert
     [notice] = texts(bot, AUTHOR, author_mark)
     assert "was approved by another organizer and sent" in notice
+    [message] = bot.server.outbox(AUTHOR)[author_mark:]
+    assert [text for text, _, _ in message.buttons()] == ["Open the case"]
     third = request_for(bot, THIRD)
     bot.server.press_button(
         user_id=THIRD, chat_id=THIRD, message_id=third.message_id, data=third.buttons()[0][1]
