@@ -5,8 +5,11 @@ the health checks). Nothing else wires these together; handlers reach the servic
 through `bot_data`. The limiter and the dispatcher are built by one function each for
 `run`, `chat` and `worker`. docs/architecture.md has the layers.
 
-    casebot run [--demo] [--webhook URL [--listen HOST:PORT]]
-                                    the bot, long-polling Telegram (or by webhook)
+    casebot run [--demo] [--web HOST:PORT] [--webhook URL [--listen HOST:PORT] [--web]]
+                                    the bot, long-polling Telegram (or by webhook), with
+                                    the public website beside it (--web)
+    casebot web [--demo] [--listen HOST:PORT]
+                                    only the public website (case pages, feeds, dataset)
     casebot chat [--demo] [--user ID] [--lang kk|ru|en]
                                     the same bot in this terminal, no token needed
     casebot import FILE             load cases from a YAML or CSV case file
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from sqlalchemy import Engine
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -62,9 +66,11 @@ from storage.database.engine import backup_sqlite, make_engine, session_scope, u
 from storage.files.casefile import CaseFileError
 from storage.files.exporter import export_file
 from storage.files.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
+from web.server import RouteSetup, build_web_app, install_site, site_for, start_listener
 
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"
+DEFAULT_WEB_LISTEN = "127.0.0.1:8080"
 PROGRESS_FROM = 50  # cases in a file before the import shows its progress
 
 
@@ -189,6 +195,36 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
     return app
 
 
+def bot_username_of(app: Application) -> Callable[[], str | None]:  # type: ignore[type-arg]
+    """The bot's @username once it is known (after getMe at start), for the website."""
+
+    def username() -> str | None:
+        try:
+            name: str | None = app.bot.username
+        except RuntimeError:  # not initialized yet
+            return None
+        return name
+
+    return username
+
+
+def website_setup(services: Services, username: Callable[[], str | None]) -> RouteSetup:
+    """What adds the public website to an aiohttp application (the webhook listener)."""
+    site = site_for(
+        engine=services.engine,
+        lookup=services.lookup,
+        clock=lambda: services.clock(),
+        public_url=services.settings.public_url,
+        zone=services.settings.zone,
+        bot_username=username,
+    )
+
+    def setup(web_app: web.Application) -> None:
+        install_site(web_app, site)
+
+    return setup
+
+
 def _settings_or_exit(*, require_token: bool = False) -> Settings:
     try:
         return load_settings(require_token=require_token)
@@ -199,24 +235,38 @@ def _settings_or_exit(*, require_token: bool = False) -> Settings:
         raise SystemExit(2) from None
 
 
+def _run_listeners(args: argparse.Namespace) -> tuple[tuple[str, int] | None, str | None] | str:
+    """(webhook listener, website listener or "" for the webhook's own), or an error."""
+    if args.listen is not None and args.webhook is None:
+        return "--listen needs --webhook URL"
+    listen: tuple[str, int] | None = None
+    try:
+        if args.webhook is not None:
+            parts = urlsplit(args.webhook)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                return "--webhook must be an https:// address"
+            listen = parse_listen(args.listen or DEFAULT_LISTEN)
+            if args.web:
+                return "with --webhook, the website shares its listener: give --web alone"
+        elif args.web is not None:
+            parse_listen(args.web or DEFAULT_WEB_LISTEN)
+    except ValueError as exc:
+        return str(exc)
+    if args.web is None:
+        return listen, None
+    return listen, ("" if listen is not None else (args.web or DEFAULT_WEB_LISTEN))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Long-poll Telegram (or, with --webhook, receive its POSTs) until SIGTERM or Ctrl-C."""
+    """Long-poll Telegram (or, with --webhook, receive its POSTs) until SIGTERM or Ctrl-C;
+    with --web, the public website too (beside polling, or on the webhook's listener)."""
     settings = _settings_or_exit(require_token=True)
     assert settings.token is not None
-    listen: tuple[str, int] | None = None
-    if args.listen is not None and args.webhook is None:
-        print("casebot run: --listen needs --webhook URL", file=sys.stderr)
+    checked = _run_listeners(args)
+    if isinstance(checked, str):
+        print(f"casebot run: {checked}", file=sys.stderr)
         return 2
-    if args.webhook is not None:
-        parts = urlsplit(args.webhook)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            print("casebot run: --webhook must be an https:// address", file=sys.stderr)
-            return 2
-        try:
-            listen = parse_listen(args.listen or DEFAULT_LISTEN)
-        except ValueError as exc:
-            print(f"casebot run: {exc}", file=sys.stderr)
-            return 2
+    listen, web_listen = checked
     configure_logging(settings.token)
     check_timezone_data()
     engine = open_database(settings)
@@ -224,15 +274,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         report = load_demo_cases(engine, settings)
         if report is not None:
             log.info("sample cases loaded: %d", len(report.added))
-    app = build_application(
-        Services(settings=settings, engine=engine), token=settings.token, api_url=settings.api_url
-    )
+    services = Services(settings=settings, engine=engine)
+    app = build_application(services, token=settings.token, api_url=settings.api_url)
+    website = website_setup(services, bot_username_of(app)) if web_listen is not None else None
     try:
         if listen is None:
-            code = _until_stopped(_serve_polling(app, api_url=settings.api_url), settings)
+            web_at = parse_listen(web_listen) if web_listen else None
+            serve = _serve_polling(app, api_url=settings.api_url, website=website, web_at=web_at)
+            code = _until_stopped(serve, settings)
         else:
             code = _run_webhook_mode(
-                app, base_url=args.webhook, listen=listen, api_url=settings.api_url
+                app, base_url=args.webhook, listen=listen, api_url=settings.api_url, website=website
             )
     finally:
         engine.dispose()
@@ -259,14 +311,26 @@ def _until_stopped(serve: Coroutine[Any, Any, None], settings: Settings) -> int:
     return 0
 
 
-async def _serve_polling(app: Application, *, api_url: str) -> None:  # type: ignore[type-arg]
+async def _serve_polling(
+    app: Application,  # type: ignore[type-arg]
+    *,
+    api_url: str,
+    website: RouteSetup | None = None,
+    web_at: tuple[str, int] | None = None,
+) -> None:
     """Long polling until SIGINT or SIGTERM: PTB's run_polling, with a start-up that waits
-    for the Bot API (see jobs/startup.py) and says it is running only once it is."""
+    for the Bot API (see jobs/startup.py) and says it is running only once it is; with
+    `website`, the public website listens on `web_at` meanwhile."""
     stop = stop_on_signals()
     if not await connect(app.initialize, api_url=api_url, stop=stop):
         await app.bot.shutdown()
         return
+    runner: web.AppRunner | None = None
     try:
+        if website is not None and web_at is not None:
+            site_app = web.Application()
+            website(site_app)
+            runner = await start_listener(site_app, *web_at)
         if app.post_init is not None:
             await app.post_init(app)
         assert app.updater is not None
@@ -277,6 +341,8 @@ async def _serve_polling(app: Application, *, api_url: str) -> None:  # type: ig
         log.info("casebot is running; stop it with Ctrl-C or SIGTERM")
         await stop.wait()
     finally:
+        if runner is not None:
+            await runner.cleanup()
         await stop_application(app)
 
 
@@ -286,8 +352,10 @@ def _run_webhook_mode(
     base_url: str,
     listen: tuple[str, int],
     api_url: str,
+    website: RouteSetup | None = None,
 ) -> int:
-    """Webhook mode until SIGINT or SIGTERM, with a fresh secret token (redacted from logs)."""
+    """Webhook mode until SIGINT or SIGTERM, with a fresh secret token (redacted from logs);
+    `website` adds the public pages to the same listener."""
     secret = generate_secret_token()
     add_secret(secret)
 
@@ -305,6 +373,7 @@ def _run_webhook_mode(
             health=webhook_health(app),
             stop_event=stop,
             ready=lambda: log.info("casebot is running; stop it with Ctrl-C or SIGTERM"),
+            extra_routes=(website,) if website is not None else (),
         )
 
     try:
@@ -315,6 +384,48 @@ def _run_webhook_mode(
     except OSError as exc:
         log.error("cannot listen on %s port %d: %s", listen[0], listen[1], exc)
         return 1
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """`casebot web`: only the public website, until SIGTERM or Ctrl-C."""
+    settings = _settings_or_exit()
+    try:
+        host, port = parse_listen(args.listen or DEFAULT_WEB_LISTEN)
+    except ValueError as exc:
+        print(f"casebot web: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.token)
+    check_timezone_data()
+    engine = open_database(settings)
+    if args.demo:
+        load_demo_cases(engine, settings)
+    services = Services(settings=settings, engine=engine)
+    web_app = build_web_app(
+        engine=engine,
+        lookup=services.lookup,
+        clock=lambda: services.clock(),
+        public_url=settings.public_url,
+        zone=settings.zone,
+        bot_username=lambda: settings.bot_username,
+    )
+
+    async def serve() -> None:
+        stop = stop_on_signals()
+        runner = await start_listener(web_app, host, port)
+        log.info("the website is at %s; stop it with Ctrl-C or SIGTERM", settings.public_url)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except OSError as exc:
+        log.error("cannot listen on %s port %d: %s", host, port, exc)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -498,7 +609,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="HOST:PORT",
         help=f"where the webhook server listens (default {DEFAULT_LISTEN}); also serves /healthz",
     )
+    run.add_argument(
+        "--web",
+        metavar="HOST:PORT",
+        nargs="?",
+        const="",
+        help=f"serve the public website too: on HOST:PORT beside polling (e.g. "
+        f"{DEFAULT_WEB_LISTEN}), or with --webhook on its listener (give --web alone)",
+    )
     run.set_defaults(handler=cmd_run)
+    site = commands.add_parser("web", help="only the public website (pages, feeds, dataset)")
+    site.add_argument("--demo", action="store_true", help="load the sample cases when empty")
+    site.add_argument(
+        "--listen", metavar="HOST:PORT", help=f"where it listens (default {DEFAULT_WEB_LISTEN})"
+    )
+    site.set_defaults(handler=cmd_web)
     worker = commands.add_parser("worker", help="only send alerts (beside `run`, same database)")
     worker.add_argument("--id", default="1", help="a stable name for this worker (default 1)")
     worker.set_defaults(handler=cmd_worker)
