@@ -128,26 +128,22 @@ def case_fingerprint(session: Session, *, slug: str) -> tuple[int, Fingerprint] 
     """The id of the case with this slug and, in the same query, what its page shows:
     the case row's version and times, and the count and latest change of its names,
     hearings, events and audited changes. None when no case has this slug."""
-    row = (
-        session.connection()
-        .execute(
-            sa_select(
-                Case.id,
-                Case.version,
-                Case.updated_at,
-                Case.confirmed_on,
-                _related(func.count(col(CaseName.id)), col(CaseName.case_id)),
-                _related(func.max(col(CaseName.id)), col(CaseName.case_id)),
-                _related(func.count(col(Hearing.id)), col(Hearing.case_id)),
-                _related(func.max(col(Hearing.updated_at)), col(Hearing.case_id)),
-                _related(func.count(col(TimelineEvent.id)), col(TimelineEvent.case_id)),
-                _related(func.max(col(TimelineEvent.id)), col(TimelineEvent.case_id)),
-                _related(func.max(col(TimelineEvent.created_at)), col(TimelineEvent.case_id)),
-                _related(func.max(col(AuditEntry.at)), col(AuditEntry.case_id)),
-            ).where(col(Case.slug) == slug)
-        )
-        .first()
-    )
+    columns: list[Any] = [
+        Case.id,
+        Case.version,
+        Case.updated_at,
+        Case.confirmed_on,
+        _related(func.count(col(CaseName.id)), col(CaseName.case_id)),
+        _related(func.max(col(CaseName.id)), col(CaseName.case_id)),
+        _related(func.count(col(Hearing.id)), col(Hearing.case_id)),
+        _related(func.max(col(Hearing.updated_at)), col(Hearing.case_id)),
+        _related(func.count(col(TimelineEvent.id)), col(TimelineEvent.case_id)),
+        _related(func.max(col(TimelineEvent.id)), col(TimelineEvent.case_id)),
+        _related(func.max(col(TimelineEvent.created_at)), col(TimelineEvent.case_id)),
+        _related(func.max(col(AuditEntry.at)), col(AuditEntry.case_id)),
+    ]
+    query = sa_select(*columns).where(col(Case.slug) == slug)
+    row = session.connection().execute(query).first()
     if row is None or row[0] is None:
         return None
     updated = [_as_datetime(row[2]), _as_datetime(row[7]), _as_datetime(row[10])]
