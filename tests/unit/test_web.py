@@ -42,11 +42,11 @@ def sample_engine(engine: Engine) -> Engine:
     return engine
 
 
-def _app(engine: Engine, clock: Callable[[], Any] = Clock()) -> Any:
+def _app(engine: Engine, clock: Callable[[], Any] | None = None) -> Any:
     return build_web_app(
         engine=engine,
         lookup=LiveIndex(),
-        clock=clock,
+        clock=clock or Clock(),
         public_url="https://cases.example.org",
         zone=ZoneInfo("Asia/Almaty"),
         bot_username=lambda: "casebot_test_bot",
