@@ -60,7 +60,7 @@ from jobs.startup import (
 )
 from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webhook_url
 from messages import SUPPORTED_LANGUAGES, translator
-from messages.texts import command_menu
+from messages.texts import bot_description, bot_short_description, command_menu
 from settings import Services, Settings, SettingsError, load_settings
 from storage.database.engine import backup_sqlite, make_engine, session_scope, upgrade
 from storage.files.casefile import CaseFileError
@@ -147,6 +147,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         menu = [BotCommand(name, text) for name, text in command_menu(t, services.commands)]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
+    await _set_profile(app)
     limiter: PriorityRateLimiter = app.bot_data["limiter"]
     dispatcher = make_dispatcher(
         bot=app.bot,
@@ -159,6 +160,17 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     app.bot_data["dispatcher"] = dispatcher
     services.wake_dispatcher = dispatcher.wake
     schedule_jobs(app)
+
+
+async def _set_profile(app: Application) -> None:  # type: ignore[type-arg]
+    """The bot's description and short description in every language (and the default)."""
+    try:
+        for lang in (None, *SUPPORTED_LANGUAGES):
+            t = translator(lang or "en")
+            await app.bot.set_my_description(bot_description(t), language_code=lang)
+            await app.bot.set_my_short_description(bot_short_description(t), language_code=lang)
+    except TelegramError as exc:  # a profile is not worth failing the start for
+        log.warning("could not set the bot's description: %s", exc)
 
 
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]

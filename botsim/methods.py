@@ -117,6 +117,7 @@ class BotApiMethods:
             ("close", self._api_true),
             ("sendMessage", self._api_send_message),
             ("sendDocument", self._api_send_document),
+            ("sendPhoto", self._api_send_photo),
             ("editMessageText", self._api_edit_message_text),
             ("editMessageCaption", self._api_edit_message_caption),
             ("editMessageReplyMarkup", self._api_edit_message_reply_markup),
@@ -204,7 +205,7 @@ class BotApiMethods:
             document=document,
             edited=0,
             date=int(time.time()),
-            method="sendMessage" if document is None else "sendDocument",
+            method="sendMessage" if document is None else request.method,
             plain_text=content.plain,
             entities=content.entities,
             reply_to_message_id=reply_to,
@@ -264,23 +265,23 @@ class BotApiMethods:
         if markup is not None or _inline_of(message.reply_markup) is not None:
             message.reply_markup = markup
 
-    def _document_from(self, request: Request) -> SentDocument:
-        value = request.params.get("document")
-        upload = request.files.get("document")
+    def _document_from(self, request: Request, field: str = "document") -> SentDocument:
+        value = request.params.get(field)
+        upload = request.files.get(field)
         if upload is None and isinstance(value, str) and value.startswith("attach://"):
             upload = request.files.get(value[len("attach://") :])
             if upload is None:
                 raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         if upload is None:
             if not value:
-                raise ApiError(400, "Bad Request: there is no document in the request")
+                raise ApiError(400, f"Bad Request: there is no {field} in the request")
             existing = self._state.files.get(str(value))
             if existing is None:
                 raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
             return existing
         if not upload.data:
             raise ApiError(400, "Bad Request: file must be non-empty")
-        filename = upload.filename or "document"
+        filename = upload.filename or field
         mime_type = upload.content_type
         if mime_type in ("", "application/octet-stream", "text/plain"):
             mime_type = mimetypes.guess_type(filename, strict=False)[0] or mime_type
@@ -427,6 +428,15 @@ class BotApiMethods:
             document = self._document_from(request)
             content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
             return self._send(request, chat, content, document)
+
+    def _api_send_photo(self, request: Request) -> JSONDict:
+        """sendPhoto: recorded like a document (its bytes kept), answered with ``photo``."""
+        with self._state.cond:
+            chat = self._chat_for(request.params)
+            self._apply_faults(request, chat)
+            photo = self._document_from(request, "photo")
+            content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
+            return self._send(request, chat, content, photo)
 
     def _api_get_file(self, request: Request) -> JSONDict:
         file_id = opt_str(request.params, "file_id") or ""

@@ -102,6 +102,14 @@ class Calendar(Button):
     case_id: int
 
 
+@dataclass(frozen=True)
+class Picture(Button):
+    """Send a case's share picture (the website's card.png)."""
+
+    PREFIX = "pic"
+    case_id: int
+
+
 LIST_TARGETS = frozenset({"card", "tl", "cal", "sub", "unsub", "upd"})
 """What choosing a case in a list does: open its card, timeline, calendar, subscribe,
 unsubscribe, or start the guided /update on it."""
@@ -209,7 +217,7 @@ class Question(Button):
 
 
 KINDS: tuple[type[Button], ...] = (
-    Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
+    Help, Language, Card, Timeline, TimelinePage, Calendar, Picture, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}

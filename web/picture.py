@@ -11,19 +11,20 @@ expected release and today.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, tzinfo
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+from sqlmodel import Session
 
 from messages.card import case_title
 from messages.common import status_label
-from messages.i18n import Translator
+from messages.i18n import Translator, translator
 from storage.domain.scripts.chinese import without_han
-from storage.domain.sentence import ReleaseEstimate
-from storage.reads.cases import CaseView, HearingView
+from storage.domain.sentence import ReleaseEstimate, estimate_for
+from storage.reads.cases import CaseView, HearingView, get_case_view, list_upcoming_hearings
 
 WIDTH, HEIGHT = 1200, 630
 FONT_DIR = Path(__file__).parent / "static" / "fonts"
@@ -171,3 +172,20 @@ def _detail(
     if estimate is not None and not view.suspended and estimate.release_on >= today:
         return f"{t.gettext('Expected release:')} {t.format_date(estimate.release_on)}"
     return None
+
+
+def case_picture(
+    session: Session, *, case_id: int, lang: str, now: datetime, zone: tzinfo, footer: str
+) -> bytes | None:
+    """The share picture of a case as the website and the bot's "Picture" send it."""
+    view = get_case_view(session, case_id=case_id, now=now)
+    if view is None:
+        return None
+    return draw_card(
+        translator(lang),
+        view,
+        estimate=estimate_for(view),
+        hearings=list_upcoming_hearings(session, case_id=case_id, now=now),
+        today=now.astimezone(zone).date(),
+        footer=footer,
+    )

@@ -35,7 +35,7 @@ from storage.reads.public import (
 )
 from web.feeds import render_feed
 from web.http import PageCache, Rendered, make_rendered
-from web.picture import draw_card
+from web.picture import case_picture
 from web.render import render_page
 from web.views import CaseLinks, case_page, list_rows, trusted
 
@@ -257,17 +257,16 @@ class Site:
             cached = self.cache.get(key, fingerprint.key, now)
             if cached is not None:
                 return cached
-            view = get_case_view(session, case_id=case_id, now=now)
-            hearings = list_upcoming_hearings(session, case_id=case_id, now=now)
-        assert view is not None
-        body = draw_card(
-            translator(lang),
-            view,
-            estimate=estimate_for(view),
-            hearings=hearings,
-            today=now.astimezone(self.config.zone).date(),
-            footer=self.url(f"/{lang}/cases/{slug}").split("://", 1)[-1],
-        )
+            body = case_picture(
+                session,
+                case_id=case_id,
+                lang=lang,
+                now=now,
+                zone=self.config.zone,
+                footer=self.url(f"/{lang}/cases/{slug}").split("://", 1)[-1],
+            )
+        if body is None:
+            return None
         rendered = make_rendered(
             body,
             "image/png",
