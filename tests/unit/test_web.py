@@ -227,37 +227,36 @@ def test_dataset_imports_back(sample_engine: Engine, tmp_path: Path) -> None:
         other.dispose()
 
 
-SECRETS = {
-    "subscriber": 777000111,
-    "organizer": 888000222,
-    "organizer_name": "SecretOrganizerHandle",
-    "draft": "DraftTextNeverPublic",
-    "audit": "AuditValueNeverPublic",
-}
+SUBSCRIBER_ID = 777000111
+ORGANIZER_ID = 888000222
+ORGANIZER_HANDLE = "SecretOrganizerHandle"
+DRAFT_TEXT = "DraftTextNeverPublic"
+AUDIT_VALUE = "AuditValueNeverPublic"
+SECRETS = (SUBSCRIBER_ID, ORGANIZER_ID, ORGANIZER_HANDLE, DRAFT_TEXT, AUDIT_VALUE)
 
 
 def _fill_private(engine: Engine) -> None:
     with session_scope(engine) as session:
         case = session.exec(select(Case).where(Case.slug == SLUG)).one()
         assert case.id is not None
-        subscribe(session, chat_id=SECRETS["subscriber"], case_id=case.id, now=FIXED_NOW)
-        session.add(Organizer(user_id=SECRETS["organizer"], added_by=900))
-        session.add(OrganizerName(user_id=SECRETS["organizer"], username=SECRETS["organizer_name"]))
+        subscribe(session, chat_id=SUBSCRIBER_ID, case_id=case.id, now=FIXED_NOW)
+        session.add(Organizer(user_id=ORGANIZER_ID, added_by=900))
+        session.add(OrganizerName(user_id=ORGANIZER_ID, username=ORGANIZER_HANDLE))
         create_draft(
             session,
-            actor_id=SECRETS["organizer"],
+            actor_id=ORGANIZER_ID,
             case_id=case.id,
             kind="event",
-            params={"text": SECRETS["draft"]},
+            params={"text": DRAFT_TEXT},
             now=FIXED_NOW,
         )
         session.add(
             AuditEntry(
-                actor_id=SECRETS["organizer"],
+                actor_id=ORGANIZER_ID,
                 case_id=case.id,
                 action="note",
                 before={},
-                after={"secret": SECRETS["audit"]},
+                after={"secret": AUDIT_VALUE},
                 at=FIXED_NOW,
             )
         )
@@ -273,7 +272,7 @@ def test_no_private_data_on_any_route(sample_engine: Engine) -> None:
         for path in [*ALL_PATHS, "/", "/en/?page=1", "/en/missing"]:
             response = await client.get(path)
             body = (await response.read()).decode("utf-8", "replace")
-            for value in SECRETS.values():
+            for value in SECRETS:
                 assert str(value) not in body, (path, value)
 
     run(sample_engine, work)
