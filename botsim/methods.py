@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from botsim.inline import answer_inline_query, inline_target
 from botsim.objects import (
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
@@ -123,6 +124,7 @@ class BotApiMethods:
             ("editMessageReplyMarkup", self._api_edit_message_reply_markup),
             ("deleteMessage", self._api_delete_message),
             ("answerCallbackQuery", self._api_answer_callback_query),
+            ("answerInlineQuery", lambda request: answer_inline_query(self._state, request.params)),
             ("sendChatAction", self._api_send_chat_action),
             ("getFile", self._api_get_file),
             ("setMyCommands", self._api_set_my_commands),
@@ -217,7 +219,7 @@ class BotApiMethods:
 
     def _editable(self, request: Request) -> SentMessage:
         if request.params.get("inline_message_id"):
-            raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+            return inline_target(self._state, request.params)
         chat = self._chat_for(request.params)
         message_id = int_param(request.params, "message_id")
         self._apply_faults(request, chat)
@@ -228,14 +230,14 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: message to edit not found")
         return message
 
-    def _edited(self, request: Request, message: SentMessage) -> JSONDict:
+    def _edited(self, request: Request, message: SentMessage) -> JSONDict | bool:
         result = self._state.record_edit(message)
         request.notify.append(message.snapshot())
-        return result
+        return True if message.method == "inline" else result  # Telegram's answer: true
 
     def _replace_content(
         self, request: Request, message: SentMessage, content: _Content
-    ) -> JSONDict:
+    ) -> JSONDict | bool:
         """Finish editMessageText/editMessageCaption: refuse a no-op, then edit."""
         markup = self._inline_markup(request.params)
         if (
@@ -454,7 +456,7 @@ class BotApiMethods:
                 "file_path": path,
             }
 
-    def _api_edit_message_text(self, request: Request) -> JSONDict:
+    def _api_edit_message_text(self, request: Request) -> JSONDict | bool:
         with self._state.cond:
             message = self._editable(request)
             if message.document is not None:
@@ -464,7 +466,7 @@ class BotApiMethods:
                 raise ApiError(400, "Bad Request: message text is empty")
             return self._replace_content(request, message, content)
 
-    def _api_edit_message_caption(self, request: Request) -> JSONDict:
+    def _api_edit_message_caption(self, request: Request) -> JSONDict | bool:
         with self._state.cond:
             message = self._editable(request)
             if message.document is None:
@@ -472,7 +474,7 @@ class BotApiMethods:
             content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
             return self._replace_content(request, message, content)
 
-    def _api_edit_message_reply_markup(self, request: Request) -> JSONDict:
+    def _api_edit_message_reply_markup(self, request: Request) -> JSONDict | bool:
         with self._state.cond:
             message = self._editable(request)
             markup = self._inline_markup(request.params)

@@ -70,6 +70,9 @@ class TelegramState:
         self.file_ids = itertools.count(1)
         self.query_ids = itertools.count(1)
         self.callback_queries: dict[str, bool] = {}
+        self.inline_queries: dict[str, JSONDict] = {}
+        self.inline_answers: dict[str, list[JSONDict]] = {}
+        self.inline_messages: dict[str, SentMessage] = {}
 
         self.calls: list[ApiCall] = []
         self.stats = Stats()

@@ -63,3 +63,39 @@ def test_web_page_button_when_the_public_url_is_set(
         assert urls == ["https://cases.example.org/ru/cases/murager-alimuly"]
     finally:
         running.stop()
+
+
+def test_inline_mode_shares_a_card_in_the_querys_language(bot: RunningBot) -> None:
+    server = bot.server
+    query_id = server.inline_query("Сауытбай", user_id=1001, language_code="kk")
+    results = server.wait_for_inline_answer(query_id)
+    first = results[0]
+    assert "Сауытбай" in first["title"]
+    content = first["input_message_content"]
+    assert "Сайрагүл Сауытбай" in content["message_text"]
+    assert content["parse_mode"] == "HTML"
+    inline_id = server.choose_inline_result(query_id, first["id"], chat_id=-100777)
+    assert inline_id is not None
+    shared = server.inline_message(inline_id)
+    labels = {text: (data, url) for text, data, url in shared.buttons()}
+    follow = labels["Бақылау"][1]
+    assert follow is not None and follow.endswith("?start=sub_sayragul-sauytbay")
+    # Another reader, in Russian, opens the timeline: it stays in Kazakh, edited in place.
+    server.press_inline_button(inline_id, labels["Хронология"][0] or "", language_code="ru")
+    bot.wait_idle()
+    edited = server.inline_message(inline_id)
+    assert edited.edited == 1
+    assert edited.text != shared.text
+    card_button = next(data for text, data, _url in edited.buttons() if text == "Іс карточкасы")
+    server.press_inline_button(inline_id, card_button or "", language_code="ru")
+    bot.wait_idle()
+    assert server.inline_message(inline_id).plain_text == shared.plain_text
+    assert all(call.status < 400 for call in server.calls())
+
+
+def test_inline_mode_with_an_empty_or_unknown_query(bot: RunningBot) -> None:
+    server = bot.server
+    everything = server.wait_for_inline_answer(server.inline_query("", language_code="en"))
+    assert 1 <= len(everything) <= 10
+    nothing = server.wait_for_inline_answer(server.inline_query("Zzyzx Qwerty"))
+    assert nothing == []
