@@ -332,7 +332,7 @@ def export_cases(session: Session) -> str:
 
 
 def export_file(session: Session, path: Path, *, overwrite: bool = False) -> ExportReport:
-    """Write every case to `path`, as YAML (`.yaml`, `.yml`) or CSV (`.csv`).
+    """Write every case to `path`, as YAML (`.yaml`, `.yml`), JSON (`.json`) or CSV (`.csv`).
 
     Any other extension raises ValueError, and an existing `path` raises
     FileExistsError unless `overwrite`, both before anything is written. The
@@ -355,7 +355,7 @@ def export_file(session: Session, path: Path, *, overwrite: bool = False) -> Exp
     write_file(path, payload)
     return ExportReport(
         path=path,
-        kind=kind,
+        kind="json" if path.suffix.lower() == ".json" else kind,
         courts=len(data.courts),
         cases=len(data.cases),
         names=sum(len(case.names) for case in data.cases),
