@@ -80,6 +80,13 @@ class Settings:
     """The bot's @username for `casebot web` alone (the bot itself asks Telegram)."""
 
     @property
+    def links_to_website(self) -> bool:
+        """Whether the bot's cards link to the website: CASEBOT_PUBLIC_URL was given and is
+        not a loopback address (Telegram refuses buttons to those, and the card with them)."""
+        host = (urlsplit(self.public_url).hostname or "").lower()
+        return self.public_url_set and host not in ("localhost", "127.0.0.1", "::1")
+
+    @property
     def zone(self) -> ZoneInfo:
         """The zone organizers type hearing times in."""
         return ZoneInfo(self.timezone)

@@ -116,7 +116,7 @@ def _card_markup(
     row.append(cb.Calendar(view.id).button(t.gettext("Calendar")))
     share = [cb.Picture(view.id).button(t.gettext("Picture"))]
     settings = services(context).settings
-    if settings.public_url_set:
+    if settings.links_to_website:
         page = f"{settings.public_url}/{t.lang}/cases/{view.slug}"
         share.append(InlineKeyboardButton(t.gettext("Web page"), url=page))
     return InlineKeyboardMarkup([row, share])

@@ -9,6 +9,7 @@ the end of the next hearing); an unchanged case costs one query.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -355,9 +356,13 @@ class Site:
         return self.cache.put(key, rendered)
 
 
+@lru_cache(maxsize=4096)
 def _qr(link: str) -> Markup:
-    """The QR code of a link as inline SVG (the link is a t.me address made of a slug)."""
-    code = segno.make(link, error="m")
+    """The QR code of a link as inline SVG (the link is a t.me address made of a slug).
+
+    The mask is fixed (choosing the best of eight is most of segno's time, and any mask
+    scans); codes are kept, since a case's link never changes."""
+    code = segno.make(link, error="m", mask=0)
     svg = code.svg_inline(scale=4, title=link, svgclass="qrcode", lineclass=None)
     return trusted(svg.replace("<svg ", '<svg role="img" ', 1))
 

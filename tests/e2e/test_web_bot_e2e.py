@@ -99,3 +99,18 @@ def test_inline_mode_with_an_empty_or_unknown_query(bot: RunningBot) -> None:
     assert 1 <= len(everything) <= 10
     nothing = server.wait_for_inline_answer(server.inline_query("Zzyzx Qwerty"))
     assert nothing == []
+
+
+def test_no_web_page_button_to_a_loopback_address(
+    botapi: BotApiServer, engine: Engine, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, CASEBOT_PUBLIC_URL="http://127.0.0.1:8080")
+    with session_scope(engine) as session:
+        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+    running = RunningBot(botapi, Services(settings=settings, engine=engine)).start()
+    try:
+        [card] = running.ask("/case Alimuly", language_code="ru")
+        assert not [url for _text, _data, url in card.buttons() if url]
+        assert all(call.status < 400 for call in botapi.calls())
+    finally:
+        running.stop()
