@@ -9,10 +9,10 @@ the end of the next hearing); an unchanged case costs one query.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import segno
