@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,12 +153,32 @@ def request_language(request: web.Request) -> str:
 
 
 class PageCache:
-    """A bounded, thread-safe LRU of rendered bodies."""
+    """A bounded, thread-safe LRU of rendered bodies.
 
-    def __init__(self, size: int = 4096) -> None:
+    Each entry remembers when it was last found true against the database (`get` with
+    the current fingerprint, or `put`); for `fresh_for` seconds after that, `fresh`
+    serves it with no query at all (a change reaches the site within that time).
+    """
+
+    def __init__(self, size: int = 4096, *, fresh_for: float = 0.0) -> None:
         self._size = size
+        self._fresh_for = fresh_for
         self._items: OrderedDict[tuple[object, ...], Rendered] = OrderedDict()
+        self._checked: dict[tuple[object, ...], float] = {}
         self._lock = threading.Lock()
+
+    def fresh(self, key: tuple[object, ...], now: datetime) -> Rendered | None:
+        """The entry when it was checked against the database moments ago (no query)."""
+        if self._fresh_for <= 0:
+            return None
+        with self._lock:
+            found = self._items.get(key)
+            checked = self._checked.get(key, 0.0)
+        if found is None or time.monotonic() - checked > self._fresh_for:
+            return None
+        if found.valid_until is not None and now >= found.valid_until:
+            return None
+        return found
 
     def get(
         self, key: tuple[object, ...], fingerprint: tuple[object, ...], now: datetime
@@ -171,8 +192,10 @@ class PageCache:
                 found.valid_until is not None and now >= found.valid_until
             ):
                 del self._items[key]
+                self._checked.pop(key, None)
                 return None
             self._items.move_to_end(key)
+            self._checked[key] = time.monotonic()
             return found
 
     def put(self, key: tuple[object, ...], rendered: Rendered) -> Rendered:
@@ -180,6 +203,8 @@ class PageCache:
         with self._lock:
             self._items[key] = rendered
             self._items.move_to_end(key)
+            self._checked[key] = time.monotonic()
             while len(self._items) > self._size:
-                self._items.popitem(last=False)
+                old, _rendered = self._items.popitem(last=False)
+                self._checked.pop(old, None)
         return rendered

@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 from messages.i18n import SUPPORTED_LANGUAGES
 from storage.reads.lookup import LiveIndex
 from web.http import Rendered, make_rendered, request_language, respond
-from web.site import HTML, Site, SiteConfig
+from web.site import FRESH_FOR, HTML, Site, SiteConfig
 
 log = logging.getLogger("casebot.web")
 RouteSetup = Callable[[web.Application], None]
@@ -49,9 +49,17 @@ def _site(request: web.Request) -> Site:
 
 
 async def _answer(
-    request: web.Request, build: Callable[..., Rendered | None], *args: Any, **kwargs: Any
+    request: web.Request,
+    build: Callable[..., Rendered | None],
+    *args: Any,
+    key: tuple[object, ...] | None = None,
+    **kwargs: Any,
 ) -> web.StreamResponse:
-    rendered = await asyncio.to_thread(build, *args, **kwargs)
+    """The page `build` makes (in a worker thread), or the one cached under `key` when it
+    was checked against the database moments ago (then no thread and no query)."""
+    rendered = _site(request).fresh(key) if key is not None else None
+    if rendered is None:
+        rendered = await asyncio.to_thread(build, *args, **kwargs)
     if rendered is None:
         raise web.HTTPNotFound()
     return respond(request, rendered)
@@ -78,8 +86,9 @@ async def case_list(request: web.Request) -> web.StreamResponse:
 
 async def case_page(request: web.Request) -> web.StreamResponse:
     """`/{lang}/cases/{slug}`."""
-    info = request.match_info
-    return await _answer(request, _site(request).case_page, info["lang"], info["slug"])
+    lang, slug = request.match_info["lang"], request.match_info["slug"]
+    key = ("case", lang, slug)
+    return await _answer(request, _site(request).case_page, lang, slug, key=key)
 
 
 async def case_feed(request: web.Request) -> web.StreamResponse:
@@ -190,9 +199,13 @@ def site_for(
     public_url: str,
     zone: Any,
     bot_username: Callable[[], str | None] = lambda: None,
+    fresh_for: float = FRESH_FOR,
 ) -> Site:
-    """The page builders over one database (for `install_site`)."""
-    config = SiteConfig(public_url=public_url, zone=zone, bot_username=bot_username)
+    """The page builders over one database (for `install_site`); a change reaches the
+    pages within `fresh_for` seconds (see web.http.PageCache)."""
+    config = SiteConfig(
+        public_url=public_url, zone=zone, bot_username=bot_username, fresh_for=fresh_for
+    )
     return Site(engine=engine, lookup=lookup, clock=clock, config=config)
 
 
@@ -205,6 +218,7 @@ def build_web_app(
     zone: Any,
     bot_username: Callable[[], str | None] = lambda: None,
     extra_routes: Sequence[RouteSetup] = (),
+    fresh_for: float = FRESH_FOR,
 ) -> web.Application:
     """The website as its own aiohttp application (`casebot web`, `casebot run --web`)."""
     site = site_for(
@@ -214,6 +228,7 @@ def build_web_app(
         public_url=public_url,
         zone=zone,
         bot_username=bot_username,
+        fresh_for=fresh_for,
     )
     return install_site(web.Application(), site, extra_routes=extra_routes)
 

@@ -45,6 +45,7 @@ PAGE_SIZE = 50
 LICENSE_NAME = "CC BY 4.0"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 OG_LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_US"}
+FRESH_FOR = 2.0  # seconds: how late a change may reach the site (see PageCache)
 
 
 @dataclass
@@ -55,6 +56,8 @@ class SiteConfig:
     zone: Any
     bot_username: Callable[[], str | None]
     site_name: str = "casebot"
+    fresh_for: float = FRESH_FOR
+    """Seconds a page checked against the database is served with no query again."""
 
 
 class Site:
@@ -72,7 +75,11 @@ class Site:
         self.lookup = lookup
         self.clock = clock
         self.config = config
-        self.cache = PageCache()
+        self.cache = PageCache(fresh_for=config.fresh_for)
+
+    def fresh(self, key: tuple[object, ...]) -> Rendered | None:
+        """A page checked against the database moments ago, served with no query."""
+        return self.cache.fresh(key, self.clock())
 
     # ------------------------------------------------------------------ links
 

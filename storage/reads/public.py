@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -124,10 +125,14 @@ def _latest(values: list[datetime | None]) -> datetime | None:
     return max(present) if present else None
 
 
-def case_fingerprint(session: Session, *, slug: str) -> tuple[int, Fingerprint] | None:
-    """The id of the case with this slug and, in the same query, what its page shows:
-    the case row's version and times, and the count and latest change of its names,
-    hearings, events and audited changes. None when no case has this slug."""
+def _related(aggregate: Any, case_column: Any) -> Any:
+    """An aggregate over the rows of the case in the enclosing query."""
+    return select(aggregate).where(case_column == col(Case.id)).scalar_subquery()
+
+
+@cache
+def _case_fingerprint_query() -> Any:
+    """Built once: making this statement costs more than running it (SQLAlchemy's Python)."""
     columns: list[Any] = [
         Case.id,
         Case.version,
@@ -142,8 +147,14 @@ def case_fingerprint(session: Session, *, slug: str) -> tuple[int, Fingerprint] 
         _related(func.max(col(TimelineEvent.created_at)), col(TimelineEvent.case_id)),
         _related(func.max(col(AuditEntry.at)), col(AuditEntry.case_id)),
     ]
-    query = sa_select(*columns).where(col(Case.slug) == slug)
-    row = session.connection().execute(query).first()
+    return sa_select(*columns).where(col(Case.slug) == bindparam("slug"))
+
+
+def case_fingerprint(session: Session, *, slug: str) -> tuple[int, Fingerprint] | None:
+    """The id of the case with this slug and, in the same query, what its page shows:
+    the case row's version and times, and the count and latest change of its names,
+    hearings, events and audited changes. None when no case has this slug."""
+    row = session.connection().execute(_case_fingerprint_query(), {"slug": slug}).first()
     if row is None or row[0] is None:
         return None
     updated = [_as_datetime(row[2]), _as_datetime(row[7]), _as_datetime(row[10])]
@@ -152,34 +163,29 @@ def case_fingerprint(session: Session, *, slug: str) -> tuple[int, Fingerprint] 
     )
 
 
-def _related(aggregate: Any, case_column: Any) -> Any:
-    """An aggregate over the rows of the case in the enclosing query."""
-    return select(aggregate).where(case_column == col(Case.id)).scalar_subquery()
-
-
-def site_fingerprint(session: Session) -> Fingerprint:
-    """What the list pages and the site feed depend on (every case, name, hearing, event)."""
+@cache
+def _site_fingerprint_query() -> Any:
+    """Built once, as the case query is."""
 
     def one(column: ColumnElement[Any]) -> Any:
         return select(column).scalar_subquery()
 
-    row = (
-        session.connection()
-        .execute(
-            sa_select(
-                one(func.count(col(Case.id))),
-                one(func.max(col(Case.updated_at))),
-                one(func.sum(col(Case.version))),
-                one(func.count(col(CaseName.id))),
-                one(func.max(col(CaseName.id))),
-                one(func.count(col(Hearing.id))),
-                one(func.max(col(Hearing.updated_at))),
-                one(func.count(col(TimelineEvent.id))),
-                one(func.max(col(TimelineEvent.id))),
-            )
-        )
-        .one()
+    return sa_select(
+        one(func.count(col(Case.id))),
+        one(func.max(col(Case.updated_at))),
+        one(func.sum(col(Case.version))),
+        one(func.count(col(CaseName.id))),
+        one(func.max(col(CaseName.id))),
+        one(func.count(col(Hearing.id))),
+        one(func.max(col(Hearing.updated_at))),
+        one(func.count(col(TimelineEvent.id))),
+        one(func.max(col(TimelineEvent.id))),
     )
+
+
+def site_fingerprint(session: Session) -> Fingerprint:
+    """What the list pages and the site feed depend on (every case, name, hearing, event)."""
+    row = session.connection().execute(_site_fingerprint_query()).one()
     updated = [_as_datetime(row[1]), _as_datetime(row[6])]
     return Fingerprint(key=tuple(str(value) for value in row), changed_at=_latest(updated))
 

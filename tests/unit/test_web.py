@@ -42,8 +42,9 @@ def sample_engine(engine: Engine) -> Engine:
     return engine
 
 
-def _app(engine: Engine, clock: Callable[[], Any] | None = None) -> Any:
+def _app(engine: Engine, clock: Callable[[], Any] | None = None, fresh_for: float = 0) -> Any:
     return build_web_app(
+        fresh_for=fresh_for,
         engine=engine,
         lookup=LiveIndex(),
         clock=clock or Clock(),
@@ -362,3 +363,16 @@ def test_a_chinese_only_name_is_left_out_of_the_picture(engine: Engine) -> None:
         assert Image.open(io.BytesIO(await response.read())).size == (1200, 630)
 
     run(engine, work)
+
+
+def test_a_page_checked_moments_ago_is_served_without_a_query(sample_engine: Engine) -> None:
+    async def work(client: TestClient[Any, Any]) -> None:
+        before = await (await client.get(f"/en/cases/{SLUG}")).text()
+        with session_scope(sample_engine) as session:
+            case = session.exec(select(Case).where(Case.slug == SLUG)).one()
+            case.custody = "released"
+            case.version += 1
+            session.add(case)
+        assert await (await client.get(f"/en/cases/{SLUG}")).text() == before
+
+    run(sample_engine, work, fresh_for=3600)
