@@ -66,7 +66,14 @@ from storage.database.engine import backup_sqlite, make_engine, session_scope, u
 from storage.files.casefile import CaseFileError
 from storage.files.exporter import export_file
 from storage.files.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
-from web.server import RouteSetup, build_web_app, install_site, site_for, start_listener
+from web.server import (
+    ListenerThread,
+    RouteSetup,
+    build_web_app,
+    install_site,
+    site_for,
+    start_listener,
+)
 
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"
@@ -220,8 +227,13 @@ def bot_username_of(app: Application) -> Callable[[], str | None]:  # type: igno
     return username
 
 
-def website_setup(services: Services, username: Callable[[], str | None]) -> RouteSetup:
-    """What adds the public website to an aiohttp application (the webhook listener)."""
+def website_setup(
+    services: Services,
+    username: Callable[[], str | None],
+    extra_routes: Sequence[RouteSetup] = (),
+) -> RouteSetup:
+    """What adds the public website to an aiohttp application (its own, or the webhook
+    listener); `extra_routes` mount more on it (the organizers' Mini App at /app/)."""
     site = site_for(
         engine=services.engine,
         lookup=services.lookup,
@@ -232,7 +244,7 @@ def website_setup(services: Services, username: Callable[[], str | None]) -> Rou
     )
 
     def setup(web_app: web.Application) -> None:
-        install_site(web_app, site)
+        install_site(web_app, site, extra_routes=extra_routes)
 
     return setup
 
@@ -307,7 +319,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _until_stopped(serve: Coroutine[Any, Any, None], settings: Settings) -> int:
     """Run `serve` (which returns on SIGTERM or Ctrl-C); its exit code: 0, or 2 when Telegram
-    rejected the token, or 1 when the Bot API was lost while starting. One line, no traceback."""
+    rejected the token, or 1 when the Bot API was lost while starting or a listener could
+    not start. One line, no traceback."""
     try:
         asyncio.run(serve)
     except TokenRejectedError:
@@ -319,6 +332,9 @@ def _until_stopped(serve: Coroutine[Any, Any, None], settings: Settings) -> int:
             public_url(settings.api_url),
             exc,
         )
+        return 1
+    except OSError as exc:  # the website's port in use, say
+        log.error("cannot start: %s", exc)
         return 1
     return 0
 
@@ -337,12 +353,13 @@ async def _serve_polling(
     if not await connect(app.initialize, api_url=api_url, stop=stop):
         await app.bot.shutdown()
         return
-    runner: web.AppRunner | None = None
+    listener: ListenerThread | None = None
     try:
         if website is not None and web_at is not None:
             site_app = web.Application()
             website(site_app)
-            runner = await start_listener(site_app, *web_at)
+            listener = ListenerThread(site_app, *web_at)
+            await asyncio.to_thread(listener.start)
         if app.post_init is not None:
             await app.post_init(app)
         assert app.updater is not None
@@ -353,8 +370,8 @@ async def _serve_polling(
         log.info("casebot is running; stop it with Ctrl-C or SIGTERM")
         await stop.wait()
     finally:
-        if runner is not None:
-            await runner.cleanup()
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
         await stop_application(app)
 
 
