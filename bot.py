@@ -5,18 +5,16 @@ the health checks). Nothing else wires these together; handlers reach the servic
 through `bot_data`. The limiter and the dispatcher are built by one function each for
 `run`, `chat` and `worker`. docs/architecture.md has the layers.
 
-    casebot run [--demo] [--web HOST:PORT] [--webhook URL [--listen HOST:PORT] [--web]]
-                                    the bot, long-polling Telegram (or by webhook), with
-                                    the public website beside it (--web)
+    casebot run [--demo] [--webhook URL [--listen HOST:PORT]]
+                                    the bot, long-polling Telegram (or by webhook);
+                                    with --web, the public website beside it (webcli.py)
     casebot web [--demo] [--listen HOST:PORT]
-                                    only the public website (case pages, feeds, dataset)
+                                    only the public website
     casebot chat [--demo] [--user ID] [--lang kk|ru|en]
                                     the same bot in this terminal, no token needed
-    casebot import FILE             load cases from a YAML or CSV case file
-    casebot export FILE [--force]   write cases to a file (never over one, without --force)
     casebot worker [--id NAME]      only the alert dispatcher (more senders on PostgreSQL)
-    casebot backup FILE             an online copy of the SQLite database
-    casebot db upgrade              apply database migrations
+    casebot import | export | backup | db upgrade
+                                    the data commands (maintenance.py)
 """
 
 from __future__ import annotations
@@ -25,12 +23,9 @@ import argparse
 import asyncio
 import logging
 import sys
-import zoneinfo
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 from sqlalchemy import Engine
@@ -59,59 +54,22 @@ from jobs.startup import (
     stop_on_signals,
 )
 from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webhook_url
+from maintenance import (
+    add_data_commands,
+    check_timezone_data,
+    load_demo_cases,
+    open_database,
+    settings_or_exit,
+)
 from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import bot_description, bot_short_description, command_menu
-from settings import Services, Settings, SettingsError, load_settings
-from storage.database.engine import backup_sqlite, make_engine, session_scope, upgrade
-from storage.files.casefile import CaseFileError
-from storage.files.exporter import export_file
-from storage.files.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
-from web.server import (
-    ListenerThread,
-    RouteSetup,
-    build_web_app,
-    install_site,
-    site_for,
-    start_listener,
-)
+from services import Services
+from settings import Settings
+from web.server import ListenerThread, RouteSetup
+from webcli import add_web_options, bot_username_of, run_listeners, website_setup
 
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"
-DEFAULT_WEB_LISTEN = "127.0.0.1:8080"
-PROGRESS_FROM = 50  # cases in a file before the import shows its progress
-
-
-def check_timezone_data() -> None:
-    """Make sure zone data knows Kazakhstan's 2024 move to UTC+5; prefer the tzdata package."""
-
-    def almaty_offset() -> timedelta | None:
-        return datetime(2025, 6, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty")).utcoffset()
-
-    if almaty_offset() == timedelta(hours=5):
-        return
-    zoneinfo.reset_tzpath(to=[])  # use only the tzdata package from PyPI
-    zoneinfo.ZoneInfo.clear_cache()
-    if almaty_offset() != timedelta(hours=5):
-        raise SystemExit(
-            "The time zone data is too old (Asia/Almaty should be UTC+5 since March 2024). "
-            "Upgrade the tzdata package: pip install -U 'tzdata>=2024.1'"
-        )
-
-
-def open_database(settings: Settings) -> Engine:
-    """Create the engine and bring the schema up to date."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
-
-
-def load_demo_cases(engine: Engine, settings: Settings) -> ImportReport | None:
-    """Import the bundled sample cases when the database has no case yet."""
-    with session_scope(engine) as session:
-        if count_cases(session) > 0:
-            return None
-        return import_file(session, SAMPLE_FILE, default_tz=settings.timezone)
 
 
 BOT_DEFAULTS = Defaults(
@@ -151,7 +109,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     services: Services = app.bot_data["services"]
     for lang in (None, *SUPPORTED_LANGUAGES):
         t = translator(lang or "en")
-        menu = [BotCommand(name, text) for name, text in command_menu(t, services.commands)]
+        menu = [BotCommand(name, text) for name, text in command_menu(t, app.bot_data["commands"])]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
     await _set_profile(app)
@@ -165,7 +123,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     )
     await dispatcher.start()
     app.bot_data["dispatcher"] = dispatcher
-    services.wake_dispatcher = dispatcher.wake
+    services.outbox_signal.listen(dispatcher.wake)
     schedule_jobs(app)
 
 
@@ -210,83 +168,16 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
     )
     app.bot_data["services"] = services
     app.bot_data["limiter"] = limiter
-    services.commands = handlers.register_all(app)
+    app.bot_data["commands"] = handlers.register_all(app)
     return app
-
-
-def bot_username_of(app: Application) -> Callable[[], str | None]:  # type: ignore[type-arg]
-    """The bot's @username once it is known (after getMe at start), for the website."""
-
-    def username() -> str | None:
-        try:
-            name: str | None = app.bot.username
-        except RuntimeError:  # not initialized yet
-            return None
-        return name
-
-    return username
-
-
-def website_setup(
-    services: Services,
-    username: Callable[[], str | None],
-    extra_routes: Sequence[RouteSetup] = (),
-) -> RouteSetup:
-    """What adds the public website to an aiohttp application (its own, or the webhook
-    listener); `extra_routes` mount more on it (the organizers' Mini App at /app/)."""
-    site = site_for(
-        engine=services.engine,
-        lookup=services.lookup,
-        clock=lambda: services.clock(),
-        public_url=services.settings.public_url,
-        zone=services.settings.zone,
-        bot_username=username,
-    )
-
-    def setup(web_app: web.Application) -> None:
-        install_site(web_app, site, extra_routes=extra_routes)
-
-    return setup
-
-
-def _settings_or_exit(*, require_token: bool = False) -> Settings:
-    try:
-        return load_settings(require_token=require_token)
-    except SettingsError as exc:
-        print("casebot: the settings need fixing:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-def _run_listeners(args: argparse.Namespace) -> tuple[tuple[str, int] | None, str | None] | str:
-    """(webhook listener, website listener or "" for the webhook's own), or an error."""
-    if args.listen is not None and args.webhook is None:
-        return "--listen needs --webhook URL"
-    listen: tuple[str, int] | None = None
-    try:
-        if args.webhook is not None:
-            parts = urlsplit(args.webhook)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                return "--webhook must be an https:// address"
-            listen = parse_listen(args.listen or DEFAULT_LISTEN)
-            if args.web:
-                return "with --webhook, the website shares its listener: give --web alone"
-        elif args.web is not None:
-            parse_listen(args.web or DEFAULT_WEB_LISTEN)
-    except ValueError as exc:
-        return str(exc)
-    if args.web is None:
-        return listen, None
-    return listen, ("" if listen is not None else (args.web or DEFAULT_WEB_LISTEN))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Long-poll Telegram (or, with --webhook, receive its POSTs) until SIGTERM or Ctrl-C;
     with --web, the public website too (beside polling, or on the webhook's listener)."""
-    settings = _settings_or_exit(require_token=True)
+    settings = settings_or_exit(require_token=True)
     assert settings.token is not None
-    checked = _run_listeners(args)
+    checked = run_listeners(args, DEFAULT_LISTEN)
     if isinstance(checked, str):
         print(f"casebot run: {checked}", file=sys.stderr)
         return 2
@@ -348,7 +239,7 @@ async def _serve_polling(
 ) -> None:
     """Long polling until SIGINT or SIGTERM: PTB's run_polling, with a start-up that waits
     for the Bot API (see jobs/startup.py) and says it is running only once it is; with
-    `website`, the public website listens on `web_at` meanwhile."""
+    `website`, the public website listens on `web_at` meanwhile, on its own thread."""
     stop = stop_on_signals()
     if not await connect(app.initialize, api_url=api_url, stop=stop):
         await app.bot.shutdown()
@@ -415,51 +306,9 @@ def _run_webhook_mode(
         return 1
 
 
-def cmd_web(args: argparse.Namespace) -> int:
-    """`casebot web`: only the public website, until SIGTERM or Ctrl-C."""
-    settings = _settings_or_exit()
-    try:
-        host, port = parse_listen(args.listen or DEFAULT_WEB_LISTEN)
-    except ValueError as exc:
-        print(f"casebot web: {exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.token)
-    check_timezone_data()
-    engine = open_database(settings)
-    if args.demo:
-        load_demo_cases(engine, settings)
-    services = Services(settings=settings, engine=engine)
-    web_app = build_web_app(
-        engine=engine,
-        lookup=services.lookup,
-        clock=lambda: services.clock(),
-        public_url=settings.public_url,
-        zone=settings.zone,
-        bot_username=lambda: settings.bot_username,
-    )
-
-    async def serve() -> None:
-        stop = stop_on_signals()
-        runner = await start_listener(web_app, host, port)
-        log.info("the website is at %s; stop it with Ctrl-C or SIGTERM", settings.public_url)
-        try:
-            await stop.wait()
-        finally:
-            await runner.cleanup()
-
-    try:
-        asyncio.run(serve())
-    except OSError as exc:
-        log.error("cannot listen on %s port %d: %s", host, port, exc)
-        return 1
-    finally:
-        engine.dispose()
-    return 0
-
-
 def cmd_worker(args: argparse.Namespace) -> int:
     """`casebot worker --id NAME`: only the dispatcher, sharing the database with `run`."""
-    settings = _settings_or_exit(require_token=True)
+    settings = settings_or_exit(require_token=True)
     assert settings.token is not None
     configure_logging(settings.token)
     check_timezone_data()
@@ -514,7 +363,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """
     from botsim.terminal import run_terminal_chat
 
-    settings = _settings_or_exit()
+    settings = settings_or_exit()
     configure_logging(None, level=logging.WARNING)
     check_timezone_data()
     engine = open_database(settings)
@@ -531,88 +380,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
     )
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    """Load a case file; a bad file changes nothing and lists its problems."""
-    settings = _settings_or_exit()
-    check_timezone_data()
-    engine = open_database(settings)
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"casebot import: no such file: {path}", file=sys.stderr)
-        return 2
-
-    def progress(done: int, total: int) -> None:
-        if total >= PROGRESS_FROM:
-            end = "\n" if done == total else ""
-            print(f"\rimporting: {done}/{total} cases", end=end, file=sys.stderr, flush=True)
-
-    try:
-        with session_scope(engine) as session:
-            report = import_file(
-                session,
-                path,
-                default_tz=settings.timezone,
-                progress=progress,
-                max_bytes=settings.import_max_bytes,
-            )
-    except CaseFileError as exc:
-        count = f"{exc.count} problem{'s' if exc.count != 1 else ''}"
-        print(
-            f"casebot import: {path} was not imported ({count}); nothing changed:", file=sys.stderr
-        )
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
-    print(report.summary())
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """Write every case to a YAML or CSV file (by its extension); an existing one needs --force."""
-    settings = _settings_or_exit()
-    engine = open_database(settings)
-    target = Path(args.file)
-    try:
-        with session_scope(engine) as session:
-            report = export_file(session, target, overwrite=args.force)
-    except FileExistsError:
-        print(f"casebot export: {target} exists; add --force to overwrite it", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as exc:
-        print(f"casebot export: {exc}", file=sys.stderr)
-        return 2
-    print(report.summary())
-    return 0
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    """`casebot backup FILE`: an online copy of the SQLite database."""
-    settings = _settings_or_exit()
-    engine = open_database(settings)
-    target = Path(args.file)
-    if target.exists() and not args.force:
-        print(f"casebot backup: {target} exists; add --force to overwrite it", file=sys.stderr)
-        return 2
-    try:
-        size = backup_sqlite(engine, target)
-    except ValueError as exc:
-        print(f"casebot backup: {exc} (pg_dump --format=custom -f FILE DBNAME)", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
-    print(f"backed up to {target} ({size:,} bytes)")
-    return 0
-
-
-def cmd_db(args: argparse.Namespace) -> int:
-    """`casebot db upgrade`: apply migrations."""
-    settings = _settings_or_exit()
-    engine = open_database(settings)
-    engine.dispose()
-    print(f"database is up to date ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
-    return 0
-
-
 def _user_id(text: str) -> int:
     """A Telegram user id on the command line: a positive whole number."""
     if not text.isdigit() or int(text) == 0:
@@ -621,7 +388,7 @@ def _user_id(text: str) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line of `contract.md`."""
+    """The `casebot` command line (README.md, "Commands and settings")."""
     parser = argparse.ArgumentParser(
         prog="casebot", description="Follow detainees' cases on Telegram."
     )
@@ -638,21 +405,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="HOST:PORT",
         help=f"where the webhook server listens (default {DEFAULT_LISTEN}); also serves /healthz",
     )
-    run.add_argument(
-        "--web",
-        metavar="HOST:PORT",
-        nargs="?",
-        const="",
-        help=f"serve the public website too: on HOST:PORT beside polling (e.g. "
-        f"{DEFAULT_WEB_LISTEN}), or with --webhook on its listener (give --web alone)",
-    )
     run.set_defaults(handler=cmd_run)
-    site = commands.add_parser("web", help="only the public website (pages, feeds, dataset)")
-    site.add_argument("--demo", action="store_true", help="load the sample cases when empty")
-    site.add_argument(
-        "--listen", metavar="HOST:PORT", help=f"where it listens (default {DEFAULT_WEB_LISTEN})"
-    )
-    site.set_defaults(handler=cmd_web)
+    add_web_options(run, commands)
     worker = commands.add_parser("worker", help="only send alerts (beside `run`, same database)")
     worker.add_argument("--id", default="1", help="a stable name for this worker (default 1)")
     worker.set_defaults(handler=cmd_worker)
@@ -673,20 +427,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="your Telegram language (default en; also for users met with /as)",
     )
     chat.set_defaults(handler=cmd_chat)
-    imp = commands.add_parser("import", help="load cases from a YAML or CSV case file")
-    imp.add_argument("file")
-    imp.set_defaults(handler=cmd_import)
-    exp = commands.add_parser("export", help="write cases to a YAML or CSV file")
-    exp.add_argument("file")
-    exp.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    exp.set_defaults(handler=cmd_export)
-    backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
-    backup.add_argument("file")
-    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    backup.set_defaults(handler=cmd_backup)
-    db = commands.add_parser("db", help="database maintenance")
-    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db)
+    add_data_commands(commands)
     return parser.parse_args(argv)
 
 

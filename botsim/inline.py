@@ -17,9 +17,10 @@ import copy
 import time
 from typing import Any
 
-from botsim.objects import ApiError, SentMessage, normalize_reply_markup, parse_text
+from botsim.objects import ApiError, SentMessage, normalize_reply_markup
 from botsim.params import opt_list, opt_str
 from botsim.state import TelegramState
+from botsim.text import parse_text
 
 JSONDict = dict[str, Any]
 MAX_RESULTS = 50

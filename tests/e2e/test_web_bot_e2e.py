@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from botsim import BotApiServer
-from settings import Services
+from services import Services
 from storage.database.engine import session_scope
 from storage.files.importer import SAMPLE_FILE, import_file
 from tests.conftest import FIXED_NOW, Clock, RunningBot, make_settings
@@ -20,7 +20,7 @@ from tests.conftest import FIXED_NOW, Clock, RunningBot, make_settings
 
 @pytest.fixture
 def bot(running_bot: RunningBot, engine: Engine) -> Iterator[RunningBot]:
-    running_bot.services.clock = Clock(FIXED_NOW)
+    running_bot.clock.now = FIXED_NOW
     with session_scope(engine) as session:
         import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
     yield running_bot
@@ -55,9 +55,9 @@ def test_web_page_button_when_the_public_url_is_set(
     settings = make_settings(tmp_path, CASEBOT_PUBLIC_URL="https://cases.example.org/")
     with session_scope(engine) as session:
         import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
-    running = RunningBot(botapi, Services(settings=settings, engine=engine)).start()
+    services = Services(settings=settings, engine=engine, clock=Clock(FIXED_NOW))
+    running = RunningBot(botapi, services).start()
     try:
-        running.services.clock = Clock(FIXED_NOW)
         [card] = running.ask("/case Alimuly", language_code="ru")
         urls = [url for _text, _data, url in card.buttons() if url]
         assert urls == ["https://cases.example.org/ru/cases/murager-alimuly"]
@@ -107,7 +107,8 @@ def test_no_web_page_button_to_a_loopback_address(
     settings = make_settings(tmp_path, CASEBOT_PUBLIC_URL="http://127.0.0.1:8080")
     with session_scope(engine) as session:
         import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
-    running = RunningBot(botapi, Services(settings=settings, engine=engine)).start()
+    services = Services(settings=settings, engine=engine, clock=Clock(FIXED_NOW))
+    running = RunningBot(botapi, services).start()
     try:
         [card] = running.ask("/case Alimuly", language_code="ru")
         assert not [url for _text, _data, url in card.buttons() if url]
