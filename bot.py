@@ -27,7 +27,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import web
 from sqlalchemy import Engine
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -53,7 +52,7 @@ from jobs.startup import (
     stop_application,
     stop_on_signals,
 )
-from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webhook_url
+from jobs.webhook import generate_secret_token, run_webhook, webhook_url
 from maintenance import (
     add_data_commands,
     check_timezone_data,
@@ -65,8 +64,14 @@ from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import bot_description, bot_short_description, command_menu
 from services import Services
 from settings import Settings
-from web.server import ListenerThread, RouteSetup
-from webcli import add_web_options, bot_username_of, run_listeners, website_setup
+from web.server import RouteSetup
+from webcli import (
+    WebsiteProcess,
+    add_web_options,
+    bot_username_of,
+    run_listeners,
+    website_setup,
+)
 
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"
@@ -191,13 +196,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             log.info("sample cases loaded: %d", len(report.added))
     services = Services(settings=settings, engine=engine)
     app = build_application(services, token=settings.token, api_url=settings.api_url)
-    website = website_setup(services, bot_username_of(app)) if web_listen is not None else None
     try:
         if listen is None:
-            web_at = parse_listen(web_listen) if web_listen else None
-            serve = _serve_polling(app, api_url=settings.api_url, website=website, web_at=web_at)
+            serve = _serve_polling(app, api_url=settings.api_url, web_at=web_listen or None)
             code = _until_stopped(serve, settings)
         else:
+            website = (
+                website_setup(services, bot_username_of(app)) if web_listen is not None else None
+            )
             code = _run_webhook_mode(
                 app, base_url=args.webhook, listen=listen, api_url=settings.api_url, website=website
             )
@@ -234,23 +240,20 @@ async def _serve_polling(
     app: Application,  # type: ignore[type-arg]
     *,
     api_url: str,
-    website: RouteSetup | None = None,
-    web_at: tuple[str, int] | None = None,
+    web_at: str | None = None,
 ) -> None:
     """Long polling until SIGINT or SIGTERM: PTB's run_polling, with a start-up that waits
     for the Bot API (see jobs/startup.py) and says it is running only once it is; with
-    `website`, the public website listens on `web_at` meanwhile, on its own thread."""
+    `web_at`, the public website listens there meanwhile, in a child process."""
     stop = stop_on_signals()
     if not await connect(app.initialize, api_url=api_url, stop=stop):
         await app.bot.shutdown()
         return
-    listener: ListenerThread | None = None
+    website: WebsiteProcess | None = None
     try:
-        if website is not None and web_at is not None:
-            site_app = web.Application()
-            website(site_app)
-            listener = ListenerThread(site_app, *web_at)
-            await asyncio.to_thread(listener.start)
+        if web_at is not None:
+            website = WebsiteProcess(web_at, bot_username_of(app)())
+            await asyncio.to_thread(website.start)
         if app.post_init is not None:
             await app.post_init(app)
         assert app.updater is not None
@@ -261,8 +264,8 @@ async def _serve_polling(
         log.info("casebot is running; stop it with Ctrl-C or SIGTERM")
         await stop.wait()
     finally:
-        if listener is not None:
-            await asyncio.to_thread(listener.stop)
+        if website is not None:
+            await asyncio.to_thread(website.stop)
         await stop_application(app)
 
 

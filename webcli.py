@@ -1,10 +1,13 @@
 """The website's commands: `casebot web` alone, and the website beside `casebot run`.
 
 `casebot web [--demo] [--listen HOST:PORT]` serves only the public pages (no token
-needed). `casebot run --web HOST:PORT` serves them beside long polling, on an event
-loop thread of their own (web.server.ListenerThread); with `--webhook`, `--web` alone
-puts them on the webhook's listener. bot.py calls `run_listeners` and
-`website_setup`; the routes themselves are in web/server.py.
+needed). `casebot run --web HOST:PORT` starts that same command as a child process
+beside long polling (`WebsiteProcess`): hundreds of page requests then take CPU from
+the operating system's scheduler, not from the bot's interpreter lock, and the bot's
+replies stay quick (benchmarks/web_bench.py). The child stops with the bot, and on its
+own when the bot is gone (its standard input closes). With `--webhook`, `--web` alone
+puts the pages on the webhook's listener, in the bot's process. bot.py calls
+`run_listeners`, `WebsiteProcess` and `website_setup`; the routes are in web/server.py.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import socket
+import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -132,6 +140,8 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         stop = stop_on_signals()
+        if os.environ.get(CHILD_FLAG):
+            _stop_when_parent_goes(stop)
         runner = await start_listener(web_app, host, port)
         log.info("the website is at %s; stop it with Ctrl-C or SIGTERM", settings.public_url)
         try:
@@ -147,3 +157,60 @@ def cmd_web(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+CHILD_FLAG = "CASEBOT_WEB_CHILD"  # set for `casebot web` started by `casebot run --web`
+
+
+def _stop_when_parent_goes(stop: asyncio.Event) -> None:
+    """Set `stop` when standard input closes: the `casebot run` that started us is gone."""
+    loop = asyncio.get_running_loop()
+
+    def watch() -> None:
+        sys.stdin.buffer.read()
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+class WebsiteProcess:
+    """`casebot web --listen HOST:PORT` as a child of `casebot run` (same settings)."""
+
+    def __init__(self, listen: str, username: str | None) -> None:
+        self.host, self.port = parse_listen(listen)
+        self.listen = listen
+        self.username = username
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start it and wait until it accepts connections; OSError when it cannot start."""
+        env = {**os.environ, CHILD_FLAG: "1"}
+        if self.username:
+            env["CASEBOT_BOT_USERNAME"] = self.username
+        self.process = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
+            [sys.executable, "-m", "bot", "web", "--listen", self.listen],
+            env=env,
+            stdin=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise OSError(f"the website could not start on {self.listen}")
+            try:
+                socket.create_connection((self.host, self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise OSError(f"the website did not start on {self.listen} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        """SIGTERM, then wait for it (it finishes open requests in a few seconds)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -245,38 +244,3 @@ async def start_listener(app: web.Application, host: str, port: int) -> web.AppR
         raise
     log.info("website listening on %s port %d", host, port)
     return runner
-
-
-class ListenerThread:
-    """The website on an event loop of its own, in a thread (`casebot run --web`).
-
-    Hundreds of page requests then wait on the website's loop, not on the bot's: the
-    bot's replies stay quick while the site is busy (benchmarks/web_bench.py).
-    """
-
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self._app, self._host, self._port = app, host, port
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="website", daemon=True)
-        self._runner: web.AppRunner | None = None
-
-    def start(self) -> None:
-        """Start listening; errors (a port in use) are raised here, in the caller's thread."""
-        self._thread.start()
-        future = asyncio.run_coroutine_threadsafe(
-            start_listener(self._app, self._host, self._port), self._loop
-        )
-        try:
-            self._runner = future.result(timeout=30)
-        except BaseException:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            raise
-
-    def stop(self) -> None:
-        """Finish open requests (a few seconds at most), then end the thread."""
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(15)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()

@@ -128,3 +128,27 @@ def test_run_refuses_a_web_address_in_webhook_mode(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "shares its listener" in result.stderr
+
+
+def test_the_website_child_ends_with_a_killed_bot(tmp_path: Path, botapi: BotApiServer) -> None:
+    port = _port()
+    env = clean_env(tmp_path, TELEGRAM_BOT_TOKEN=botapi.token, TELEGRAM_API_URL=botapi.url)
+    process = subprocess.Popen(
+        [*casebot_command(), "run", "--demo", "--web", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert _get_when_up(f"http://127.0.0.1:{port}/en/", process).status_code == 200
+    process.kill()  # no SIGTERM, no clean stop: the child sees its standard input close
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/en/", timeout=2)
+        except httpx.HTTPError:
+            break
+        assert time.monotonic() < deadline, "the website outlived the bot"
+        time.sleep(0.2)
