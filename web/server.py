@@ -147,7 +147,10 @@ async def _error_page(request: web.Request, status: int) -> web.Response:
 
 @web.middleware
 async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """404 and 500 pages in the reader's language; nothing of the failure reaches the page."""
+    """404 and 500 pages in the reader's language; nothing of the failure reaches the page.
+    A sub-application mounted by `extra_routes` (the Mini App) keeps its own answers."""
+    if len(request.match_info.apps) > 1:
+        return await handler(request)
     try:
         return await handler(request)
     except web.HTTPException as exc:

@@ -376,3 +376,32 @@ def test_a_page_checked_moments_ago_is_served_without_a_query(sample_engine: Eng
         assert await (await client.get(f"/en/cases/{SLUG}")).text() == before
 
     run(sample_engine, work, fresh_for=3600)
+
+
+def test_extra_routes_mount_a_sub_application(sample_engine: Engine) -> None:
+    from aiohttp import web
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.json_response({"app": True})
+
+    def mount(app: web.Application) -> None:
+        sub = web.Application()
+        sub.router.add_get("/", hello)
+        app.add_subapp("/app/", sub)
+
+    async def main() -> None:
+        app = build_web_app(
+            engine=sample_engine,
+            lookup=LiveIndex(),
+            clock=Clock(),
+            public_url="https://cases.example.org",
+            zone=ZoneInfo("Asia/Almaty"),
+            extra_routes=[mount],
+        )
+        async with TestClient(TestServer(app)) as client:
+            assert await (await client.get("/app/")).json() == {"app": True}
+            missing = await client.get("/app/nothing")
+            assert missing.status == 404 and missing.content_type != "text/html"
+            assert (await client.get("/en/")).status == 200
+
+    asyncio.run(main())
