@@ -57,8 +57,24 @@ def test_casebot_web_alone_serves_the_demo_cases(tmp_path: Path) -> None:
         assert page.status_code == 200
         assert "Мұрагер Әлімұлы" in page.text
         assert "https://t.me/casebot_demo_bot?start=sub_murager-alimuly" in page.text
+        dataset = httpx.get(f"http://127.0.0.1:{port}/data/cases.json", timeout=10)
     finally:
         _stop(process)
+    # The open dataset loads into an empty database with `casebot import`.
+    (tmp_path / "cases.json").write_bytes(dataset.content)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    result = subprocess.run(
+        [*casebot_command(), "import", str(tmp_path / "cases.json")],
+        cwd=other,
+        env=clean_env(other),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "5" in result.stdout
 
 
 def test_run_with_web_beside_polling(tmp_path: Path, botapi: BotApiServer) -> None:
