@@ -52,13 +52,20 @@ def bot_username_of(app: Any) -> Callable[[], str | None]:
     return username
 
 
+def mounted_apps(services: Services) -> list[RouteSetup]:
+    """What else the website's listener serves, in every mode (`casebot web`, the child
+    of `run --web`, the webhook's listener): the one place to mount the organizers'
+    Mini App, e.g. ``lambda app: app.add_subapp("/app/", build_miniapp(services))``."""
+    return []
+
+
 def website_setup(
     services: Services,
     username: Callable[[], str | None],
-    extra_routes: Sequence[RouteSetup] = (),
+    extra_routes: Sequence[RouteSetup] | None = None,
 ) -> RouteSetup:
-    """What adds the public website to an aiohttp application (its own, or the webhook
-    listener); `extra_routes` mount more on it (the organizers' Mini App at /app/)."""
+    """What adds the public website to an aiohttp application (the webhook listener);
+    `extra_routes` mount more on it (by default `mounted_apps`)."""
     site = site_for(
         engine=services.engine,
         lookup=services.lookup,
@@ -69,7 +76,8 @@ def website_setup(
     )
 
     def setup(web_app: web.Application) -> None:
-        install_site(web_app, site, extra_routes=extra_routes)
+        routes = mounted_apps(services) if extra_routes is None else extra_routes
+        install_site(web_app, site, extra_routes=routes)
 
     return setup
 
@@ -136,6 +144,7 @@ def cmd_web(args: argparse.Namespace) -> int:
         public_url=settings.public_url,
         zone=settings.zone,
         bot_username=lambda: settings.bot_username,
+        extra_routes=mounted_apps(services),
     )
 
     async def serve() -> None:
