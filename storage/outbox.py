@@ -29,6 +29,7 @@ from sqlalchemy.sql import Insert
 from sqlmodel import Session, col, func, select
 
 from storage.database.models import Delivery, Subscriber, Subscription, utcnow
+from storage.payloads import HearingReminder, PayloadError, Versioned, dump, load, load_alert
 from storage.vocabulary import DeliveryState
 
 PENDING, SENDING, SENT = DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT
@@ -52,11 +53,16 @@ class DeliveryWork:
     case_id: int | None
     kind: str
     payload: dict[str, Any]
+    """As stored; :meth:`alert` reads it as its kind's type."""
     urgent: bool
     attempts: int
     due_at: datetime
     lease_until: datetime | None = None
     """When the claim's lease ends unless renewed."""
+
+    def alert(self) -> Any:
+        """The payload as its kind's type (``storage.payloads``; raises PayloadError)."""
+        return load_alert(self.kind, self.payload)
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ def enqueue_for_followers(
     case_id: int,
     kind: str,
     what: str,
-    payload: dict[str, Any],
+    payload: Versioned,
     due_at: datetime,
     urgent: bool = False,
 ) -> int:
@@ -121,7 +127,7 @@ def enqueue_for_followers(
             col(Subscription.chat_id),
             literal(case_id).label("case_id"),
             literal(kind).label("kind"),
-            literal(payload, Delivery.__table__.c.payload.type).label("payload"),  # type: ignore[attr-defined]
+            literal(dump(payload), Delivery.__table__.c.payload.type).label("payload"),  # type: ignore[attr-defined]
             literal(urgent).label("urgent"),
             literal(due_at, Delivery.__table__.c.due_at.type).label("due_at"),  # type: ignore[attr-defined]
             literal(PENDING).label("status"),
@@ -145,7 +151,8 @@ def enqueue_for_followers(
 
 
 def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert deliveries given as dicts (planner reminders); duplicates are ignored."""
+    """Insert deliveries given as dicts (planner reminders, their ``payload`` typed);
+    duplicates are ignored."""
     if not rows:
         return 0
     now = utcnow()
@@ -157,6 +164,7 @@ def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
             "created_at": now,
             "updated_at": now,
             **row,
+            "payload": dump(row["payload"]),
         }
         for row in rows
     ]
@@ -397,14 +405,15 @@ def retire_hearing_reminders(
             col(Delivery.status) == PENDING,
         )
     ).all()
-    stale = [
-        row_id
-        for row_id, payload in rows
-        if row_id is not None
-        and payload.get("hearing_id") == hearing_id
-        and payload.get("version") != keep_version
-    ]
-    return skip_pending(session, ids=stale)
+    stale = []
+    for row_id, payload in rows:
+        try:
+            reminder = load(HearingReminder, payload)
+        except PayloadError:
+            continue  # not readable: the renderer closes it
+        if reminder.hearing_id == hearing_id and reminder.version != keep_version:
+            stale.append(row_id)
+    return skip_pending(session, ids=[row_id for row_id in stale if row_id is not None])
 
 
 def reclaim_stale(session: Session, *, now: datetime, older_than: timedelta) -> int:

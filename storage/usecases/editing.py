@@ -31,6 +31,7 @@ from storage.database.models import (
 from storage.domain.names import name_key, to_latin
 from storage.domain.search import IndexedCase, SearchIndex, SearchResult
 from storage.outbox import count_by_status
+from storage.usecases.auditing import record_audit as _audit
 from storage.usecases.subscribers import KnownName, known_names
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
@@ -49,23 +50,6 @@ def detect_language(text: str, fallback: str) -> str:
     if latin > cyrillic:
         return "en"
     return fallback
-
-
-def _audit(
-    session: Session,
-    *,
-    actor_id: int | None,
-    case_id: int | None,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    now: datetime,
-) -> None:
-    session.add(
-        AuditEntry(
-            at=now, actor_id=actor_id, case_id=case_id, action=action, before=before, after=after
-        )
-    )
 
 
 SLUG_BASE = 50

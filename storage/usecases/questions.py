@@ -10,14 +10,15 @@ changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col
 
 from storage.database.models import Draft
+from storage.payloads import DraftPayload, load_draft
+from storage.usecases.drafts import create_draft
 
 QUESTION_TTL = timedelta(minutes=15)
 ASKING = "ask"
@@ -32,7 +33,8 @@ class Answer:
     state: str
     kind: str = ""
     case_id: int | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: DraftPayload | None = None
+    """With "yes": the held edit."""
 
 
 def ask(
@@ -40,24 +42,21 @@ def ask(
     *,
     actor_id: int,
     kind: str,
-    params: dict[str, Any],
+    params: DraftPayload,
     now: datetime,
     case_id: int | None = None,
 ) -> int:
     """Keep an edit until the organizer answers; returns the question's id for its buttons."""
-    question = Draft(
+    return create_draft(
+        session,
         actor_id=actor_id,
         case_id=case_id,
         kind=KIND_PREFIX + kind,
         params=params,
+        now=now,
         state=ASKING,
-        created_at=now,
-        expires_at=now + QUESTION_TTL,
+        ttl=QUESTION_TTL,
     )
-    session.add(question)
-    session.flush()
-    assert question.id is not None
-    return question.id
 
 
 def answer_question(
@@ -86,4 +85,6 @@ def answer_question(
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return Answer("expired" if question.state == ASKING else "done")
     kind = question.kind.removeprefix(KIND_PREFIX)
-    return Answer("yes" if yes else "no", kind, question.case_id, dict(question.params))
+    if not yes:
+        return Answer("no", kind, question.case_id)
+    return Answer("yes", kind, question.case_id, load_draft(question.kind, question.params))
