@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-import jobs.planner  # noqa: F401 (each of these registers its hooks)
+import jobs.planner  # each of these registers its hooks
 import jobs.render  # noqa: F401
 import storage.usecases.drafts  # noqa: F401
 from messages import SUPPORTED_LANGUAGES, translator
