@@ -13,8 +13,10 @@ and the guided /update have their own modules (handlers.drafts, handlers.guided)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, date, datetime
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -125,6 +127,28 @@ async def _ask(
     await answer_markup(update, text, InlineKeyboardMarkup(rows))
 
 
+async def _ask_first(
+    update: Update,
+    context: Context,
+    t: Translator,
+    kind: str,
+    params: DraftPayload,
+    question: str,
+    case_id: int,
+) -> None:
+    """A date after today: "Add anyway" makes the edit, Cancel drops it."""
+    await _ask(
+        update,
+        context,
+        t,
+        kind,
+        params,
+        text=question,
+        yes=t.gettext("Add anyway"),
+        case_id=case_id,
+    )
+
+
 @organizers_only
 async def newcase(update: Update, context: Context, t: Translator) -> None:
     """`/newcase <name>`; a name an existing case has (or one close to it) asks first."""
@@ -169,14 +193,6 @@ async def newcase(update: Update, context: Context, t: Translator) -> None:
     )
 
 
-@organizers_only
-async def sethearing(update: Update, context: Context, t: Translator) -> None:
-    """`/sethearing <case> <DD.MM.YYYY> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE)."""
-    found = await command_for_case(update, context, t, "sethearing", parse_sethearing)
-    if found is not None:
-        await propose_hearing(update, context, t, *found)
-
-
 async def propose_hearing(
     update: Update, context: Context, t: Translator, args: HearingArgs, case_id: int
 ) -> None:
@@ -209,14 +225,6 @@ async def cancelhearing(update: Update, context: Context, t: Translator) -> None
         await drafts.propose(update, context, t, case_id, CancelHearingDraft())
 
 
-@organizers_only
-async def setstatus(update: Update, context: Context, t: Translator) -> None:
-    """`/setstatus <case> <key> [note]`."""
-    found = await command_for_case(update, context, t, "setstatus", parse_setstatus)
-    if found is not None:
-        await propose_status(update, context, t, *found)
-
-
 async def propose_status(
     update: Update, context: Context, t: Translator, args: StatusArgs, case_id: int
 ) -> None:
@@ -229,14 +237,6 @@ async def propose_status(
         note_lang=note_lang,
     )
     await drafts.propose(update, context, t, case_id, params)
-
-
-@organizers_only
-async def setsentence(update: Update, context: Context, t: Translator) -> None:
-    """`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`."""
-    found = await command_for_case(update, context, t, "setsentence", parse_setsentence)
-    if found is not None:
-        await propose_sentence(update, context, t, *found)
 
 
 async def propose_sentence(
@@ -254,26 +254,10 @@ async def propose_sentence(
     future = future_sentence_date(args.values, day)
     if future is not None:
         name, when = future
-        await _ask(
-            update,
-            context,
-            t,
-            "sentence",
-            params,
-            text=future_date_question(t, name, when, "day", day),
-            yes=t.gettext("Add anyway"),
-            case_id=case_id,
-        )
+        question = future_date_question(t, name, when, "day", day)
+        await _ask_first(update, context, t, "sentence", params, question, case_id)
         return
     await drafts.propose(update, context, t, case_id, params)
-
-
-@organizers_only
-async def addevent(update: Update, context: Context, t: Translator) -> None:
-    """`/addevent <case> <date> <text> [link]`: stored at once (timeline events alert no one)."""
-    found = await command_for_case(update, context, t, "addevent", parse_addevent)
-    if found is not None:
-        await store_event(update, context, t, *found)
 
 
 async def store_event(
@@ -290,16 +274,8 @@ async def store_event(
     )
     day = today(context)
     if after_today(args.day, args.precision, day):
-        await _ask(
-            update,
-            context,
-            t,
-            "event",
-            params,
-            text=future_date_question(t, "event", args.day, args.precision, day),
-            yes=t.gettext("Add anyway"),
-            case_id=case_id,
-        )
+        question = future_date_question(t, "event", args.day, args.precision, day)
+        await _ask_first(update, context, t, "event", params, question, case_id)
         return
     user = update.effective_user
     assert user is not None
@@ -308,14 +284,6 @@ async def store_event(
     )
     name = await case_name(context, t, case_id)
     await answer(update, event_added(t, number, name, params.lang))
-
-
-@organizers_only
-async def addname(update: Update, context: Context, t: Translator) -> None:
-    """`/addname <case> <kk|ru|en|alias> <name>`; the search index learns it at once."""
-    found = await command_for_case(update, context, t, "addname", parse_addname)
-    if found is not None:
-        await store_name(update, context, t, *found)
 
 
 async def store_name(
@@ -395,6 +363,54 @@ async def question_button(update: Update, context: Context, t: Translator) -> No
     elif isinstance(params, SentenceDraft) and answered.case_id is not None:
         await edit_in_place(query, question_state_text(t, "going_ahead"))
         await drafts.propose(update, context, t, answered.case_id, params)
+
+
+CaseStep = Callable[[Update, Context, Translator, Any, int], Awaitable[None]]
+
+
+def _case_command(
+    name: str, parse: Callable[[str], Any], then: CaseStep, doc: str
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """An organizer command about one case: parse strictly, then hand on."""
+
+    @organizers_only
+    async def command(update: Update, context: Context, t: Translator) -> None:
+        found = await command_for_case(update, context, t, name, parse)
+        if found is not None:
+            await then(update, context, t, *found)
+
+    command.__name__ = command.__qualname__ = name
+    command.__doc__ = doc
+    return command
+
+
+sethearing = _case_command(
+    "sethearing",
+    parse_sethearing,
+    propose_hearing,
+    "`/sethearing <case> <DD.MM.YYYY> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE).",
+)
+setstatus = _case_command(
+    "setstatus", parse_setstatus, propose_status, "`/setstatus <case> <key> [note]`."
+)
+setsentence = _case_command(
+    "setsentence",
+    parse_setsentence,
+    propose_sentence,
+    "`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`.",
+)
+addevent = _case_command(
+    "addevent",
+    parse_addevent,
+    store_event,
+    "`/addevent <case> <date> <text> [link]`: stored at once (timeline events alert no one).",
+)
+addname = _case_command(
+    "addname",
+    parse_addname,
+    store_name,
+    "`/addname <case> <kk|ru|en|alias> <name>`; the search index learns it at once.",
+)
 
 
 def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]

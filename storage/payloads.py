@@ -76,7 +76,7 @@ class StatusAlert:
         return self.dimension == "risk" and self.new in URGENT_RISKS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HearingAlert:
     """A hearing set, or cancelled (``at``: when it is, or was to be)."""
 
@@ -87,16 +87,11 @@ class HearingAlert:
     court_id: int | None = None
 
 
-@dataclass(frozen=True)
-class HearingMoved:
+@dataclass(frozen=True, kw_only=True)
+class HearingMoved(HearingAlert):
     """A hearing moved from ``was`` to ``at``."""
 
-    VERSION: ClassVar[int] = 1
-    hearing_id: int
-    version: int
-    at: HearingTime
     was: HearingTime
-    court_id: int | None = None
 
 
 @dataclass(frozen=True)
