@@ -129,36 +129,37 @@ def expected_release(
         credited_days = _credit(detention_days, ratio)
 
     if stated_release is not None:
-        if detained_on is not None and verdict_on is not None and verdict_on >= detained_on:
-            detention_days = (verdict_on - detained_on).days
-        remaining = (stated_release - verdict_on).days if verdict_on is not None else None
-        return ReleaseEstimate(
-            release_on=stated_release,
-            stated=True,
-            credited_days=credited_days,
-            detention_days=detention_days,
-            remaining_days=remaining if remaining is not None and remaining > 0 else None,
-        )
+        return _stated(stated_release, detained_on, verdict_on, credited_days)
     if not consistent:
         return None
     assert detained_on is not None and verdict_on is not None
 
     term_end = add_months(detained_on, months) + timedelta(days=days)
     release_on = term_end - timedelta(days=credited_days - detention_days)
-    if release_on <= verdict_on:
-        return ReleaseEstimate(
-            release_on=verdict_on,
-            stated=False,
-            credited_days=credited_days,
-            detention_days=detention_days,
-            remaining_days=None,
-        )
+    served = release_on <= verdict_on  # the detention already covered the term
     return ReleaseEstimate(
-        release_on=release_on,
+        release_on=verdict_on if served else release_on,
         stated=False,
         credited_days=credited_days,
         detention_days=detention_days,
-        remaining_days=(release_on - verdict_on).days,
+        remaining_days=None if served else (release_on - verdict_on).days,
+    )
+
+
+def _stated(
+    release_on: date, detained_on: date | None, verdict_on: date | None, credited_days: int
+) -> ReleaseEstimate:
+    """A release date the court stated."""
+    detention_days = 0
+    if detained_on is not None and verdict_on is not None and verdict_on >= detained_on:
+        detention_days = (verdict_on - detained_on).days
+    remaining = (release_on - verdict_on).days if verdict_on is not None else None
+    return ReleaseEstimate(
+        release_on=release_on,
+        stated=True,
+        credited_days=credited_days,
+        detention_days=detention_days,
+        remaining_days=remaining if remaining is not None and remaining > 0 else None,
     )
 
 

@@ -92,7 +92,7 @@ def create_draft(
     return draft.id
 
 
-def _claim(
+def claim_draft(
     session: Session,
     draft_id: int,
     *,
@@ -100,8 +100,13 @@ def _claim(
     now: datetime,
     from_state: str,
     to_state: str,
-    until: str,
+    until: str = "expires",
+    kind_prefix: str = "",
+    stamp: bool = False,
 ) -> bool:
+    """Move a draft (or question) of ``actor_id`` from one state to another with one
+    conditional UPDATE, before it expires (``until="undo"``: within UNDO_WINDOW after
+    Send); with ``stamp`` its ``sent_at`` becomes ``now``. False: it was not there to move."""
     deadline = col(Draft.expires_at) if until == "expires" else col(Draft.sent_at)
     condition = deadline > now if until == "expires" else deadline > now - UNDO_WINDOW
     result = session.execute(
@@ -110,9 +115,10 @@ def _claim(
             col(Draft.id) == draft_id,
             col(Draft.actor_id) == actor_id,
             col(Draft.state) == from_state,
+            col(Draft.kind).startswith(kind_prefix, autoescape=True),
             condition,
         )
-        .values(state=to_state, **({"sent_at": now} if to_state == "sent" else {}))
+        .values(state=to_state, **({"sent_at": now} if stamp else {}))
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -241,14 +247,14 @@ def dry_run(
 
 def send_draft(session: Session, *, draft_id: int, actor_id: int, now: datetime) -> DraftOutcome:
     """Make the previewed change and queue its alerts, once."""
-    if not _claim(
+    if not claim_draft(
         session,
         draft_id,
         actor_id=actor_id,
         now=now,
         from_state="open",
         to_state="sent",
-        until="expires",
+        stamp=True,
     ):
         return DraftOutcome(_why_not(session, draft_id, actor_id, late="expired"), draft_id)
     draft = session.get(Draft, draft_id)
@@ -289,14 +295,8 @@ def send_at_once(
 
 def cancel_draft(session: Session, *, draft_id: int, actor_id: int, now: datetime) -> DraftOutcome:
     """Drop a previewed change; nothing is stored or sent."""
-    if _claim(
-        session,
-        draft_id,
-        actor_id=actor_id,
-        now=now,
-        from_state="open",
-        to_state="cancelled",
-        until="expires",
+    if claim_draft(
+        session, draft_id, actor_id=actor_id, now=now, from_state="open", to_state="cancelled"
     ):
         return DraftOutcome("cancelled", draft_id)
     return DraftOutcome(_why_not(session, draft_id, actor_id, late="expired"), draft_id)
@@ -361,7 +361,7 @@ def _correct(session: Session, draft: Draft, result: DraftResult, now: datetime)
 
 def undo_draft(session: Session, *, draft_id: int, actor_id: int, now: datetime) -> DraftOutcome:
     """Undo a sent change within UNDO_WINDOW: put the case back and correct the alerts."""
-    if not _claim(
+    if not claim_draft(
         session,
         draft_id,
         actor_id=actor_id,

@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from storage.database.models import Draft
 from storage.payloads import DraftPayload, load_draft
-from storage.usecases.drafts import create_draft
+from storage.usecases.drafts import claim_draft, create_draft
 
 QUESTION_TTL = timedelta(minutes=15)
 ASKING = "ask"
@@ -64,16 +63,15 @@ def answer_question(
 ) -> Answer:
     """Record the answer once; the held edit comes back with "yes" for the caller to make
     in the same transaction."""
-    claimed = session.execute(
-        update(Draft)
-        .where(
-            col(Draft.id) == question_id,
-            col(Draft.actor_id) == actor_id,
-            col(Draft.state) == ASKING,
-            col(Draft.kind).startswith(KIND_PREFIX, autoescape=True),
-            col(Draft.expires_at) > now,
-        )
-        .values(state="yes" if yes else "no", sent_at=now)
+    claimed = claim_draft(
+        session,
+        question_id,
+        actor_id=actor_id,
+        now=now,
+        from_state=ASKING,
+        to_state="yes" if yes else "no",
+        kind_prefix=KIND_PREFIX,
+        stamp=True,
     )
     question = session.get(Draft, question_id)
     if (
@@ -82,7 +80,7 @@ def answer_question(
         or not question.kind.startswith(KIND_PREFIX)
     ):
         return Answer("missing")
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not claimed:
         return Answer("expired" if question.state == ASKING else "done")
     kind = question.kind.removeprefix(KIND_PREFIX)
     if not yes:
