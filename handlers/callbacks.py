@@ -21,6 +21,8 @@ from typing import ClassVar, TypeVar
 
 from telegram import InlineKeyboardButton
 
+from storage.vocabulary import LANGUAGES
+
 MAX_DATA_BYTES = 64
 """Telegram's limit on callback data."""
 
@@ -79,7 +81,7 @@ class Language(Button):
     """A language (or ``menu``: show the choice)."""
 
     PREFIX = "lang"
-    CHOICES: ClassVar[Choices] = {"code": frozenset({"kk", "ru", "en", "menu"})}
+    CHOICES: ClassVar[Choices] = {"code": frozenset({*LANGUAGES, "menu"})}
     code: str
 
 

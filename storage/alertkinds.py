@@ -28,14 +28,14 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from storage.payloads import ALERT_PAYLOADS, register_alert
-from storage.vocabulary import AlertKind
+from storage.vocabulary import ALERT_ORIGINS, AlertKind
 
 Origin = Literal["change", "planner", "undo"]
 Hook = Callable[..., Any]
 HOOKS: tuple[str, ...] = ("render", "correction", "revert", "present", "plan")
 REQUIRED: dict[Origin, tuple[str, ...]] = {
     "change": ("render", "correction", "revert"),
-    "planner": ("render", "correction", "revert", "present", "plan"),
+    "planner": ("render", "correction", "revert", "plan"),
     "undo": ("render", "correction", "revert"),
 }
 """The hooks a kind must have, by where its alerts come from."""
@@ -70,17 +70,8 @@ def define(kind: str, payload: type[Any], origin: Origin) -> AlertSpec:
     return made
 
 
-for _kind, _origin in (
-    (AlertKind.STATUS, "change"),
-    (AlertKind.HEARING_SET, "change"),
-    (AlertKind.HEARING_MOVED, "change"),
-    (AlertKind.HEARING_CANCELLED, "change"),
-    (AlertKind.RELEASE_CHANGED, "change"),
-    (AlertKind.CORRECTION, "undo"),
-    (AlertKind.HEARING_REMINDER, "planner"),
-    (AlertKind.RELEASE_REMINDER, "planner"),
-):
-    define(_kind, ALERT_PAYLOADS[_kind], _origin)  # type: ignore[arg-type]
+for _kind, _payload in list(ALERT_PAYLOADS.items()):
+    define(_kind, _payload, ALERT_ORIGINS.get(_kind, "change"))  # type: ignore[arg-type]
 
 
 def registers(hook: str, *kinds: str) -> Callable[[Hook], Hook]:

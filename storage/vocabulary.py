@@ -30,6 +30,8 @@ class Language:
     :data:`INTERFACE`)."""
 
     code: str
+    native: str
+    """Its own name, on the language buttons ("Қазақша")."""
     mark: str
     """Its msgid: "in Kazakh"."""
     plurals: int
@@ -39,9 +41,9 @@ class Language:
 INTERFACE: tuple[Language, ...] = (
     # Kazakh and Russian readers prefer Cyrillic; a name in Chinese characters (zh) only
     # when the case has no other.
-    Language("kk", N_("in Kazakh"), 2, ("kk", "ru", "en", "alias", "zh")),
-    Language("ru", N_("in Russian"), 3, ("ru", "kk", "en", "alias", "zh")),
-    Language("en", N_("in English"), 2, ("en", "alias", "ru", "kk", "zh")),
+    Language("kk", "Қазақша", N_("in Kazakh"), 2, ("kk", "ru", "en", "alias", "zh")),
+    Language("ru", "Русский", N_("in Russian"), 3, ("ru", "kk", "en", "alias", "zh")),
+    Language("en", "English", N_("in English"), 2, ("en", "alias", "ru", "kk", "zh")),
 )
 """The interface languages. A fourth is one line here and its catalog."""
 
@@ -63,6 +65,9 @@ TEXT_ORDER: dict[str, tuple[str, ...]] = {
     code: tuple(lang for lang in order if lang in LANGUAGES) for code, order in NAME_ORDER.items()
 }
 """For each reader's language, the order in which texts in several languages are chosen."""
+
+LANGUAGE_NAMES: dict[str, str] = {language.code: language.native for language in INTERFACE}
+"""Each language's own name."""
 
 LANGUAGE_MARKS: dict[str, str] = {language.code: language.mark for language in INTERFACE}
 """The msgid marking a text written in each language ("in Kazakh")."""
@@ -165,6 +170,14 @@ class AlertKind(StrEnum):
     HEARING_REMINDER = "hearing_reminder"
     RELEASE_REMINDER = "release_reminder"
 
+
+ALERT_ORIGINS: dict[str, str] = {
+    AlertKind.CORRECTION: "undo",
+    AlertKind.HEARING_REMINDER: "planner",
+    AlertKind.RELEASE_REMINDER: "planner",
+}
+"""Where alerts of a kind come from when not from an organizer's change: the planner
+(reminders) or an undo (corrections). ``storage.alertkinds`` says what each needs."""
 
 HEARING_ALERTS: frozenset[str] = frozenset(
     {AlertKind.HEARING_SET, AlertKind.HEARING_MOVED, AlertKind.HEARING_CANCELLED}

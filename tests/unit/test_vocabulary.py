@@ -61,7 +61,7 @@ def test_a_kind_without_its_hooks_is_missing() -> None:
     alertkinds.define("visit_day_test", VisitDay, "planner")
     try:
         assert set(alertkinds.missing()) == {
-            f"visit_day_test: {hook}" for hook in ("render", "correction", "present", "plan")
+            f"visit_day_test: {hook}" for hook in ("render", "correction", "plan")
         }
     finally:
         alertkinds._SPECS.pop("visit_day_test")
