@@ -53,11 +53,11 @@ def single_word(
     return found
 
 
-def _lead(
+def _lead_word(
     vocabulary: WordVocabulary, words: list[str], weights: list[int], scan: Scan, floor: float
-) -> tuple[int, list[tuple[int | None, float]], set[int]]:
-    """The lead word (-1: none has a positive level), the word ids it reaches best first,
-    and without a lead every name slot with a word scoring CLOSE."""
+) -> tuple[int | None, list[tuple[int | None, float]], set[int]]:
+    """The lead word of `several_words` (None when no word has a positive level), the
+    order to visit its vocabulary hits in, and else every name with a word scoring CLOSE."""
     total = float(sum(weights))
     levels = [(floor * total - 100.0 * (total - weight)) / weight for weight in weights]
     lead = max(range(len(words)), key=lambda at: (levels[at], -at))
@@ -67,7 +67,7 @@ def _lead(
     everyone: set[int] = set()
     for word in dict.fromkeys(words):
         everyone.update(*map(vocabulary.posting, vocabulary.hits(word, CLOSE, scan)))
-    return -1, [(None, 0.0)], everyone
+    return None, [(None, 0.0)], everyone
 
 
 def several_words(
@@ -91,12 +91,12 @@ def several_words(
     posting = vocabulary.posting
     weights = [len(word) for word in words]
     total = float(sum(weights))
-    lead, order, everyone = _lead(vocabulary, words, weights, scan, floor)
-    lead_weight = float(weights[lead]) if lead >= 0 else 0.0
+    lead, order, everyone = _lead_word(vocabulary, words, weights, scan, floor)
+    lead_weight = float(weights[lead]) if lead is not None else 0.0
     others = [
         (weights[at], vocabulary.lazy_hits(word).__getitem__)
         for at, word in enumerate(words)
-        if not lead_weight or at != lead
+        if at != lead
     ]
     rest = total - lead_weight
     found: Found = {}
