@@ -73,7 +73,7 @@ from storage.payloads import (
     SentenceDraft,
     StatusDraft,
 )
-from storage.usecases.editing import detect_language, translate_event
+from storage.usecases.editing import detect_language, detect_name_language, translate_event
 from storage.usecases.organizing import (
     add_indexed_name,
     answer_and_make,
@@ -156,7 +156,7 @@ async def newcase(update: Update, context: Context, t: Translator) -> None:
     if not name or len(name) > 200:
         await send_usage(update, t, "newcase", UsageError("too_long", "200") if name else None)
         return
-    lang, lookup_index = detect_language(name, t.lang), services(context).lookup
+    lang, lookup_index = detect_name_language(name, t.lang), services(context).lookup
     similar = await run_db(context, similar_case_items, name=name, index=lookup_index)
     if not similar:
         user = update.effective_user
