@@ -7,6 +7,7 @@ Handlers hand these to ``handlers.common.run_db`` and open no session themselves
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +16,19 @@ from sqlmodel import Session
 from storage.payloads import EventQuestion, NewCaseQuestion
 from storage.reads.cases import CaseListItem, list_case_items
 from storage.reads.lookup import LiveIndex
-from storage.usecases.editing import add_event, add_name, create_case, indexed, similar_cases
+from storage.usecases.editing import (
+    AuditLine,
+    Stats,
+    add_event,
+    add_name,
+    create_case,
+    get_stats,
+    indexed,
+    list_audit,
+    similar_cases,
+)
 from storage.usecases.questions import Answer, answer_question
+from storage.usecases.subscribers import KnownName, known_names
 
 
 def similar_case_items(
@@ -109,3 +121,21 @@ def answer_and_make(
         )
         return Answered(found, event=number)
     return Answered(found)
+
+
+def stats_with_cases(
+    session: Session, *, language_of: Callable[[str | None, str | None], str]
+) -> tuple[Stats, list[CaseListItem]]:
+    """/stats: the figures, and the list items of the cases they name."""
+    figures = get_stats(session, language_of=language_of)
+    ids = [case_id for case_id, _ in figures.per_case]
+    return figures, list_case_items(session, case_ids=ids)
+
+
+def audit_page(
+    session: Session, *, case_id: int, offset: int, limit: int
+) -> tuple[list[AuditLine], int, dict[int, KnownName]]:
+    """A page of a case's audit log, how many entries it has, and its actors' names."""
+    entries, total = list_audit(session, case_id=case_id, offset=offset, limit=limit)
+    actors = [entry.actor_id for entry in entries if entry.actor_id is not None]
+    return entries, total, known_names(session, actors)
