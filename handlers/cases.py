@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -39,21 +37,15 @@ from messages.card import (
 )
 from messages.common import clip
 from messages.timeline import timeline_pages
-from storage.domain.search import SearchResult
 from storage.domain.sentence import estimate_for
 from storage.reads.cases import (
     CaseListItem,
     CaseView,
-    EventView,
-    HearingView,
     get_case_id_by_slug,
-    get_case_view,
-    is_subscribed,
-    list_case_items,
     list_cases,
-    list_events,
-    list_upcoming_hearings,
 )
+from storage.reads.screens import Lookup as Lookup
+from storage.reads.screens import calendar_of, card_of, look_up, timeline_of
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
@@ -62,14 +54,6 @@ SEARCH_HINT = N_(
     "Type a person's name in any spelling or script to find their case; /help lists the commands."
 )
 PAGE_SIZE = 8
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What a query found: one case, several to choose from, or nothing."""
-
-    case_id: int | None
-    choices: list[CaseListItem]
 
 
 def command_argument(update: Update) -> str:
@@ -84,16 +68,7 @@ def command_argument(update: Update) -> str:
 
 async def lookup(context: Context, query: str) -> Lookup:
     """Resolve a query (number, slug, any spelling of a name) through the live index."""
-    lookup_index = services(context).lookup
-
-    def find(session: Session) -> Lookup:
-        result: SearchResult = lookup_index.search(session, query)
-        if result.best is not None:
-            return Lookup(result.best.case_id, [])
-        ids = [match.case_id for match in result.matches]
-        return Lookup(None, list_case_items(session, case_ids=ids) if ids else [])
-
-    return await run_db(context, find)
+    return await run_db(context, look_up, query=query, index=services(context).lookup)
 
 
 def _now(context: Context) -> datetime:
@@ -129,12 +104,7 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     assert chat is not None
     t = await user_translator(update, context)
     now = _now(context)
-
-    def read(session: Session) -> tuple[CaseView | None, bool]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, view is not None and is_subscribed(session, chat_id=chat.id, case_id=case_id)
-
-    view, subscribed = await run_db(context, read)
+    view, subscribed = await run_db(context, card_of, case_id=case_id, chat_id=chat.id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
         return
@@ -298,11 +268,7 @@ async def send_timeline(
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, list[EventView]]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, list_events(session, case_id=case_id) if view else []
-
-    view, events = await run_db(context, read)
+    view, events = await run_db(context, timeline_of, case_id=case_id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="tl", intro=render_case_gone(t))
         return
@@ -325,11 +291,7 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, list[HearingView]]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, list_upcoming_hearings(session, case_id=case_id, now=now) if view else []
-
-    view, hearings = await run_db(context, read)
+    view, hearings = await run_db(context, calendar_of, case_id=case_id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="cal", intro=render_case_gone(t))
         return
