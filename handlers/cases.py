@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -39,22 +37,16 @@ from messages.card import (
 )
 from messages.common import clip
 from messages.timeline import timeline_pages
-from storage.domain.search import SearchResult
 from storage.domain.sentence import estimate_for
 from storage.reads.cases import (
     CaseListItem,
     CaseView,
-    EventView,
-    HearingView,
     get_case_id_by_slug,
-    get_case_view,
-    is_subscribed,
-    list_case_items,
     list_cases,
-    list_events,
-    list_upcoming_hearings,
 )
-from web.picture import case_picture
+from storage.reads.screens import Lookup as Lookup
+from storage.reads.screens import calendar_of, card_of, look_up, timeline_of
+from web.picture import picture_of
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
@@ -63,14 +55,6 @@ SEARCH_HINT = N_(
     "Type a person's name in any spelling or script to find their case; /help lists the commands."
 )
 PAGE_SIZE = 8
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What a query found: one case, several to choose from, or nothing."""
-
-    case_id: int | None
-    choices: list[CaseListItem]
 
 
 def command_argument(update: Update) -> str:
@@ -85,16 +69,7 @@ def command_argument(update: Update) -> str:
 
 async def lookup(context: Context, query: str) -> Lookup:
     """Resolve a query (number, slug, any spelling of a name) through the live index."""
-    lookup_index = services(context).lookup
-
-    def find(session: Session) -> Lookup:
-        result: SearchResult = lookup_index.search(session, query)
-        if result.best is not None:
-            return Lookup(result.best.case_id, [])
-        ids = [match.case_id for match in result.matches]
-        return Lookup(None, list_case_items(session, case_ids=ids) if ids else [])
-
-    return await run_db(context, find)
+    return await run_db(context, look_up, query=query, index=services(context).lookup)
 
 
 def _now(context: Context) -> datetime:
@@ -135,12 +110,7 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     assert chat is not None
     t = await user_translator(update, context)
     now = _now(context)
-
-    def read(session: Session) -> tuple[CaseView | None, bool]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, view is not None and is_subscribed(session, chat_id=chat.id, case_id=case_id)
-
-    view, subscribed = await run_db(context, read)
+    view, subscribed = await run_db(context, card_of, case_id=case_id, chat_id=chat.id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
         return
@@ -304,11 +274,7 @@ async def send_timeline(
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, list[EventView]]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, list_events(session, case_id=case_id) if view else []
-
-    view, events = await run_db(context, read)
+    view, events = await run_db(context, timeline_of, case_id=case_id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="tl", intro=render_case_gone(t))
         return
@@ -331,11 +297,7 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, list[HearingView]]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, list_upcoming_hearings(session, case_id=case_id, now=now) if view else []
-
-    view, hearings = await run_db(context, read)
+    view, hearings = await run_db(context, calendar_of, case_id=case_id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="cal", intro=render_case_gone(t))
         return
@@ -370,19 +332,15 @@ async def send_picture(update: Update, context: Context, case_id: int) -> None:
     assert chat is not None
     t = await user_translator(update, context)
     settings = services(context).settings
-    now = _now(context)
-
-    def read(session: Session) -> tuple[bytes | None, str]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        if view is None:
-            return None, ""
-        footer = f"{settings.public_url}/{t.lang}/cases/{view.slug}".split("://", 1)[-1]
-        picture = case_picture(
-            session, case_id=case_id, lang=t.lang, now=now, zone=settings.zone, footer=footer
-        )
-        return picture, case_title(t, view.names)
-
-    picture, title = await run_db(context, read)
+    picture, title = await run_db(
+        context,
+        picture_of,
+        case_id=case_id,
+        lang=t.lang,
+        now=_now(context),
+        zone=settings.zone,
+        public_url=settings.public_url,
+    )
     if picture is None:
         await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
         return

@@ -18,6 +18,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from messages.i18n import DOMAIN, SUPPORTED_LANGUAGES, catalog_path
+from storage.vocabulary import PLURAL_COUNTS as PLURAL_COUNTS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).parent / f"{DOMAIN}.pot"
@@ -30,7 +31,6 @@ KEYWORDS = {
     "pgettext": ((1, "c"), 2),
     "N_": None,
 }
-PLURAL_COUNTS = {"kk": 2, "ru": 3, "en": 2}
 
 
 def _method_map() -> list[tuple[str, str]]:

@@ -189,3 +189,16 @@ def case_picture(
         today=now.astimezone(zone).date(),
         footer=footer,
     )
+
+
+def picture_of(
+    session: Session, *, case_id: int, lang: str, now: datetime, zone: tzinfo, public_url: str
+) -> tuple[bytes | None, str]:
+    """The bot's "Picture": the share picture and the reader's name for the person
+    (None and "" when the case is gone); the footer is the case page's address."""
+    view = get_case_view(session, case_id=case_id, now=now)
+    if view is None:
+        return None, ""
+    footer = f"{public_url}/{lang}/cases/{view.slug}".split("://", 1)[-1]
+    picture = case_picture(session, case_id=case_id, lang=lang, now=now, zone=zone, footer=footer)
+    return picture, case_title(translator(lang), view.names)

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from messages.calendar import render_calendar
 from messages.card import case_title
-from messages.i18n import translator
+from messages.i18n import SUPPORTED_LANGUAGES, translator
 from storage.domain.sentence import estimate_for
 from storage.files.csvwrite import write_csv
 from storage.files.exporter import collect_case_file, dump_case_json
@@ -44,7 +44,7 @@ HTML = "text/html; charset=utf-8"
 PAGE_SIZE = 50
 LICENSE_NAME = "CC BY 4.0"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
-OG_LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_US"}
+OG_LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_US"}  # og:locale; others: the code
 FRESH_FOR = 2.0  # seconds: how late a change may reach the site (see PageCache)
 
 
@@ -94,7 +94,7 @@ class Site:
 
     def _shell(self, lang: str, path_of: Callable[[str], str]) -> dict[str, Any]:
         """What base.html needs: language links, hreflang alternates, the license."""
-        links = {code: path_of(code) for code in ("kk", "ru", "en")}
+        links = {code: path_of(code) for code in SUPPORTED_LANGUAGES}
         return {
             "site_name": self.config.site_name,
             "static_url": "/static/site.css?v=" + STATIC_VERSION,
@@ -102,7 +102,7 @@ class Site:
             "alternates": [(code, self.url(href)) for code, href in links.items()],
             "default_alternate": self.url(path_of("en")),
             "license_name": LICENSE_NAME,
-            "og_locale": OG_LOCALES[lang],
+            "og_locale": OG_LOCALES.get(lang, lang),
         }
 
     def _today_ends(self, now: datetime) -> datetime:

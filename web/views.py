@@ -23,14 +23,14 @@ from messages.common import (
     partial_date,
     status_label,
 )
-from messages.i18n import Translator
+from messages.i18n import LANGUAGE_NAMES, Translator
 from messages.timeline import render_event
 from storage.domain.sentence import ReleaseEstimate
 from storage.reads.cases import CaseView, EventView, HearingView, NameView
 from storage.reads.public import PublicListItem
 
 DIMENSIONS = ("custody", "proceedings", "protection", "risk")
-NAME_LANGUAGES = {"kk": "Қазақша", "ru": "Русский", "en": "English", "zh": "中文"}
+NAME_LANGUAGES = {**LANGUAGE_NAMES, "zh": "中文"}  # what a name's language tag says
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import AuditEntry, Case, Draft, Organizer, OrganizerName, Subscriber
 from storage.files.importer import SAMPLE_FILE, import_file
+from storage.payloads import StatusDraft, draft_kind
 from storage.reads.lookup import LiveIndex
 from storage.usecases.drafts import create_draft
 from storage.usecases.editing import add_event, create_case
@@ -243,12 +244,13 @@ def _fill_private(engine: Engine) -> None:
         subscribe(session, chat_id=SUBSCRIBER_ID, case_id=case.id, now=FIXED_NOW)
         session.add(Organizer(user_id=ORGANIZER_ID, added_by=900))
         session.add(OrganizerName(user_id=ORGANIZER_ID, username=ORGANIZER_HANDLE))
+        draft = StatusDraft(dimension="custody", key="released", note={"en": DRAFT_TEXT})
         create_draft(
             session,
             actor_id=ORGANIZER_ID,
             case_id=case.id,
-            kind="event",
-            params={"text": DRAFT_TEXT},
+            kind=draft_kind(draft),
+            params=draft,
             now=FIXED_NOW,
         )
         session.add(
