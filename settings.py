@@ -40,7 +40,11 @@ VARIABLES = (
     "CASEBOT_RATE",
     "CASEBOT_STALL_AFTER",
     "CASEBOT_IMPORT_MAX_BYTES",
+    "CASEBOT_PUBLIC_URL",
+    "CASEBOT_BOT_USERNAME",
 )
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
 class SettingsError(ValueError):
@@ -66,6 +70,19 @@ class Settings:
     rate: int
     stall_after: timedelta = timedelta(minutes=10)
     import_max_bytes: int = MAX_FILE_BYTES
+    public_url: str = DEFAULT_PUBLIC_URL
+    """The base of the website's absolute links (CASEBOT_PUBLIC_URL)."""
+    public_url_set: bool = False
+    """Whether CASEBOT_PUBLIC_URL was given: only then does the bot link to the website."""
+    bot_username: str | None = None
+    """The bot's @username for `casebot web` alone (the bot itself asks Telegram)."""
+
+    @property
+    def links_to_website(self) -> bool:
+        """Whether the bot's cards link to the website: CASEBOT_PUBLIC_URL was given and is
+        not a loopback address (Telegram refuses buttons to those, and the card with them)."""
+        host = (urlsplit(self.public_url).hostname or "").lower()
+        return self.public_url_set and host not in ("localhost", "127.0.0.1", "::1")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -132,6 +149,27 @@ def _check_admins(raw: str, problems: list[str]) -> frozenset[int]:
             continue
         admins.add(int(item))
     return frozenset(admins)
+
+
+def _check_public_url(raw: str, problems: list[str]) -> str:
+    url = raw.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        problems.append(
+            "CASEBOT_PUBLIC_URL must be the website's http:// or https:// address, such as "
+            "https://cases.example.org"
+        )
+    return url
+
+
+def _check_username(raw: str, problems: list[str]) -> str | None:
+    name = raw.removeprefix("@")
+    if not name:
+        return None
+    if not USERNAME_RE.match(name):
+        problems.append("CASEBOT_BOT_USERNAME must be the bot's @username, such as casebot_bot")
+        return None
+    return name
 
 
 def _check_timezone(raw: str, problems: list[str]) -> str:
@@ -234,6 +272,11 @@ def load_settings(
         import_max_bytes=_check_import_size(
             values.get("CASEBOT_IMPORT_MAX_BYTES") or str(MAX_FILE_BYTES), problems
         ),
+        public_url=_check_public_url(
+            values.get("CASEBOT_PUBLIC_URL") or DEFAULT_PUBLIC_URL, problems
+        ),
+        public_url_set=bool(values.get("CASEBOT_PUBLIC_URL")),
+        bot_username=_check_username(values.get("CASEBOT_BOT_USERNAME", ""), problems),
     )
     if problems:
         raise SettingsError(problems)

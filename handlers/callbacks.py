@@ -109,6 +109,31 @@ class Calendar(CaseButton):
     PREFIX = "cal"
 
 
+@dataclass(frozen=True)
+class Picture(Button):
+    """Send a case's share picture (the website's card.png)."""
+
+    PREFIX = "pic"
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Shared(Button):
+    """A button on a card shared in inline mode: show its card or a timeline page there
+    (the message is edited in place: it belongs to no chat the bot can send to), in the
+    language it was shared in."""
+
+    PREFIX = "sh"
+    CHOICES: ClassVar[Choices] = {
+        "view": frozenset({"card", "tl"}),
+        "lang": frozenset(LANGUAGES),
+    }
+    view: str
+    case_id: int
+    lang: str
+    page: int = 0
+
+
 LIST_TARGETS = frozenset({"card", "tl", "cal", "sub", "unsub", "upd"})
 """What choosing a case in a list does: open its card, timeline, calendar, subscribe,
 unsubscribe, or start the guided /update on it."""
@@ -207,7 +232,7 @@ class Question(Button):
 
 
 KINDS: tuple[type[Button], ...] = (
-    Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
+    Help, Language, Card, Timeline, TimelinePage, Calendar, Picture, Shared, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
@@ -46,6 +46,7 @@ from storage.reads.cases import (
 )
 from storage.reads.screens import Lookup as Lookup
 from storage.reads.screens import calendar_of, card_of, look_up, timeline_of
+from web.picture import picture_of
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
@@ -95,7 +96,12 @@ def _card_markup(
         else:
             row.append(cb.Subscribe(view.id).button(t.gettext("Subscribe")))
     row.append(cb.Calendar(view.id).button(t.gettext("Calendar")))
-    return InlineKeyboardMarkup([row])
+    share = [cb.Picture(view.id).button(t.gettext("Picture"))]
+    settings = services(context).settings
+    if settings.links_to_website:
+        page = f"{settings.public_url}/{t.lang}/cases/{view.slug}"
+        share.append(InlineKeyboardButton(t.gettext("Web page"), url=page))
+    return InlineKeyboardMarkup([row, share])
 
 
 async def send_card(update: Update, context: Context, case_id: int) -> None:
@@ -320,6 +326,27 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     )
 
 
+async def send_picture(update: Update, context: Context, case_id: int) -> None:
+    """Send the case's share picture, the same image as the website's card.png."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+    settings = services(context).settings
+    picture, title = await run_db(
+        context,
+        picture_of,
+        case_id=case_id,
+        lang=t.lang,
+        now=_now(context),
+        zone=settings.zone,
+        public_url=settings.public_url,
+    )
+    if picture is None:
+        await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
+        return
+    await chat.send_photo(InputFile(picture, filename="card.png"), caption=escape(title))
+
+
 async def case_button(update: Update, context: Context) -> None:
     """Card, Timeline (and its pages), Calendar and case-list page buttons."""
     query = update.callback_query
@@ -333,6 +360,8 @@ async def case_button(update: Update, context: Context) -> None:
         await send_timeline(update, context, button.case_id, page=button.page, edit=edit)
     elif isinstance(button, cb.Calendar):
         await send_calendar(update, context, button.case_id)
+    elif isinstance(button, cb.Picture):
+        await send_picture(update, context, button.case_id)
     elif isinstance(button, cb.CaseList) and button.page < 100_000:
         t = await user_translator(update, context)
         await send_list(update, context, t, page=button.page, target=button.target, edit=True)
@@ -357,7 +386,9 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(
             case_button,
-            pattern=cb.of(cb.Card, cb.Timeline, cb.TimelinePage, cb.Calendar, cb.CaseList),
+            pattern=cb.of(
+                cb.Card, cb.Timeline, cb.TimelinePage, cb.Calendar, cb.Picture, cb.CaseList
+            ),
         )
     )
     return COMMANDS

@@ -44,7 +44,7 @@ from storage.usecases.changes import change_status
 from tests.conftest import FIXED_NOW
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE = ("bot.py", "settings.py", "handlers", "jobs", "messages", "storage")
+CODE = ("bot.py", "settings.py", "webcli.py", "handlers", "jobs", "messages", "storage", "web")
 
 
 def _code_files() -> Iterator[Path]:
