@@ -42,7 +42,10 @@ VARIABLES = (
     "CASEBOT_RATE",
     "CASEBOT_STALL_AFTER",
     "CASEBOT_IMPORT_MAX_BYTES",
+    "CASEBOT_PUBLIC_URL",
+    "CASEBOT_APP_MAX_AGE",
 )
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 
 
 class SettingsError(ValueError):
@@ -68,6 +71,16 @@ class Settings:
     rate: int
     stall_after: timedelta = timedelta(minutes=10)
     import_max_bytes: int = MAX_FILE_BYTES
+    public_url: str = DEFAULT_PUBLIC_URL
+    """The base of absolute links to casebot's web server (no trailing slash)."""
+    app_max_age: timedelta = timedelta(hours=1)
+    """How old a Mini App's signed initData may be (its auth_date) and still be accepted."""
+
+    @property
+    def app_url(self) -> str | None:
+        """The organizers' Mini App address, or None: Telegram opens Mini Apps over https
+        only, so without an https CASEBOT_PUBLIC_URL no button offers it."""
+        return f"{self.public_url}/app/" if self.public_url.startswith("https://") else None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -119,6 +132,24 @@ def _check_api_url(raw: str, problems: list[str]) -> str:
             "https://api.telegram.org"
         )
     return url
+
+
+def _check_public_url(raw: str, problems: list[str]) -> str:
+    url = raw.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        problems.append(
+            "CASEBOT_PUBLIC_URL must be an http:// or https:// address such as "
+            "https://cases.example.org (the base of casebot's web links)"
+        )
+    return url
+
+
+def _check_app_max_age(raw: str, problems: list[str]) -> timedelta:
+    if re.fullmatch(r"[0-9]{1,7}", raw) and 60 <= int(raw) <= 7 * 86400:
+        return timedelta(seconds=int(raw))
+    problems.append("CASEBOT_APP_MAX_AGE must be a number of seconds from 60 to 604800")
+    return timedelta(hours=1)
 
 
 def _check_admins(raw: str, problems: list[str]) -> frozenset[int]:
@@ -236,6 +267,10 @@ def load_settings(
         import_max_bytes=_check_import_size(
             values.get("CASEBOT_IMPORT_MAX_BYTES") or str(MAX_FILE_BYTES), problems
         ),
+        public_url=_check_public_url(
+            values.get("CASEBOT_PUBLIC_URL") or DEFAULT_PUBLIC_URL, problems
+        ),
+        app_max_age=_check_app_max_age(values.get("CASEBOT_APP_MAX_AGE") or "3600", problems),
     )
     if problems:
         raise SettingsError(problems)

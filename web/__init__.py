@@ -1,0 +1,1 @@
+"""casebot's web server: the public pages and the organizers' Mini App."""
