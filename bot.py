@@ -36,6 +36,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
+import handlers.miniapp
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
@@ -141,6 +142,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         menu = [BotCommand(name, text) for name, text in command_menu(t, services.commands)]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
+    await handlers.miniapp.sync_menu_buttons(app)
     limiter: PriorityRateLimiter = app.bot_data["limiter"]
     dispatcher = make_dispatcher(
         bot=app.bot,

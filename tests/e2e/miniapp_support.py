@@ -54,7 +54,7 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     await site.start()
     server = site._server
     assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
     return runner, f"http://127.0.0.1:{port}"
 
 

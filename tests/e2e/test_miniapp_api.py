@@ -163,7 +163,7 @@ def test_preview_send_undo_and_one_send_only(services: Services) -> None:
 def test_a_draft_sent_from_the_chat_cannot_be_sent_from_the_app(services: Services) -> None:
     now = services.clock()
     with session_scope(services.engine) as session:
-        params = {"dimension": "custody", "key": "released", "note": {}, "note_lang": None}
+        params: dict[str, Any] = {"dimension": "custody", "key": "released", "note": {}}
         draft_id = create_draft(
             session, actor_id=900, case_id=ALIMULY, kind="status", params=params, now=now
         )
@@ -204,8 +204,9 @@ def test_names_events_new_cases_and_the_estimate(services: Services) -> None:
         assert (status, added["added"]) == (200, 2)
         _, found = await call("GET", "cases?q=Muraghir", auth)
         assert found[0]["id"] == ALIMULY
-        event = {"date": "2026-05-10", "precision": "month", "source_url": "https://example.org/a",
-                 "text": {"kk": "Сот болды", "ru": "Суд прошёл", "en": "A hearing was held"}}  # fmt: skip
+        texts = {"kk": "Сот болды", "ru": "Суд прошёл", "en": "A hearing was held"}
+        event = {"date": "2026-05-10", "precision": "month", "text": texts,
+                 "source_url": "https://example.org/a"}  # fmt: skip
         status, saved = await call("POST", f"cases/{ALIMULY}/events", auth, event)
         assert status == 200
         _, detail = await call("GET", f"cases/{ALIMULY}", auth)

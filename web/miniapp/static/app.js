@@ -382,12 +382,15 @@
     api("GET", "me").then(function (me) {
       var asked = new URLSearchParams(window.location.search).get("lang");
       if (me.lang !== document.documentElement.lang && asked !== me.lang) {
-        window.location.replace("?lang=" + me.lang + window.location.hash);
+        var query = new URLSearchParams(window.location.search);
+        query.set("lang", me.lang);
+        window.location.replace("?" + query.toString() + window.location.hash);
         return null;
       }
       state.statuses = me.statuses;
       show("list-screen", "q");
-      return loadCases("");
+      var wanted = parseInt(new URLSearchParams(window.location.search).get("case") || "", 10);
+      return loadCases("").then(function () { if (wanted > 0) return openCase(wanted); });
     }).catch(function () {});
   }
 
