@@ -21,7 +21,7 @@ from messages.i18n import DOMAIN, SUPPORTED_LANGUAGES, catalog_path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).parent / f"{DOMAIN}.pot"
-SOURCE_DIRS = ("bot.py", "handlers", "jobs", "messages", "storage/vocabulary.py")
+SOURCE_DIRS = ("bot.py", "handlers", "jobs", "messages", "storage/vocabulary.py", "web")
 KEYWORDS = {
     "gettext": None,
     "ngettext": (1, 2),

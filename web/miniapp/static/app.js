@@ -36,7 +36,7 @@
     }
     return fetch("api/" + path, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.status === 401) { stop(L.no_init); throw data; }
+        if (response.status === 401) { stop(data.error === "expired" ? L.expired : L.no_init); throw data; }
         if (response.status === 403) { stop(L.refused); throw data; }
         if (!response.ok) { say(data.message || L.failed); throw data; }
         return data;
