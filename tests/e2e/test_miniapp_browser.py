@@ -6,6 +6,7 @@ serious or critical violation on any screen."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -27,6 +28,18 @@ from tests.e2e.test_alerts_e2e import settle
 CHROMIUM = "/usr/bin/chromium"
 PUBLIC = "https://cases.example.org"
 READERS = {2001: "kk", 2002: "ru", 2003: "en"}
+FAKE_TELEGRAM = """
+window.__main = {shown: false, text: "", click: null};
+window.__back = {shown: false, click: null};
+window.Telegram = {WebApp: {
+  initData: INIT_DATA, themeParams: {bg_color: "#102030", text_color: "#f0f0f0"},
+  ready() {}, expand() {},
+  MainButton: {setText(t) { __main.text = t; }, show() { __main.shown = true; },
+               hide() { __main.shown = false; }, onClick(f) { __main.click = f; }},
+  BackButton: {show() { __back.shown = true; }, hide() { __back.shown = false; },
+               onClick(f) { __back.click = f; }}}};
+"""
+"""A stand-in for Telegram's telegram-web-app.js: what the app uses of it."""
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
 if shutil.which(CHROMIUM) is None:
@@ -200,3 +213,34 @@ def test_menu_and_edit_buttons_for_organizers_only(bot: RunningBot) -> None:
     assert bot.server.menu_button(950)["type"] == "web_app"
     bot.ask("/organizer remove 950", user_id=900)
     assert bot.server.menu_button(950) == {"type": "default"}
+
+
+def test_the_organizers_language_and_telegrams_script(
+    bot: RunningBot, base: str, page: Any
+) -> None:
+    """Signed in as a Russian reader, the page switches to Russian; with a stand-in for
+    Telegram's script, initData, theme, MainButton and BackButton come from it."""
+    open_app(page, base, bot, language_code="ru")
+    page.wait_for_selector("#list-screen:not([hidden])")
+    assert page.evaluate("() => document.documentElement.lang") == "ru"
+    assert page.inner_text("#heading") == "Редактировать дела"
+    no_serious_violations(page, "list in Russian")
+    data = init_data(TEST_TOKEN, bot.services.clock())
+    page.add_init_script(FAKE_TELEGRAM.replace("INIT_DATA", json.dumps(data)))
+    page.goto("about:blank")
+    page.goto(f"{base}/app/?case=1")  # no fragment: initData comes from the script
+    page.wait_for_selector("#case-screen:not([hidden])")
+    assert page.evaluate("() => __back.shown")
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(16, 32, 48)"
+    page.select_option("#st-custody", "released")
+    page.fill("#note-ru", "Освобождён")
+    page.locator("#status-form button[type=submit]").click()
+    page.wait_for_selector("#preview-screen:not([hidden])")
+    assert page.evaluate("() => [__main.shown, __main.text]") == [True, "Send"]
+    page.evaluate("() => __main.click()")
+    page.wait_for_selector("#after-send:not([hidden])")
+    assert not page.evaluate("() => __main.shown")
+    page.evaluate("() => __back.click()")
+    page.wait_for_selector("#case-screen:not([hidden])")
+    assert "released" in page.locator("#st-custody").input_value()
