@@ -212,6 +212,14 @@ def test_names_events_new_cases_and_the_estimate(services: Services) -> None:
         _, detail = await call("GET", f"cases/{ALIMULY}", auth)
         mine = next(e for e in detail["events"] if e["id"] == saved["event_id"])
         assert mine["text"] == event["text"] and mine["occurred_on"] == "2026-05-01"
+        future = {"date": "2026-08-01", "text": {"en": "A hearing will be held"}}
+        _, question = await call("POST", f"cases/{ALIMULY}/events", auth, future)
+        assert question["state"] == "ask" and "after today" in question["message"]
+        _, stored = await call("POST", f"cases/{ALIMULY}/events", auth, {**future, "force": True})
+        assert stored["state"] == "saved"
+        sentence = {"kind": "sentence", "months": "12", "verdict": "2026-09-01"}
+        _, question = await call("POST", f"cases/{ALIMULY}/preview", auth, sentence)
+        assert question["state"] == "ask" and "verdict date" in question["message"]
         _, similar = await call("POST", "cases", auth, {"name": "Мурагер Алимулы"})
         assert similar["state"] == "similar" and similar["similar"][0]["id"] == ALIMULY
         _, created = await call("POST", "cases", auth, {"name": "Мурагер Алимулы", "force": True})

@@ -175,6 +175,14 @@ def test_a_name_added_in_the_app_is_found_by_the_chats_search(
     page.wait_for_selector("#name-list li:has-text('Bakhytzhan Serikbolsyn')")
     [card] = bot.ask("/case Bakhytzhan Serikbolsyn", user_id=3001)
     assert "Alimuly" in card.text
+    page.fill("#e-date", "2026-08-01")  # after today: asked first, as in the chat
+    page.fill("#e-ru", "Будет заседание")
+    page.click("#event-form button[type=submit]")
+    page.wait_for_selector("#ask:not([hidden])")
+    assert "after today" in page.inner_text("#ask-question")
+    no_serious_violations(page, "add anyway?")
+    page.click("#ask-yes")
+    page.wait_for_selector("#event-list li:has-text('Будет заседание')")
 
 
 def test_list_search_new_case_and_refusal_screens_pass_axe(
@@ -184,6 +192,15 @@ def test_list_search_new_case_and_refusal_screens_pass_axe(
     page.wait_for_selector("#list-screen:not([hidden])")
     no_serious_violations(page, "list")
     no_horizontal_scroll(page)
+    page.focus("#q")  # keyboard only: search field, Find, then the first case
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#case-screen:not([hidden])")
+    assert page.evaluate("() => document.activeElement.id") == "case-title"
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # "Back to the cases"
+    page.wait_for_selector("#list-screen:not([hidden])")
     page.fill("#q", "Алимулы")
     page.press("#q", "Enter")
     page.wait_for_selector("#case-list li:has-text('Murager Alimuly')")
@@ -197,6 +214,7 @@ def test_list_search_new_case_and_refusal_screens_pass_axe(
     page.goto(f"{base}/app/")  # no initData at all
     page.wait_for_selector("#status:has-text('menu button')")
     assert page.locator("#list-screen").is_hidden()
+    no_serious_violations(page, "no initData")
 
 
 def test_menu_and_edit_buttons_for_organizers_only(bot: RunningBot) -> None:

@@ -14,15 +14,19 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 from aiohttp import web
 from sqlmodel import Session, select
 
+from handlers.syntax import after_today, future_sentence_date
 from messages import Translator, resolve_language, translator
+from messages.organizer import future_date_question
 from settings import Services
 from storage.database.engine import session_scope
 from storage.database.models import Case, Court
+from storage.usecases.drafts import sentence_values as draft_sentence_values
 from storage.usecases.subscribers import get_chosen_language, is_organizer, remember_name
 from web.miniapp import forms, service
 from web.miniapp.auth import InitDataError, WebAppUser, validate_init_data
@@ -203,6 +207,18 @@ async def case(request: web.Request, caller: Caller) -> Any:
     return found
 
 
+class Ask(Exception):  # noqa: N818 (not an error: a question for the organizer)
+    """A change the chat would ask about first ("Add anyway?"): sent again with force."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _today(config: MiniApp) -> date:
+    return config.services.clock().astimezone(config.services.settings.zone).date()
+
+
 def _known_court(session: Session, *, court_id: Any) -> forms.KnownCourt | None:
     if court_id in (None, "", "new"):
         return None
@@ -230,7 +246,13 @@ async def _params(request: web.Request, caller: Caller, kind: str, body: dict[st
     if kind == "cancel_hearing":
         return {}
     if kind == "sentence":
-        return {"values": forms.sentence_values(body)}
+        values = forms.sentence_values(body)
+        future = future_sentence_date(draft_sentence_values(values), _today(config))
+        if future is not None and not body.get("force"):
+            name, day = future
+            question = future_date_question(caller.t, name, day, "day", _today(config))
+            raise Ask(service.plain(question))
+        return {"values": values}
     raise forms.FormError("kind", "This field is not valid.")
 
 
@@ -239,7 +261,10 @@ async def propose(request: web.Request, caller: Caller) -> Any:
     """``POST /app/api/cases/{id}/preview``: what a change would send, as a draft."""
     config, body = request.app[CONFIG], await body_of(request)
     kind = str(body.get("kind"))
-    params = await _params(request, caller, kind, body)
+    try:
+        params = await _params(request, caller, kind, body)
+    except Ask as question:
+        return {"state": "ask", "message": question.message}
     now = config.services.clock()
     result = await asyncio.to_thread(
         service.preview,
@@ -298,11 +323,15 @@ async def names(request: web.Request, caller: Caller) -> Any:
 async def events(request: web.Request, caller: Caller) -> Any:
     """``POST /app/api/cases/{id}/events``: a timeline event in up to three languages."""
     config, body = request.app[CONFIG], await body_of(request)
+    form, today = forms.event_field(body), _today(config)
+    if not body.get("force") and after_today(form.day, form.precision, today):
+        question = future_date_question(caller.t, "event", form.day, form.precision, today)
+        return {"state": "ask", "message": service.plain(question)}
     event_id = await db(
         config,
         service.add_timeline_event,
         case_id=await _existing(config, case_id_of(request)),
-        form=forms.event_field(body),
+        form=form,
         reader_lang=caller.t.lang,
         actor_id=caller.user.id,
         now=config.services.clock(),

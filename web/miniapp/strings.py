@@ -74,6 +74,7 @@ LABELS: dict[str, str] = {
     "undo": N_("Undo"),
     "yes_undo": N_("Yes, undo"),
     "saved": N_("Saved."),
+    "add_anyway": N_("Add anyway"),
     "case_created": N_("The case was created."),
     "event_added": N_("The event was added to the timeline."),
 }

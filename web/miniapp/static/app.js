@@ -58,6 +58,7 @@
       if (id === "list-screen") tg.BackButton.hide(); else tg.BackButton.show();
     }
     if (id !== "preview-screen") setMain(null);
+    closeAsk();
     var target = focus ? $(focus) : $(id);
     if (target) { if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1"); target.focus(); }
   }
@@ -252,11 +253,26 @@
     }, 200);
   }
 
+  /* -- "Add anyway?" (a date after today), as the chat asks ------------------------ */
+
+  var pending = null;
+  function ask(message, again) {
+    pending = again;
+    $("ask-question").textContent = message;
+    $("ask").hidden = false;
+    $("ask-yes").focus();
+  }
+  function closeAsk() { $("ask").hidden = true; pending = null; }
+
   /* -- preview, Send, Undo ----------------------------------------------------------- */
 
   function propose(body) {
     if (!body) return Promise.resolve();
     return api("POST", "cases/" + state.caseId + "/preview", body).then(function (data) {
+      if (data.state === "ask") {
+        ask(data.message, function () { body.force = true; return propose(body); });
+        return;
+      }
       if (data.state !== "preview") { say(data.message); return openCase(state.caseId); }
       state.draftId = data.draft_id;
       $("preview-heading").textContent = data.message;
@@ -343,18 +359,26 @@
         names: [{ lang: $("n-lang").value, text: $("n-text").value }]
       }).then(function () { $("n-text").value = ""; say(L.saved); return openCase(state.caseId); });
     });
-    onSubmit("event-form", function () {
+    function addEvent(force) {
       var text = {};
       ["kk", "ru", "en"].forEach(function (code) { text[code] = $("e-" + code).value; });
       return api("POST", "cases/" + state.caseId + "/events", {
         date: $("e-date").value, precision: $("e-precision").value,
-        text: text, source_url: $("e-source").value
-      }).then(function () {
+        text: text, source_url: $("e-source").value, force: force
+      }).then(function (data) {
+        if (data.state === "ask") { ask(data.message, function () { return addEvent(true); }); return; }
         $("event-form").reset();
         say(L.event_added);
         return openCase(state.caseId);
       });
+    }
+    onSubmit("event-form", function () { return addEvent(false); });
+    $("ask-yes").addEventListener("click", function () {
+      var again = pending;
+      closeAsk();
+      if (again) again().catch(function () {});
     });
+    $("ask-no").addEventListener("click", closeAsk);
     $("send").addEventListener("click", function () { send().catch(function () {}); });
     $("cancel").addEventListener("click", function () { cancel().catch(function () {}); });
     $("undo").addEventListener("click", function () {
