@@ -58,7 +58,8 @@ from jobs.startup import (
 from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webhook_url
 from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import command_menu
-from settings import Services, Settings, SettingsError, load_settings
+from services import Services
+from settings import Settings, SettingsError, load_settings
 from storage.database.engine import backup_sqlite, make_engine, session_scope, upgrade
 from storage.files.casefile import CaseFileError
 from storage.files.exporter import export_file
@@ -139,7 +140,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     services: Services = app.bot_data["services"]
     for lang in (None, *SUPPORTED_LANGUAGES):
         t = translator(lang or "en")
-        menu = [BotCommand(name, text) for name, text in command_menu(t, services.commands)]
+        menu = [BotCommand(name, text) for name, text in command_menu(t, app.bot_data["commands"])]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
     await handlers.miniapp.sync_menu_buttons(app)
@@ -153,7 +154,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     )
     await dispatcher.start()
     app.bot_data["dispatcher"] = dispatcher
-    services.wake_dispatcher = dispatcher.wake
+    services.outbox_signal.listen(dispatcher.wake)
     schedule_jobs(app)
 
 
@@ -187,7 +188,7 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
     )
     app.bot_data["services"] = services
     app.bot_data["limiter"] = limiter
-    services.commands = handlers.register_all(app)
+    app.bot_data["commands"] = handlers.register_all(app)
     return app
 
 

@@ -32,7 +32,8 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 
-from settings import Services, load_settings  # noqa: E402
+from services import Services  # noqa: E402
+from settings import load_settings  # noqa: E402
 from storage.database.engine import make_engine, session_scope, upgrade  # noqa: E402
 from storage.files.importer import SAMPLE_FILE, import_file  # noqa: E402
 from storage.usecases.subscriptions import subscribe  # noqa: E402

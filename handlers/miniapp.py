@@ -28,7 +28,8 @@ from telegram.ext import Application
 
 from handlers.common import Context, run_db, services
 from messages import DEFAULT_LANGUAGE, N_, Translator, translator
-from settings import Services, Settings
+from services import Services
+from settings import Settings
 from storage.database.engine import session_scope
 from storage.usecases.editing import list_organizers
 from storage.usecases.subscribers import get_chosen_language, is_organizer

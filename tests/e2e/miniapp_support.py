@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from settings import Services
+from services import Services
 from web.miniapp import setup
 from web.miniapp.auth import signed_init_data
 

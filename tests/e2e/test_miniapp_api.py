@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 from sqlalchemy import Engine
 
-from settings import Services, Settings
+from services import Services
+from settings import Settings
 from storage.database.engine import session_scope
 from storage.files.importer import SAMPLE_FILE, import_file
 from storage.reads.lookup import LiveIndex
@@ -26,6 +27,8 @@ OTHER_TOKEN = "654321:ANOTHER-bots-token-000000000000000"
 ALIMULY = 1
 READERS = {2001: "kk", 2002: "ru", 2003: "en", 2004: "ru"}
 Call = Callable[..., Awaitable[tuple[int, Any]]]
+woken: list[int] = []
+"""One entry each time the app rang the outbox signal (woke the dispatcher)."""
 
 
 @pytest.fixture
@@ -34,10 +37,9 @@ def services(settings: Settings, engine: Engine) -> Iterator[Services]:
         import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
         for chat_id, lang in READERS.items():
             subscribe(session, chat_id=chat_id, case_id=ALIMULY, telegram_lang=lang)
-    woken: list[int] = []
     found = Services(settings=settings, engine=engine, clock=Clock(), lookup=LiveIndex())
-    found.wake_dispatcher = lambda: woken.append(1)
-    found.woken = woken  # type: ignore[attr-defined]
+    woken.clear()
+    found.outbox_signal.listen(lambda: woken.append(1))
     yield found
 
 
@@ -92,7 +94,7 @@ def refused_everywhere(services: Services, auth: str | None, status: int) -> Non
 
     run(services, scenario)
     assert snapshot(services.engine) == before
-    assert not services.woken  # type: ignore[attr-defined]
+    assert not woken
 
 
 def test_missing_init_data_is_refused(services: Services) -> None:
@@ -145,7 +147,7 @@ def test_preview_send_undo_and_one_send_only(services: Services) -> None:
         draft_id = preview["draft_id"]
         status, sent = await call("POST", f"drafts/{draft_id}/send", auth, {})
         assert (status, sent["state"], sent["alerts"]) == (200, "sent", 4)
-        assert services.woken == [1]  # type: ignore[attr-defined]
+        assert woken == [1]
         status, again = await call("POST", f"drafts/{draft_id}/send", auth, {})
         assert again["state"] == "done"
         # the chat's Send of the same draft does nothing either

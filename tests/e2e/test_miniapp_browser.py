@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine
 
 from botsim.server import BotApiServer
-from settings import Services
+from services import Services
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.files.importer import SAMPLE_FILE, import_file
 from tests.conftest import TEST_TOKEN, Clock, RunningBot, make_settings

@@ -16,7 +16,7 @@ import jinja2
 from aiohttp import web
 
 from messages import resolve_language, translator
-from settings import Services
+from services import Services
 from web.miniapp.api import CONFIG, MiniApp, routes
 from web.miniapp.strings import labels
 
@@ -82,8 +82,8 @@ def setup(app: web.Application, *, services: Services, bot_token: str) -> None:
 
     ``services`` are the bot's own (engine, clock, name index, dispatcher wake-up), so
     the app and the chat share everything; ``bot_token`` is the key Telegram signs the
-    app's initData with. Serve ``app`` from the bot's event loop: after Send and Undo
-    the app calls ``services.wake_dispatcher()``, which belongs to that loop.
+    app's initData with. After Send and Undo the app calls
+    ``services.wake_dispatcher()``, as the chat does.
     """
     app[CONFIG] = MiniApp(services=services, bot_token=bot_token)
     app.router.add_get(PREFIX, _to_page)

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from handlers.syntax import after_today, future_sentence_date
 from messages import Translator, resolve_language, translator
 from messages.organizer import future_date_question
-from settings import Services
+from services import Services
 from storage.database.engine import session_scope
 from storage.database.models import Case, Court
 from storage.usecases.drafts import sentence_values as draft_sentence_values
