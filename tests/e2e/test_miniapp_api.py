@@ -11,10 +11,12 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from services import Services
 from settings import Settings
 from storage.database.engine import session_scope
+from storage.database.models import AuditEntry
 from storage.files.importer import SAMPLE_FILE, import_file
 from storage.reads.lookup import LiveIndex
 from storage.usecases.drafts import create_draft, send_draft
@@ -158,6 +160,11 @@ def test_preview_send_undo_and_one_send_only(services: Services) -> None:
         assert undone["state"] == "undone"
         status, twice = await call("POST", f"drafts/{draft_id}/undo", auth, {})
         assert twice["state"] == "done"
+        with session_scope(services.engine) as session:  # the chat's audit entries
+            actions = session.exec(
+                select(AuditEntry.action).where(AuditEntry.actor_id == 900)
+            ).all()
+        assert actions[-2:] == ["hearing_set", "undo"]
 
     run(services, scenario)
 
@@ -234,5 +241,35 @@ def test_names_events_new_cases_and_the_estimate(services: Services) -> None:
         past = {**HEARING, "date": "2020-01-01"}
         status, refused = await call("POST", f"cases/{ALIMULY}/preview", auth, past)
         assert (status, refused["message"]) == (400, "That moment has already passed.")
+
+    run(services, scenario)
+
+
+def test_status_notes_in_three_languages_and_cancelling_a_hearing(services: Services) -> None:
+    auth = signed(services)
+    notes = {"kk": "Сот шешімімен босатылды", "ru": "Освобождён по решению суда",
+             "en": "Freed by a court ruling"}  # fmt: skip
+
+    async def scenario(call: Call) -> None:
+        status = {"kind": "status", "dimension": "custody", "key": "released", "note": notes}
+        _, preview = await call("POST", f"cases/{ALIMULY}/preview", auth, status)
+        parts = {part["lang"]: part["text"] for part in preview["languages"]}
+        assert all(notes[lang] in parts[lang] for lang in ("kk", "ru", "en")), parts
+        _, sent = await call("POST", f"drafts/{preview['draft_id']}/send", auth, {})
+        assert sent["state"] == "sent"
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        assert detail["statuses"]["custody"] == "released"
+        _, preview = await call("POST", f"cases/{ALIMULY}/preview", auth, HEARING)
+        await call("POST", f"drafts/{preview['draft_id']}/send", auth, {})
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        assert (detail["hearing"]["date"], detail["hearing"]["time"]) == ("2026-07-01", "10:30")
+        cancel = {"kind": "cancel_hearing"}
+        _, preview = await call("POST", f"cases/{ALIMULY}/preview", auth, cancel)
+        assert preview["state"] == "preview" and preview["total"] == 4
+        _, sent = await call("POST", f"drafts/{preview['draft_id']}/send", auth, {})
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        assert detail["hearing"] is None or detail["hearing"]["date"] != "2026-07-01"
+        _, again = await call("POST", f"cases/{ALIMULY}/preview", auth, status)
+        assert again["state"] == "unchanged" and again["message"]
 
     run(services, scenario)
