@@ -200,7 +200,7 @@
       var li = el("li");
       li.appendChild(el("strong", event.occurred_on + " "));
       li.appendChild(el("span", Object.values(event.text).join(" / ")));
-      if (event.source_url) {
+      if (event.source_url && /^https?:\/\//i.test(event.source_url)) {
         var link = el("a", event.source_url);
         link.href = event.source_url;
         link.rel = "noopener noreferrer";
