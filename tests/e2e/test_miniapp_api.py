@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -22,8 +23,9 @@ from storage.reads.lookup import LiveIndex
 from storage.usecases.drafts import create_draft, send_draft
 from storage.usecases.editing import set_organizer
 from storage.usecases.subscriptions import subscribe
-from tests.conftest import TEST_TOKEN, Clock
+from tests.conftest import TEST_TOKEN, Clock, make_settings
 from tests.e2e.miniapp_support import build_app, init_data, serve, snapshot
+from web.miniapp import mounter
 
 OTHER_TOKEN = "654321:ANOTHER-bots-token-000000000000000"
 ALIMULY = 1
@@ -273,3 +275,31 @@ def test_status_notes_in_three_languages_and_cancelling_a_hearing(services: Serv
         assert again["state"] == "unchanged" and again["message"]
 
     run(services, scenario)
+
+
+@pytest.mark.parametrize("public", ["http://127.0.0.1:8080", "https://cases.example.org"])
+def test_the_page_holds_no_data_sets_no_cookie_and_loads_telegrams_script_on_https(
+    tmp_path: Any, engine: Engine, public: str
+) -> None:
+    settings = make_settings(tmp_path, CASEBOT_ADMINS="900", CASEBOT_PUBLIC_URL=public)
+    services = Services(settings=settings, engine=engine, clock=Clock())
+
+    async def main() -> None:
+        app = web.Application()
+        mounter(services=services, bot_token=TEST_TOKEN)(app)
+        runner, base = await serve(app)
+        try:
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{base}/app/", headers={"Accept-Language": "kk"}) as page:
+                    html, headers = await page.text(), page.headers
+                async with http.get(f"{base}/app/static/app.js") as script:
+                    assert script.status == 200
+        finally:
+            await runner.cleanup()
+        assert "Set-Cookie" not in headers
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert '<html lang="kk">' in html and "Істерді өңдеу" in html
+        assert ("telegram.org/js/telegram-web-app.js" in html) == public.startswith("https")
+        assert "Murager" not in html  # no case data before a signed call
+
+    asyncio.run(main())

@@ -9,6 +9,7 @@ URL fragment) and sends it with each API call, which checks it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -25,7 +26,7 @@ PREFIX = "/app"
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
 """Telegram's Mini App script, loaded only where Telegram can open the app (https)."""
 
-__all__ = ["PREFIX", "setup"]
+__all__ = ["PREFIX", "mounter", "setup"]
 
 
 @cache
@@ -90,3 +91,12 @@ def setup(app: web.Application, *, services: Services, bot_token: str) -> None:
     app.router.add_get(f"{PREFIX}/", page)
     app.router.add_static(f"{PREFIX}/static", HERE / "static", append_version=False)
     app.add_routes(routes(f"{PREFIX}/api"))
+
+
+def mounter(*, services: Services, bot_token: str) -> Callable[[web.Application], None]:
+    """``setup`` with its services bound: one of the web server's ``extra_routes``."""
+
+    def mount(app: web.Application) -> None:
+        setup(app, services=services, bot_token=bot_token)
+
+    return mount
