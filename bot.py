@@ -34,6 +34,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
+import handlers.miniapp
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
@@ -118,6 +119,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
     await _set_profile(app)
+    await handlers.miniapp.sync_menu_buttons(app)
     limiter: PriorityRateLimiter = app.bot_data["limiter"]
     dispatcher = make_dispatcher(
         bot=app.bot,

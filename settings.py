@@ -42,6 +42,7 @@ VARIABLES = (
     "CASEBOT_IMPORT_MAX_BYTES",
     "CASEBOT_PUBLIC_URL",
     "CASEBOT_BOT_USERNAME",
+    "CASEBOT_APP_MAX_AGE",
 )
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -76,6 +77,8 @@ class Settings:
     """Whether CASEBOT_PUBLIC_URL was given: only then does the bot link to the website."""
     bot_username: str | None = None
     """The bot's @username for `casebot web` alone (the bot itself asks Telegram)."""
+    app_max_age: timedelta = timedelta(hours=1)
+    """How old a Mini App's signed initData may be (its auth_date) and still be accepted."""
 
     @property
     def links_to_website(self) -> bool:
@@ -83,6 +86,12 @@ class Settings:
         not a loopback address (Telegram refuses buttons to those, and the card with them)."""
         host = (urlsplit(self.public_url).hostname or "").lower()
         return self.public_url_set and host not in ("localhost", "127.0.0.1", "::1")
+
+    @property
+    def app_url(self) -> str | None:
+        """The organizers' Mini App address, or None: Telegram opens Mini Apps over https
+        only, so without an https CASEBOT_PUBLIC_URL no button offers it."""
+        return f"{self.public_url}/app/" if self.public_url.startswith("https://") else None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -134,6 +143,13 @@ def _check_api_url(raw: str, problems: list[str]) -> str:
             "https://api.telegram.org"
         )
     return url
+
+
+def _check_app_max_age(raw: str, problems: list[str]) -> timedelta:
+    if re.fullmatch(r"[0-9]{1,7}", raw) and 60 <= int(raw) <= 7 * 86400:
+        return timedelta(seconds=int(raw))
+    problems.append("CASEBOT_APP_MAX_AGE must be a number of seconds from 60 to 604800")
+    return timedelta(hours=1)
 
 
 def _check_admins(raw: str, problems: list[str]) -> frozenset[int]:
@@ -277,6 +293,7 @@ def load_settings(
         ),
         public_url_set=bool(values.get("CASEBOT_PUBLIC_URL")),
         bot_username=_check_username(values.get("CASEBOT_BOT_USERNAME", ""), problems),
+        app_max_age=_check_app_max_age(values.get("CASEBOT_APP_MAX_AGE") or "3600", problems),
     )
     if problems:
         raise SettingsError(problems)

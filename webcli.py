@@ -32,6 +32,7 @@ from jobs.startup import stop_on_signals
 from jobs.webhook import parse_listen
 from maintenance import check_timezone_data, load_demo_cases, open_database, settings_or_exit
 from services import Services
+from web import miniapp
 from web.server import RouteSetup, build_web_app, install_site, site_for, start_listener
 
 log = logging.getLogger("casebot")
@@ -55,8 +56,12 @@ def bot_username_of(app: Any) -> Callable[[], str | None]:
 def mounted_apps(services: Services) -> list[RouteSetup]:
     """What else the website's listener serves, in every mode (`casebot web`, the child
     of `run --web`, the webhook's listener): the one place to mount the organizers'
-    Mini App, e.g. ``lambda app: app.add_subapp("/app/", build_miniapp(services))``."""
-    return []
+    Mini App at ``/app/``, when there is a bot token to check its signatures with (a
+    site run alone without one serves only the public pages). Its Send wakes this
+    process's dispatcher; in the child of `run --web` the bot's own dispatcher finds the
+    queued alerts at its next look, a few seconds later."""
+    token = services.settings.token
+    return [] if token is None else [miniapp.mounter(services=services, bot_token=token)]
 
 
 def website_setup(

@@ -293,6 +293,13 @@ class Driver:
             stored = self._state.commands.get((scope, language_code or ""))
             return copy.deepcopy(stored) if stored is not None else None
 
+    def menu_button(self, chat_id: int | None = None) -> JSONDict:
+        """The menu button set with setChatMenuButton for ``chat_id`` (None: the default),
+        ``{"type": "default"}`` when none is set."""
+        with self._state.lock:
+            found = self._state.menu_buttons.get(chat_id or 0)
+            return copy.deepcopy(found) if found else {"type": "default"}
+
     def description(self, language_code: str | None = None) -> str | None:
         """The description set with setMyDescription for ``language_code``, or None."""
         with self._state.lock:

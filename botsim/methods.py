@@ -24,6 +24,7 @@ from botsim.objects import (
     ApiError,
     SentDocument,
     SentMessage,
+    check_web_app,
     normalize_reply_markup,
 )
 from botsim.params import int_param, opt_float, opt_int, opt_list, opt_str, truthy
@@ -138,6 +139,8 @@ class BotApiMethods:
             ("getMyShortDescription", self._description_getter("short_description")),
             ("setMyName", self._description_setter("name")),
             ("getMyName", self._description_getter("name")),
+            ("setChatMenuButton", self._api_set_chat_menu_button),
+            ("getChatMenuButton", self._api_get_chat_menu_button),
         ]
 
     # -- helpers (call with the lock held) ------------------------------------------
@@ -552,6 +555,32 @@ class BotApiMethods:
         with self._state.lock:
             self._state.commands.pop(key, None)
         return True
+
+    def _api_set_chat_menu_button(self, request: Request) -> bool:
+        chat_id = opt_int(request.params, "chat_id") or 0
+        button = request.params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in ("default", "commands", "web_app"):
+            raise ApiError(400, "Bad Request: can't parse menu button JSON object")
+        if kind == "web_app":
+            text = button.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            check_web_app(button.get("web_app"))
+        with self._state.lock:
+            if chat_id and chat_id not in self._state.chats:
+                raise ApiError(400, "Bad Request: chat not found")
+            if kind == "default":
+                self._state.menu_buttons.pop(chat_id, None)
+            else:
+                self._state.menu_buttons[chat_id] = copy.deepcopy(button)
+        return True
+
+    def _api_get_chat_menu_button(self, request: Request) -> JSONDict:
+        chat_id = opt_int(request.params, "chat_id") or 0
+        with self._state.lock:
+            found = self._state.menu_buttons.get(chat_id) or self._state.menu_buttons.get(0)
+            return copy.deepcopy(found) if found else {"type": "default"}
 
     def _description_setter(self, field_name: str) -> Handler:
         def handler(request: Request) -> bool:

@@ -78,6 +78,7 @@ class TelegramState:
         self.stats = Stats()
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.descriptions: dict[tuple[str, str], str] = {}
+        self.menu_buttons: dict[int, JSONDict] = {}  # chat id (0: the default) → MenuButton
         self.admins: dict[int, list[int]] = {}
         self.owners: dict[int, int] = {}
         self.callbacks: list[Callable[[SentMessage], None]] = []

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
+from handlers import miniapp
 from handlers.cases import command_argument
 from handlers.common import Context, answer, edit_in_place, run_db, services
 from handlers.drafts import case_name
@@ -66,6 +67,8 @@ async def organizer(update: Update, context: Context, t: Translator) -> None:
         actor_id=user.id,
         now=now(context),
     )
+    if changed:  # the menu button follows their rights before the admin reads the answer
+        await miniapp.organizer_changed(context, user_id=args.user_id, added=args.action == "add")
     await answer(update, organizer_changed(t, args.user_id, args.action == "add", changed))
 
 

@@ -24,6 +24,7 @@ from handlers.common import (
     services,
     user_translator,
 )
+from handlers.miniapp import with_edit_button
 from messages import N_, Translator
 from messages.calendar import render_calendar
 from messages.card import (
@@ -119,7 +120,10 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     link = share_link(context, view.slug)
     if link:
         text += "\n" + escape(t.gettext("Share: %(link)s") % {"link": link})
-    await chat.send_message(text, reply_markup=_card_markup(t, context, view, subscribed))
+    markup = await with_edit_button(
+        update, context, t, _card_markup(t, context, view, subscribed), view.id
+    )
+    await chat.send_message(text, reply_markup=markup)
 
 
 def _list_markup(
