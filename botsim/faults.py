@@ -30,6 +30,7 @@ _FAILABLE = frozenset(
     {
         "sendMessage",
         "sendDocument",
+        "sendPhoto",
         "editMessageText",
         "editMessageReplyMarkup",
         "editMessageCaption",

@@ -10,6 +10,7 @@ from handlers import (
     errors,
     flood,
     guided,
+    inline,
     letters,
     organizers,
     review,
@@ -36,6 +37,7 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         | attendance.register(app)
         | letters.register(app)
         | stale.register(app)
+        | inline.register(app)
     )
     start.register_fallback(app)
     app.add_error_handler(errors.on_error)

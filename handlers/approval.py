@@ -32,6 +32,7 @@ from messages.audit import person
 from messages.card import case_title
 from messages.i18n import resolve_language
 from storage.database.models import Draft
+from storage.payloads import load_draft
 from storage.reads.cases import CaseListItem, list_case_items
 from storage.usecases.approval import (
     ApprovalOutcome,
@@ -71,12 +72,11 @@ async def _preview_if_needed(
         services(context).engine,
         actor_id=user_id,
         case_id=draft.case_id,
-        kind=draft.kind,
-        params=draft.params,
+        params=load_draft(draft.kind, draft.params),
         now=now,
         language_of=resolve_language,
     )
-    if preview is None:
+    if preview is None or preview.payload is None:
         return None
     urgent = is_urgent(preview.kind, preview.payload)
     over = settings.approval_over
@@ -107,7 +107,9 @@ async def _ask_others(
     for chat_id, lang in langs:
         reader = translator(lang)
         name = case_title(reader, items[0].names) if items else f"#{case_id}"
-        alert = render_change_alert(reader, preview.kind, name, preview.payload, today=today)
+        alert = ""
+        if preview.payload is not None:
+            alert = render_change_alert(reader, preview.kind, name, preview.payload, today=today)
         approve_label, reject_label = labels(reader)
         markup = InlineKeyboardMarkup(
             [

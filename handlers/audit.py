@@ -8,13 +8,12 @@ Buttons: :class:`handlers.callbacks.AuditPage`.
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
+from handlers import miniapp
 from handlers.cases import command_argument
 from handlers.common import Context, answer, edit_in_place, run_db, services
 from handlers.drafts import case_name
@@ -33,17 +32,11 @@ from messages.audit import audit_text, organizers_text
 from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import admins_only, organizer_changed, stats_text
-from storage.reads.cases import list_case_items
-from storage.usecases.approval import effective_mode
-from storage.usecases.attendance import HearingAttendance, list_upcoming_attendance
 from storage.usecases.editing import (
-    AuditLine,
-    get_stats,
-    list_audit,
     list_organizers,
     set_organizer,
 )
-from storage.usecases.subscribers import KnownName, known_names
+from storage.usecases.organizing import audit_page, stats_screen
 
 COMMANDS = frozenset({"organizer", "stats", "audit"})
 AUDIT_PAGE = 10
@@ -76,6 +69,8 @@ async def organizer(update: Update, context: Context, t: Translator) -> None:
         actor_id=user.id,
         now=now(context),
     )
+    if changed:  # the menu button follows their rights before the admin reads the answer
+        await miniapp.organizer_changed(context, user_id=args.user_id, added=args.action == "add")
     await answer(update, organizer_changed(t, args.user_id, args.action == "add", changed))
 
 
@@ -83,35 +78,28 @@ async def organizer(update: Update, context: Context, t: Translator) -> None:
 async def stats(update: Update, context: Context, t: Translator) -> None:
     """`/stats`: subscribers per case and language, deliveries by status."""
 
-    now = services(context).clock()
-
     settings = services(context).settings
-
-    def read(session: Session) -> tuple[Any, list[HearingAttendance], dict[int, str], str]:
-        figures = get_stats(session, language_of=resolve_language)
-        mode = effective_mode(session, mode=settings.approval, admins=settings.admins)
-        attending = list_upcoming_attendance(session, now=now)
-        case_ids = {case_id for case_id, _ in figures.per_case} | {row.case_id for row in attending}
-        items = list_case_items(session, case_ids=sorted(case_ids))
-        return figures, attending, {item.id: case_title(t, item.names) for item in items}, mode
-
-    figures, attending, names, mode = await run_db(context, read)
-    text = stats_text(t, figures, names) + "\n\n" + attendance_stats(t, attending, names)
-    text += "\n\n" + mode_line(t, mode, settings.approval_over)
+    screen = await run_db(
+        context,
+        stats_screen,
+        language_of=resolve_language,
+        now=services(context).clock(),
+        approval=settings.approval,
+        admins=settings.admins,
+    )
+    names = {item.id: case_title(t, item.names) for item in screen.items}
+    text = stats_text(t, screen.figures, names)
+    text += "\n\n" + attendance_stats(t, screen.attending, names)
+    text += "\n\n" + mode_line(t, screen.mode, settings.approval_over)
     await answer(update, text)
 
 
 async def _send_audit(
     update: Update, context: Context, t: Translator, case_id: int, page: int, *, edit: bool
 ) -> None:
-    def read(session: Session) -> tuple[list[AuditLine], int, dict[int, KnownName]]:
-        entries, total = list_audit(
-            session, case_id=case_id, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
-        )
-        actors = [entry.actor_id for entry in entries if entry.actor_id is not None]
-        return entries, total, known_names(session, actors)
-
-    entries, total, names = await run_db(context, read)
+    entries, total, names = await run_db(
+        context, audit_page, case_id=case_id, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
+    )
     pages = max(1, math.ceil(total / AUDIT_PAGE))
     text = audit_text(
         t,

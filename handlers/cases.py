@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from sqlmodel import Session
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
@@ -27,6 +25,7 @@ from handlers.common import (
     services,
     user_translator,
 )
+from handlers.miniapp import with_edit_button
 from messages import N_, Translator
 from messages.attendance import attendance_line
 from messages.calendar import render_calendar
@@ -42,24 +41,17 @@ from messages.card import (
 from messages.common import clip
 from messages.letters import letter_label
 from messages.timeline import timeline_pages
-from storage.domain.search import SearchResult
 from storage.domain.sentence import estimate_for
 from storage.reads.cases import (
     CaseListItem,
     CaseView,
-    EventView,
-    HearingView,
     get_case_id_by_slug,
-    get_case_view,
-    is_subscribed,
-    list_case_items,
     list_cases,
-    list_events,
-    list_upcoming_hearings,
 )
-from storage.usecases.attendance import AttendCount, count_attendance, get_answer
-from storage.usecases.subscribers import is_organizer
-from storage.vocabulary import AttendAnswer
+from storage.reads.screens import Lookup as Lookup
+from storage.reads.screens import calendar_of, look_up, timeline_of
+from storage.usecases.attendance import CardReader, card_for_reader
+from web.picture import picture_of
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
@@ -68,14 +60,6 @@ SEARCH_HINT = N_(
     "Type a person's name in any spelling or script to find their case; /help lists the commands."
 )
 PAGE_SIZE = 8
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What a query found: one case, several to choose from, or nothing."""
-
-    case_id: int | None
-    choices: list[CaseListItem]
 
 
 def command_argument(update: Update) -> str:
@@ -90,16 +74,7 @@ def command_argument(update: Update) -> str:
 
 async def lookup(context: Context, query: str) -> Lookup:
     """Resolve a query (number, slug, any spelling of a name) through the live index."""
-    lookup_index = services(context).lookup
-
-    def find(session: Session) -> Lookup:
-        result: SearchResult = lookup_index.search(session, query)
-        if result.best is not None:
-            return Lookup(result.best.case_id, [])
-        ids = [match.case_id for match in result.matches]
-        return Lookup(None, list_case_items(session, case_ids=ids) if ids else [])
-
-    return await run_db(context, find)
+    return await run_db(context, look_up, query=query, index=services(context).lookup)
 
 
 def _now(context: Context) -> datetime:
@@ -114,39 +89,6 @@ def share_link(context: Context, slug: str) -> str | None:
     """The deep link that opens a case's card: t.me/<bot>?start=case_<slug>."""
     username = context.bot.username if context.bot else None
     return f"https://t.me/{username}?start=case_{slug}" if username else None
-
-
-@dataclass(frozen=True)
-class CardReader:
-    """What the card shows this reader beyond the case: following it, their answer for the
-    next hearing, and (organizers only) its attendance."""
-
-    subscribed: bool = False
-    answer: AttendAnswer | None = None
-    attendance: AttendCount | None = None
-
-
-def _read_card(
-    session: Session,
-    *,
-    case_id: int,
-    chat_id: int,
-    user_id: int | None,
-    now: datetime,
-    admins: frozenset[int],
-) -> tuple[CaseView | None, CardReader]:
-    view = get_case_view(session, case_id=case_id, now=now)
-    if view is None:
-        return None, CardReader()
-    subscribed = is_subscribed(session, chat_id=chat_id, case_id=case_id)
-    hearing = view.next_hearing
-    if hearing is None or user_id is None:
-        return view, CardReader(subscribed)
-    answer = get_answer(session, chat_id=user_id, hearing_id=hearing.id)
-    counts = None
-    if is_organizer(session, user_id=user_id, admins=admins):
-        counts = count_attendance(session, hearing_ids=[hearing.id])[hearing.id]
-    return view, CardReader(subscribed, answer, counts)
 
 
 def _card_markup(
@@ -165,7 +107,12 @@ def _card_markup(
     row.append(cb.Calendar(view.id).button(t.gettext("Calendar")))
     if view.letter_address:
         rows.append([cb.Letter(view.id).button(letter_label(t))])
-    return InlineKeyboardMarkup([row, *rows])
+    share = [cb.Picture(view.id).button(t.gettext("Picture"))]
+    settings = services(context).settings
+    if settings.links_to_website:
+        page = f"{settings.public_url}/{t.lang}/cases/{view.slug}"
+        share.append(InlineKeyboardButton(t.gettext("Web page"), url=page))
+    return InlineKeyboardMarkup([row, *rows, share])
 
 
 async def send_card(update: Update, context: Context, case_id: int) -> None:
@@ -174,11 +121,10 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     assert chat is not None
     t = await user_translator(update, context)
     now = _now(context)
-
     user = update.effective_user
     view, reader = await run_db(
         context,
-        _read_card,
+        card_for_reader,
         case_id=case_id,
         chat_id=chat.id,
         user_id=user.id if user else None,
@@ -195,7 +141,10 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     link = share_link(context, view.slug)
     if link:
         text += "\n" + escape(t.gettext("Share: %(link)s") % {"link": link})
-    await chat.send_message(text, reply_markup=_card_markup(t, context, view, reader))
+    markup = await with_edit_button(
+        update, context, t, _card_markup(t, context, view, reader), view.id
+    )
+    await chat.send_message(text, reply_markup=markup)
 
 
 def _list_markup(
@@ -350,11 +299,7 @@ async def send_timeline(
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, list[EventView]]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, list_events(session, case_id=case_id) if view else []
-
-    view, events = await run_db(context, read)
+    view, events = await run_db(context, timeline_of, case_id=case_id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="tl", intro=render_case_gone(t))
         return
@@ -377,11 +322,7 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, list[HearingView]]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, list_upcoming_hearings(session, case_id=case_id, now=now) if view else []
-
-    view, hearings = await run_db(context, read)
+    view, hearings = await run_db(context, calendar_of, case_id=case_id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="cal", intro=render_case_gone(t))
         return
@@ -410,6 +351,27 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     )
 
 
+async def send_picture(update: Update, context: Context, case_id: int) -> None:
+    """Send the case's share picture, the same image as the website's card.png."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+    settings = services(context).settings
+    picture, title = await run_db(
+        context,
+        picture_of,
+        case_id=case_id,
+        lang=t.lang,
+        now=_now(context),
+        zone=settings.zone,
+        public_url=settings.public_url,
+    )
+    if picture is None:
+        await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
+        return
+    await chat.send_photo(InputFile(picture, filename="card.png"), caption=escape(title))
+
+
 async def case_button(update: Update, context: Context) -> None:
     """Card, Timeline (and its pages), Calendar and case-list page buttons."""
     query = update.callback_query
@@ -423,6 +385,8 @@ async def case_button(update: Update, context: Context) -> None:
         await send_timeline(update, context, button.case_id, page=button.page, edit=edit)
     elif isinstance(button, cb.Calendar):
         await send_calendar(update, context, button.case_id)
+    elif isinstance(button, cb.Picture):
+        await send_picture(update, context, button.case_id)
     elif isinstance(button, cb.CaseList) and button.page < 100_000:
         t = await user_translator(update, context)
         await send_list(update, context, t, page=button.page, target=button.target, edit=True)
@@ -447,7 +411,9 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(
             case_button,
-            pattern=cb.of(cb.Card, cb.Timeline, cb.TimelinePage, cb.Calendar, cb.CaseList),
+            pattern=cb.of(
+                cb.Card, cb.Timeline, cb.TimelinePage, cb.Calendar, cb.Picture, cb.CaseList
+            ),
         )
     )
     return COMMANDS

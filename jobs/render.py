@@ -17,43 +17,83 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+import messages.followup  # noqa: F401 (registers the follow-up kinds' texts)
 from jobs.dispatcher import Closed, Rendered
 from messages import Translator, resolve_language, translator
-from messages.alerts import (
-    current_state,
-    render_change_alert,
-    render_correction,
-    render_hearing_reminder,
-    render_release_reminder,
-)
-from messages.approval import notice_text
-from messages.attendance import render_attend_note
-from messages.card import case_title, hearing_lines
-from messages.common import DIMENSION_LABELS
-from messages.stale import render_stale
-from messages.timeline import render_timeline_alert
+from messages.alerts import AlertContext, render_alert
+from messages.card import case_title
+from storage.alertkinds import registers, spec
 from storage.database.models import Court, Hearing
 from storage.domain.sentence import estimate_for
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
+from storage.payloads import (
+    AttendNote,
+    HearingReminder,
+    PayloadError,
+    ReleaseReminder,
+    StaleDigest,
+    TimelineAlert,
+)
 from storage.reads.cases import CaseView, get_case_view, list_case_items, list_events
 from storage.reads.stale import list_stale
-from storage.usecases.attendance import still_attending
+from storage.usecases.attendance import CourtNote, still_attending
+from storage.usecases.changes import hearing_time
 from storage.vocabulary import AlertKind
 
 log = logging.getLogger("casebot.render")
 
-SEND_TIME_KINDS: frozenset[str] = frozenset(
-    {
-        AlertKind.CORRECTION,
-        AlertKind.HEARING_REMINDER,
-        AlertKind.RELEASE_REMINDER,
-        AlertKind.ATTEND_NOTE,
-        AlertKind.STALE_DIGEST,
-        AlertKind.TIMELINE_EVENT,
-        AlertKind.APPROVAL_NOTICE,
-    }
-)
-"""Alert kinds rendered from the present state when sent (beside ``CHANGE_ALERTS``)."""
+
+@registers("present", AlertKind.HEARING_REMINDER)
+def hearing_now(
+    session: Session, view: CaseView, payload: HearingReminder, now: datetime, today: date
+) -> Any | Closed:
+    """The reminded hearing as it is now, or why the reminder is closed."""
+    hearing = session.get(Hearing, payload.hearing_id)
+    if hearing is None or hearing.status != "scheduled" or hearing.version != payload.version:
+        return Closed(SKIPPED, "hearing moved or cancelled")
+    if hearing.starts_at <= now:
+        return Closed(DROPPED, "hearing already began")
+    court = session.get(Court, hearing.court_id) if hearing.court_id else None
+    return hearing_time(hearing, court)
+
+
+@registers("present", AlertKind.RELEASE_REMINDER)
+def release_now(
+    session: Session, view: CaseView, payload: ReleaseReminder, now: datetime, today: date
+) -> Any | Closed:
+    """The expected release, unless it changed or passed (then why the reminder is closed)."""
+    estimate = estimate_for(view)
+    if estimate is None or estimate.release_on != payload.release_on:
+        return Closed(SKIPPED, "release date changed")
+    if estimate.release_on < today:
+        return Closed(DROPPED, "release day passed")
+    return estimate
+
+
+@registers("present", AlertKind.ATTEND_NOTE)
+def attend_note_now(
+    session: Session, view: CaseView, payload: AttendNote, now: datetime, today: date
+) -> Any | Closed:
+    """The hearing and its court as they are now, unless the hearing moved (the chat's
+    answer is checked in :meth:`AlertRenderer.prepare`, which knows the chat)."""
+    reminded = HearingReminder(hearing_id=payload.hearing_id, version=payload.version, offset=0)
+    at = hearing_now(session, view, reminded, now, today)
+    if isinstance(at, Closed):
+        return at
+    hearing = session.get(Hearing, payload.hearing_id)
+    court = session.get(Court, hearing.court_id) if hearing and hearing.court_id else None
+    if court is None:
+        return Closed(SKIPPED, "court gone")
+    return at, CourtNote(dict(court.address), dict(court.note), court.lat, court.lon)
+
+
+@registers("present", AlertKind.TIMELINE_EVENT)
+def event_now(
+    session: Session, view: CaseView, payload: TimelineAlert, now: datetime, today: date
+) -> Any | Closed:
+    """The new event as it is now, unless it was deleted."""
+    found = [e for e in list_events(session, case_id=view.id) if e.id == payload.event_id]
+    return found[0] if found else Closed(SKIPPED, "event deleted")
 
 
 @dataclass
@@ -82,7 +122,13 @@ class AlertRenderer:
         }
         items = [(names[item.case_id], item) for item in stale if item.case_id in names]
         buttons = self.stale_buttons(t, [(item.case_id, name) for name, item in items])
-        return Rendered(text=render_stale(t, items, digest=True), buttons=buttons or None)
+        try:
+            payload: StaleDigest = work.alert()
+        except PayloadError as error:
+            return Closed(SKIPPED, f"unreadable {work.kind}: {error}"[:200])
+        today = now.astimezone(ZoneInfo(self.zone)).date()
+        context = AlertContext(t, "", today, now, None, items)
+        return Rendered(text=render_alert(context, work.kind, payload), buttons=buttons or None)
 
     def _buttons(self, t: Translator, work: DeliveryWork) -> list[list[tuple[str, str]]]:
         case_id = work.case_id
@@ -103,106 +149,22 @@ class AlertRenderer:
             rows.insert(0, self.attend_buttons(t, hearing_id))
         return rows
 
-    def _attend_note(
-        self, session: Session, work: DeliveryWork, name: str, t: Translator, now: datetime
-    ) -> str | Closed:
-        """The evening-before note, from the court as it is now."""
-        payload = self._reminder_payload(session, work, now)
-        if isinstance(payload, Closed):
-            return payload
-        hearing = session.get(Hearing, work.payload.get("hearing_id"))
-        court = session.get(Court, hearing.court_id) if hearing and hearing.court_id else None
-        if court is None:
-            return Closed(SKIPPED, "court gone")
-        payload |= {
-            "address": dict(court.address),
-            "note": dict(court.note),
-            "lat": court.lat,
-            "lon": court.lon,
-        }
-        return render_attend_note(t, name, payload)
-
-    def _reminder_payload(
-        self, session: Session, work: DeliveryWork, now: datetime
-    ) -> dict[str, Any] | Closed:
-        hearing = session.get(Hearing, work.payload.get("hearing_id"))
-        if (
-            hearing is None
-            or hearing.status != "scheduled"
-            or hearing.version != work.payload.get("version")
-        ):
-            return Closed(SKIPPED, "hearing moved or cancelled")
-        if hearing.starts_at <= now:
-            return Closed(DROPPED, "hearing already began")
-        court = session.get(Court, hearing.court_id) if hearing.court_id else None
-        return {
-            "starts_at": hearing.starts_at.isoformat(),
-            "tz": hearing.tz,
-            "time_known": hearing.time_known,
-            "court": dict(court.name) if court else {},
-            "city": dict(court.city) if court else {},
-        }
-
-    def _release(
-        self, view: CaseView, work: DeliveryWork, today: date
-    ) -> tuple[date, bool] | Closed:
-        estimate = estimate_for(view)
-        if estimate is None or estimate.release_on.isoformat() != work.payload.get("release_on"):
-            return Closed(SKIPPED, "release date changed")
-        if estimate.release_on < today:
-            return Closed(DROPPED, "release day passed")
-        return estimate.release_on, estimate.stated
-
-    def _correction(
-        self, t: Translator, name: str, payload: dict[str, Any], view: CaseView, today: date
-    ) -> str:
-        """A correction, saying what is true now (read at send time)."""
-        dimension = payload.get("dimension")
-        hearing = None
-        if view.next_hearing is not None:
-            hearing = hearing_lines(t, view.next_hearing, today)[0]
-        estimate = estimate_for(view)
-        current = current_state(
-            t,
-            str(payload.get("of")),
-            dimension=dimension,
-            status=getattr(view, dimension, None) if dimension in DIMENSION_LABELS else None,
-            hearing=hearing,
-            release=estimate.release_on if estimate else None,
-        )
-        return render_correction(t, name, current)
-
     def _text(
         self, session: Session, work: DeliveryWork, view: CaseView, t: Translator, now: datetime
     ) -> str | Closed:
-        name = case_title(t, view.names)
+        try:
+            found = spec(work.kind)
+            payload = work.alert()
+        except (KeyError, PayloadError) as error:
+            return Closed(SKIPPED, f"unreadable {work.kind}: {error}"[:200])
         today = now.astimezone(ZoneInfo(self.zone)).date()
-        if work.kind == AlertKind.CORRECTION:
-            return self._correction(t, name, work.payload, view, today)
-        change = render_change_alert(t, work.kind, name, work.payload, today=today)
-        if change is not None:
-            return change
-        if work.kind == AlertKind.HEARING_REMINDER:
-            payload = self._reminder_payload(session, work, now)
-            if isinstance(payload, Closed):
-                return payload
-            return render_hearing_reminder(t, name, payload, now=now)
-        if work.kind == AlertKind.ATTEND_NOTE:
-            return self._attend_note(session, work, name, t, now)
-        if work.kind == AlertKind.APPROVAL_NOTICE:
-            return notice_text(t, str(work.payload.get("outcome")), name)
-        if work.kind == AlertKind.TIMELINE_EVENT:
-            event_id = work.payload.get("event_id")
-            found = [e for e in list_events(session, case_id=view.id) if e.id == event_id]
-            if not found:
-                return Closed(SKIPPED, "event deleted")
-            return render_timeline_alert(t, name, found[0])
-        if work.kind == AlertKind.RELEASE_REMINDER:
-            release = self._release(view, work, today)
-            if isinstance(release, Closed):
-                return release
-            return render_release_reminder(t, name, release[0], stated=release[1], today=today)
-        return Closed(SKIPPED, f"unknown kind {work.kind}")
+        present = None
+        if found.present is not None:
+            present = found.present(session, view, payload, now, today)
+            if isinstance(present, Closed):
+                return present
+        context = AlertContext(t, case_title(t, view.names), today, now, view, present)
+        return render_alert(context, work.kind, payload)
 
     def prepare(
         self, session: Session, batch: list[DeliveryWork], now: datetime

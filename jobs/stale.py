@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from storage.database.models import JobState, Organizer, Subscriber
 from storage.outbox import dedupe_prefix, enqueue_rows
+from storage.payloads import StaleDigest
 from storage.reads.stale import list_stale
 from storage.vocabulary import AlertKind
 
@@ -105,7 +106,7 @@ def plan_digest(
             "case_id": None,
             "kind": AlertKind.STALE_DIGEST,
             "due_at": now,
-            "payload": {"week": week},
+            "payload": StaleDigest(week=week),
         }
         for chat_id in _recipients(session, admins)
     ]

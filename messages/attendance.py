@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from typing import Any
 from urllib.parse import urlencode
 
 from messages.alerts import when_and_where
 from messages.common import local_text
 from messages.i18n import N_, Translator
-from storage.usecases.attendance import AttendCount, HearingAttendance
+from storage.payloads import HearingTime
+from storage.usecases.attendance import AttendCount, CourtNote, HearingAttendance
 from storage.vocabulary import AttendAnswer
 
 SETCOURT_USAGE = N_(
@@ -107,19 +107,19 @@ def map_link(lat: float, lon: float) -> str:
     return f"https://www.openstreetmap.org/?{query}#map=17/{lat:.6f}/{lon:.6f}"
 
 
-def render_attend_note(t: Translator, name: str, payload: dict[str, Any]) -> str:
+def render_attend_note(t: Translator, name: str, at: HearingTime, court: CourtNote) -> str:
     """The evening-before note: the hearing, the court's address, the organizers' note (each
     in the reader's language, else another one, marked) and a map link."""
     head = t.gettext("The hearing of %(name)s: what to know before you come") % {"name": name}
-    lines = ["<b>" + escape(head) + "</b>", when_and_where(t, payload)]
-    address = local_text(t, payload.get("address") or {}, None)
+    lines = ["<b>" + escape(head) + "</b>", when_and_where(t, at)]
+    address = local_text(t, court.address, None)
     if address:
         lines.append(escape(t.gettext("Address:")) + " " + address)
-    note = local_text(t, payload.get("note") or {}, None)
+    note = local_text(t, court.note, None)
     if note:
         lines.append(note)
-    if payload.get("lat") is not None and payload.get("lon") is not None:
-        link = map_link(float(payload["lat"]), float(payload["lon"]))
+    if court.lat is not None and court.lon is not None:
+        link = map_link(court.lat, court.lon)
         label = escape(t.gettext("Map"))
         lines.append(f'<a href="{escape(link)}">{label}</a>')
     return "\n".join(lines)

@@ -21,8 +21,9 @@ from sqlmodel import Session, col, select, update
 
 from storage.database.models import AuditEntry, Draft, Organizer, Subscriber
 from storage.outbox import dedupe_prefix, enqueue_rows
+from storage.payloads import ApprovalNotice, StatusAlert
 from storage.usecases.drafts import DraftOutcome, send_draft
-from storage.vocabulary import URGENT_RISKS, AlertKind, DraftState
+from storage.vocabulary import AlertKind, DraftState
 
 APPROVAL_WINDOW = timedelta(minutes=30)
 """How long a change waits for another organizer's approval."""
@@ -40,11 +41,9 @@ def effective_mode(session: Session, *, mode: str, admins: Iterable[int]) -> str
     return mode
 
 
-def is_urgent(kind: str, payload: dict[str, Any]) -> bool:
+def is_urgent(kind: str, payload: object) -> bool:
     """Whether an alert is urgent (a deportation threatened or ordered)."""
-    return kind == AlertKind.STATUS and (
-        payload.get("dimension") == "risk" and payload.get("new") in URGENT_RISKS
-    )
+    return kind == AlertKind.STATUS and isinstance(payload, StatusAlert) and payload.urgent
 
 
 def needs_approval(mode: str, *, urgent: bool, audience: int, over: int) -> bool:
@@ -124,7 +123,7 @@ def _notice(session: Session, draft: Draft, outcome: str, now: datetime) -> None
                 "case_id": draft.case_id,
                 "kind": AlertKind.APPROVAL_NOTICE,
                 "due_at": now,
-                "payload": {"draft_id": draft.id, "outcome": outcome},
+                "payload": ApprovalNotice(draft_id=draft.id or 0, outcome=outcome),
             }
         ],
     )

@@ -26,7 +26,10 @@ from storage.database.models import (
     Subscriber,
 )
 from storage.outbox import dedupe_prefix
-from storage.usecases.subscribers import upsert_subscriber
+from storage.payloads import AttendNote
+from storage.reads.cases import CaseView
+from storage.reads.screens import card_of
+from storage.usecases.subscribers import is_organizer, upsert_subscriber
 from storage.vocabulary import AlertKind, AttendAnswer
 
 EVENING = time(18, 0)
@@ -230,10 +233,21 @@ def plan_attend_notes(
                 "case_id": hearing.case_id,
                 "kind": AlertKind.ATTEND_NOTE,
                 "due_at": max(due, now),
-                "payload": {"hearing_id": hearing.id, "version": hearing.version},
+                "payload": AttendNote(hearing_id=hearing.id or 0, version=hearing.version),
             }
         )
     return planned
+
+
+@dataclass(frozen=True)
+class CourtNote:
+    """What the evening-before note tells of a court: its address, the organizers' note
+    (each a text in several languages) and where it is on a map."""
+
+    address: dict[str, str]
+    note: dict[str, str]
+    lat: float | None = None
+    lon: float | None = None
 
 
 def still_attending(session: Session, *, chat_id: int, hearing_id: int, version: int) -> bool:
@@ -294,3 +308,37 @@ def set_court_place(
     )
     session.flush()
     return True
+
+
+@dataclass(frozen=True)
+class CardReader:
+    """What the card shows this reader beyond the case: following it, their answer for the
+    next hearing, and (organizers only) its attendance."""
+
+    subscribed: bool = False
+    answer: AttendAnswer | None = None
+    attendance: AttendCount | None = None
+
+
+def card_for_reader(
+    session: Session,
+    *,
+    case_id: int,
+    chat_id: int,
+    user_id: int | None,
+    now: datetime,
+    admins: frozenset[int],
+) -> tuple[CaseView | None, CardReader]:
+    """A case's card as this reader sees it: the view (None: gone), following it, their
+    answer for the next hearing and, for an organizer, its attendance."""
+    view, subscribed = card_of(session, case_id=case_id, chat_id=chat_id, now=now)
+    if view is None:
+        return None, CardReader()
+    hearing = view.next_hearing
+    if hearing is None or user_id is None:
+        return view, CardReader(subscribed)
+    answer = get_answer(session, chat_id=user_id, hearing_id=hearing.id)
+    counts = None
+    if is_organizer(session, user_id=user_id, admins=admins):
+        counts = count_attendance(session, hearing_ids=[hearing.id])[hearing.id]
+    return view, CardReader(subscribed, answer, counts)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from settings import SettingsError
+from storage.payloads import StatusAlert
 from storage.usecases.approval import is_urgent, needs_approval
 from tests.conftest import make_settings
 
@@ -23,9 +24,11 @@ def test_which_alerts_need_approval(mode: str, urgent: bool, audience: int, need
 
 
 def test_urgent_is_a_rising_deportation_risk() -> None:
-    assert is_urgent("status", {"dimension": "risk", "new": "deportation_ordered"})
-    assert not is_urgent("status", {"dimension": "risk", "new": "deportation_blocked"})
-    assert not is_urgent("hearing_set", {"dimension": "risk", "new": "deportation_ordered"})
+    ordered = StatusAlert("risk", "deportation_threat", "deportation_ordered")
+    assert is_urgent("status", ordered)
+    assert not is_urgent("status", StatusAlert("risk", None, "deportation_blocked"))
+    assert not is_urgent("hearing_set", ordered)
+    assert not is_urgent("status", {"dimension": "risk", "new": "deportation_ordered"})
 
 
 def test_approval_settings(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import pytest
 from handlers.syntax import UsageError, parse_addevent, parse_setstatus
 from messages import translator
 from messages.alerts import render_status_alert
+from storage.payloads import StatusAlert
 from storage.vocabulary import BASIS_LABELS, Basis
 
 
@@ -42,7 +43,9 @@ def test_every_basis_has_words() -> None:
 )  # fmt: skip
 def test_unconfirmed_urgent_alerts_say_so_first(basis: str | None, urgent: bool, top: bool) -> None:
     t = translator("en")
-    payload = {"dimension": "risk", "old": None, "new": "deportation_ordered", "basis": basis}
-    text = render_status_alert(t, "A", payload, urgent=urgent)
+    new = "deportation_ordered" if urgent else "deportation_blocked"
+    payload = StatusAlert(dimension="risk", old=None, new=new, basis=basis)
+    assert payload.urgent is urgent
+    text = render_status_alert(t, "A", payload)
     assert text.splitlines()[0].startswith("⚠️ <b>NOT YET CONFIRMED") is top
     assert ("How it is known:" in text) is (basis is not None)
