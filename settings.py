@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -263,6 +264,37 @@ def _check_import_size(raw: str, problems: list[str]) -> int:
     return MAX_FILE_BYTES
 
 
+def _check_token(token: str | None, require_token: bool, problems: list[str]) -> str | None:
+    if token is not None and not TOKEN_RE.match(token):
+        problems.append(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then "
+            "about 35 letters, digits, '-' or '_'); copy it again from @BotFather"
+        )
+    if token is None and require_token:
+        problems.append(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
+            "(send /newbot), put the token it gives you in TELEGRAM_BOT_TOKEN or in a .env "
+            "file, and start again. To try the bot without Telegram, run: casebot chat --demo"
+        )
+    return token
+
+
+def _casework(values: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """CASEBOT_APPROVAL, CASEBOT_APPROVAL_OVER and CASEBOT_STALE_AFTER, as Settings fields."""
+    approval, approval_over = _check_approval(
+        values.get("CASEBOT_APPROVAL") or "urgent",
+        values.get("CASEBOT_APPROVAL_OVER") or "1000",
+        problems,
+    )
+    stale_after = _check_stall(
+        values.get("CASEBOT_STALE_AFTER") or "90d",
+        problems,
+        name="CASEBOT_STALE_AFTER",
+        default=timedelta(days=90),
+    )
+    return {"approval": approval, "approval_over": approval_over, "stale_after": stale_after}
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -277,18 +309,7 @@ def load_settings(
     values = _read_environment(os.environ if environ is None else environ, env_file)
     problems: list[str] = []
 
-    token = values.get("TELEGRAM_BOT_TOKEN") or None
-    if token is not None and not TOKEN_RE.match(token):
-        problems.append(
-            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then "
-            "about 35 letters, digits, '-' or '_'); copy it again from @BotFather"
-        )
-    if token is None and require_token:
-        problems.append(
-            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
-            "(send /newbot), put the token it gives you in TELEGRAM_BOT_TOKEN or in a .env "
-            "file, and start again. To try the bot without Telegram, run: casebot chat --demo"
-        )
+    token = _check_token(values.get("TELEGRAM_BOT_TOKEN") or None, require_token, problems)
 
     api_url = _check_api_url(values.get("TELEGRAM_API_URL") or "https://api.telegram.org", problems)
     data_dir = Path(values.get("CASEBOT_DATA_DIR") or "./data")
@@ -298,11 +319,6 @@ def load_settings(
             "DATABASE_URL must be an SQLAlchemy URL such as sqlite:///data/casebot.db "
             "or postgresql+psycopg://user@host/dbname"
         )
-    approval, approval_over = _check_approval(
-        values.get("CASEBOT_APPROVAL") or "urgent",
-        values.get("CASEBOT_APPROVAL_OVER") or "1000",
-        problems,
-    )
     settings = Settings(
         token=token,
         api_url=api_url,
@@ -323,14 +339,7 @@ def load_settings(
         import_max_bytes=_check_import_size(
             values.get("CASEBOT_IMPORT_MAX_BYTES") or str(MAX_FILE_BYTES), problems
         ),
-        approval=approval,
-        approval_over=approval_over,
-        stale_after=_check_stall(
-            values.get("CASEBOT_STALE_AFTER") or "90d",
-            problems,
-            name="CASEBOT_STALE_AFTER",
-            default=timedelta(days=90),
-        ),
+        **_casework(values, problems),
         public_url=_check_public_url(
             values.get("CASEBOT_PUBLIC_URL") or DEFAULT_PUBLIC_URL, problems
         ),

@@ -18,6 +18,19 @@ def coordinate(value: Any, limit: float) -> float | None:
     return degrees if -limit <= degrees <= limit else None
 
 
+def position(lat: str, lon: str) -> tuple[float | None, float | None, list[str]]:
+    """A court's lat and lon as CSV cells give them (empty: none), and what is wrong."""
+    found: list[float | None] = []
+    wrong: list[str] = []
+    for column, raw, limit in (("lat", lat, 90), ("lon", lon, 180)):
+        found.append(coordinate(raw, limit) if raw else None)
+        if raw and found[-1] is None:
+            wrong.append(f"court {column} {raw[:20]!r} is not within ±{limit}")
+    if not wrong and (found[0] is None) != (found[1] is None):
+        wrong.append("a court's lat and lon go together")
+    return found[0], found[1], wrong
+
+
 def degrees(check: Checker, data: LineDict, key: str, limit: float) -> float | None:
     """A court's ``lat`` or ``lon`` in a YAML record, checked; None when absent or wrong."""
     value = data.get(key)

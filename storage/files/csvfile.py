@@ -46,7 +46,7 @@ from storage.files.casefile import (
     parse_partial_date,
     parse_term,
 )
-from storage.files.courtplace import coordinate
+from storage.files.courtplace import position
 from storage.files.filesafety import Problems, unguard_cell
 from storage.vocabulary import STATUS_KEYS
 
@@ -224,17 +224,10 @@ def _parse_court(row: _Row) -> CourtSpec | None:
         row.fail(f"time zone {tz[:40]!r} is not a known IANA zone")
         ok = False
     name, city = row.local("name"), row.local("city")
-    position: list[float | None] = []
-    for column, limit in (("lat", 90), ("lon", 180)):
-        raw = row.raw(column)
-        position.append(coordinate(raw, limit) if raw else None)
-        if raw and position[-1] is None:
-            row.fail(f"court {column} {raw[:20]!r} is not within ±{limit}")
-            ok = False
-    if (position[0] is None) != (position[1] is None):
-        row.fail("a court's lat and lon go together")
-        ok = False
-    if not ok:
+    lat, lon, wrong = position(row.raw("lat"), row.raw("lon"))
+    for problem in wrong:
+        row.fail(problem)
+    if not ok or wrong:
         return None
     return CourtSpec(
         slug=slug,
@@ -243,8 +236,8 @@ def _parse_court(row: _Row) -> CourtSpec | None:
         city=city,
         address=row.local("address"),
         note=row.local("note"),
-        lat=position[0],
-        lon=position[1],
+        lat=lat,
+        lon=lon,
     )
 
 

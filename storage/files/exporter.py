@@ -181,21 +181,19 @@ def collect_case_file(session: Session) -> CaseFile:
                 timeline=[_event(row) for row in events[case.id]],
             )
         )
-    return CaseFile(
-        courts=[
-            CourtSpec(
-                slug=row.slug,
-                tz=row.tz,
-                name=_ordered(row.name),
-                city=_ordered(row.city),
-                address=_ordered(row.address),
-                note=_ordered(row.note),
-                lat=row.lat,
-                lon=row.lon,
-            )
-            for row in court_rows
-        ],
-        cases=cases,
+    return CaseFile(courts=[_court(row) for row in court_rows], cases=cases)
+
+
+def _court(row: Court) -> CourtSpec:
+    return CourtSpec(
+        slug=row.slug,
+        tz=row.tz,
+        name=_ordered(row.name),
+        city=_ordered(row.city),
+        address=_ordered(row.address),
+        note=_ordered(row.note),
+        lat=row.lat,
+        lon=row.lon,
     )
 
 
