@@ -73,6 +73,8 @@ class TelegramState:
 
         self.calls: list[ApiCall] = []
         self.stats = Stats()
+        self.star_balance_nano = 0
+        """The bot's Stars balance in nanostars (10⁹ a Star); paid broadcasts spend it."""
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.descriptions: dict[tuple[str, str], str] = {}
         self.admins: dict[int, list[int]] = {}
