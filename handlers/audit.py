@@ -31,6 +31,7 @@ from messages.audit import audit_text, organizers_text
 from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import admins_only, organizer_changed, stats_text
+from messages.paid import paid_summary_text
 from storage.reads.cases import list_case_items
 from storage.usecases.editing import (
     AuditLine,
@@ -85,7 +86,11 @@ async def stats(update: Update, context: Context, t: Translator) -> None:
         return figures, {item.id: case_title(t, item.names) for item in items}
 
     figures, names = await run_db(context, read)
-    await answer(update, stats_text(t, figures, names))
+    text = stats_text(t, figures, names)
+    paid = getattr(context.bot_data.get("dispatcher"), "paid", None)
+    if paid is not None:
+        text += "\n\n" + paid_summary_text(t, paid.summary())
+    await answer(update, text)
 
 
 async def _send_audit(

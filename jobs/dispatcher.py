@@ -157,7 +157,10 @@ class Dispatcher(SendingMixin):
         self.flush_interval = flush_interval
         self.idle_poll = idle_poll
         self.backoff = backoff
-        self.outage_threshold = max(1, outage_threshold or max(5, max_in_flight // 4))
+        default_outage = max(5, max_in_flight // 4)
+        self.outage_threshold = max(
+            1, default_outage if outage_threshold is None else outage_threshold
+        )
         self.timeouts = timeouts if timeouts is not None else SendTimeouts()
         self.brake = SendBrake(
             limit=max_in_flight,

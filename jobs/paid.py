@@ -22,15 +22,23 @@ does not reset the day's spending.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
+from telegram import Bot
+from telegram.error import TelegramError
 
+from jobs.deferred import ReplyDeferred
 from jobs.ratelimit import SendGate
-from storage.database.models import JobState
+from messages.i18n import resolve_language, translator
+from messages.paid import budget_spent_text
+from storage.database.engine import session_scope
+from storage.database.models import JobState, Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -208,3 +216,32 @@ class PaidBroadcasts:
             "budget_stars": self.budget_tenths // TENTHS_PER_STAR,
             "exhausted": self.enabled and self.exhausted,
         }
+
+
+def _languages(engine: Engine, admins: Iterable[int]) -> dict[int, str]:
+    with session_scope(engine) as session:
+        found: dict[int, str] = {}
+        for admin in admins:
+            row = session.get(Subscriber, admin)
+            found[admin] = resolve_language(
+                row.lang if row else None, row.telegram_lang if row else None
+            )
+        return found
+
+
+async def tell_admins_budget_spent(
+    bot: Bot, engine: Engine, admins: Iterable[int], budget_stars: float
+) -> int:
+    """Tell every admin, in their language, that today's paid budget is spent; returns how
+    many were told (an admin who never wrote to the bot cannot be messaged)."""
+    languages = await asyncio.to_thread(_languages, engine, list(admins))
+    told = 0
+    for admin, lang in languages.items():
+        try:
+            await bot.send_message(admin, budget_spent_text(translator(lang), budget_stars))
+            told += 1
+        except ReplyDeferred:  # Telegram asked to wait: it goes out later, in order
+            told += 1
+        except TelegramError as error:
+            log.warning("could not tell an admin the budget is spent (%s)", type(error).__name__)
+    return told
