@@ -117,7 +117,7 @@ class SendingMixin:
         if self.paid is None:
             await self.gate.acquire(high=False)
             return False
-        return await self.paid.admit(work.urgent)
+        return await self.paid.admit(work)
 
     async def _call(
         self, work: DeliveryWork, rendered: Rendered, ticket: Ticket, paid: bool = False

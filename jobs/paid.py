@@ -5,8 +5,8 @@ Telegram lets a bot send about 30 messages a second for free; a send with
 for 0.1 Star each, paid from the bot's Stars balance. :class:`PaidBroadcasts` decides,
 send by send:
 
-- an alert that may not be paid for (``CASEBOT_PAID_BROADCAST=off``, a kind not opted
-  into, or the day's budget spent) waits for a slot of the free gate, the one every
+- an alert that may not be paid for (``CASEBOT_PAID_BROADCAST=off``, with ``urgent`` an
+  alert that is not (:func:`is_urgent_alert`), or the day's budget spent) waits for a slot of the free gate, the one every
   interactive reply passes too;
 - an alert that may be paid for takes a free slot when one is free right now (no flag,
   no cost), and otherwise a slot of the paid gate (the rest of ``CASEBOT_RATE``) and
@@ -39,6 +39,8 @@ from messages.i18n import resolve_language, translator
 from messages.paid import budget_spent_text
 from storage.database.engine import session_scope
 from storage.database.models import JobState, Subscriber
+from storage.outbox import DeliveryWork
+from storage.vocabulary import HELD, AlertKind
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,23 @@ TENTHS_PER_STAR = 10
 """A paid message costs 0.1 Star: the budget is counted in tenths of a Star."""
 STATE_NAME = "paid_broadcast"
 """The ``job_state`` row that keeps the day's spending."""
+
+
+URGENT_CUSTODY = HELD | {"released"}
+"""Custody changes whose alerts count as urgent for paid broadcasts: detention, release."""
+
+
+def is_urgent_alert(work: DeliveryWork) -> bool:
+    """Urgent for ``CASEBOT_PAID_BROADCAST=urgent``: the outbox's urgent rows (a deportation
+    threatened or ordered) and status alerts of a detention or a release."""
+    if work.urgent:
+        return True
+    payload = work.payload
+    return (
+        work.kind == AlertKind.STATUS
+        and payload.get("dimension") == "custody"
+        and payload.get("new") in URGENT_CUSTODY
+    )
 
 
 def star_tenths(amount: int, nanostar_amount: int = 0) -> int:
@@ -90,6 +109,8 @@ class PaidBroadcasts:
         self.told = False
         """Whether the admins were told today that the budget is spent."""
         self.paid_sends = 0
+        """Paid sends since start (admitted, less those that failed)."""
+        self._spent_since_start = 0
         self._dirty = False
 
     @property
@@ -99,10 +120,18 @@ class PaidBroadcasts:
 
     @property
     def cap_tenths(self) -> int:
-        """Today's most spending: the budget, and never more than the balance at start."""
-        if self.balance_tenths is None:
+        """Today's most spending: the budget, and never more than the balance allows."""
+        balance = self.balance_now_tenths
+        if balance is None:
             return self.budget_tenths
-        return min(self.budget_tenths, self.balance_tenths)
+        return min(self.budget_tenths, self.spent_tenths + balance)
+
+    @property
+    def balance_now_tenths(self) -> int | None:
+        """The balance read at start less what paid sends spent since (tenths of a Star)."""
+        if self.balance_tenths is None:
+            return None
+        return max(0, self.balance_tenths - self._spent_since_start)
 
     @property
     def exhausted(self) -> bool:
@@ -117,13 +146,14 @@ class PaidBroadcasts:
             return self.free_gate.rate
         return self.free_gate.rate + self.paid_gate.rate
 
-    def covers(self, urgent: bool) -> bool:
-        """Whether an alert of this urgency is opted into paid broadcasts."""
-        return self.paid_gate is not None and (self.mode == ALL or urgent)
+    def covers(self, work: DeliveryWork) -> bool:
+        """Whether this delivery is opted into paid broadcasts (``urgent``: see
+        :func:`is_urgent_alert`; ``all``: every delivery)."""
+        return self.paid_gate is not None and (self.mode == ALL or is_urgent_alert(work))
 
-    async def admit(self, urgent: bool) -> bool:
+    async def admit(self, work: DeliveryWork) -> bool:
         """Wait for a slot; return whether this send must carry ``allow_paid_broadcast``."""
-        if not self.covers(urgent) or not self._reserve():
+        if not self.covers(work) or not self._reserve():
             await self.free_gate.acquire(high=False)
             return False
         if self.free_gate.try_acquire(high=False):
@@ -149,6 +179,7 @@ class PaidBroadcasts:
             self._note_exhausted()
             return False
         self.spent_tenths += 1
+        self._spent_since_start += 1
         self._dirty = True
         if self.spent_tenths >= self.cap_tenths:
             self._note_exhausted()
@@ -156,6 +187,7 @@ class PaidBroadcasts:
 
     def _release(self) -> None:
         self.spent_tenths = max(0, self.spent_tenths - 1)
+        self._spent_since_start = max(0, self._spent_since_start - 1)
         self._dirty = True
 
     def _roll_day(self) -> None:
@@ -208,7 +240,8 @@ class PaidBroadcasts:
 
     def summary(self) -> dict[str, Any]:
         """What /stats and /healthz show: mode, balance, today's spending and cap (Stars)."""
-        balance = None if self.balance_tenths is None else self.balance_tenths / TENTHS_PER_STAR
+        now = self.balance_now_tenths
+        balance = None if now is None else now / TENTHS_PER_STAR
         return {
             "mode": self.mode,
             "balance_stars": balance,
