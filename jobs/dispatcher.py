@@ -403,16 +403,7 @@ class Dispatcher(SendingMixin):
         now = self.clock()
         self._claim_now = False  # before the query: a wake() during it must not be lost
         try:
-            works, prepared, next_due = await asyncio.to_thread(
-                dispatch_db.claim_batch,
-                self.engine,
-                self.renderer,
-                now=now,
-                limit=limit,
-                worker=self.worker_id,
-                skip=skip,
-                lease=self.lease.lease,
-            )
+            works, prepared, next_due = await asyncio.to_thread(self._claim_sync, now, limit, skip)
         except Exception as error:
             if not dispatch_db.is_database_error(error):
                 raise
@@ -460,9 +451,7 @@ class Dispatcher(SendingMixin):
         if not batch:
             return
         try:
-            await asyncio.to_thread(
-                dispatch_db.record, self.engine, batch, worker=self.worker_id, paid=self.paid
-            )
+            await asyncio.to_thread(self._record_sync, batch)
         except Exception as error:
             self._record_log.failed(error, len(batch))
             self._results[:0] = batch
@@ -480,6 +469,22 @@ class Dispatcher(SendingMixin):
                 0.0 if at is None else max(0.0, (at - now).total_seconds()) for at in retries
             )
             self._next_claim = min(self._next_claim, time.monotonic() + soonest)
+
+    def _claim_sync(
+        self, now: datetime, limit: int, skip: set[int]
+    ) -> tuple[list[DeliveryWork], dispatch_db.Prepared, datetime | None]:
+        return dispatch_db.claim_batch(
+            self.engine,
+            self.renderer,
+            now=now,
+            limit=limit,
+            worker=self.worker_id,
+            skip=skip,
+            lease=self.lease.lease,
+        )
+
+    def _record_sync(self, batch: list[DeliveryResult]) -> None:
+        dispatch_db.record(self.engine, batch, worker=self.worker_id, paid=self.paid)
 
     def _unclaimed(self, work: DeliveryWork) -> DeliveryResult:
         """Back to pending, unchanged: the row was claimed but never sent."""
