@@ -37,12 +37,13 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
-from jobs.dispatch_setup import build_dispatcher, read_star_balance
+from jobs.dispatch_setup import build_dispatcher, read_star_balance, start_progress
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
 from jobs.limiter import PriorityRateLimiter
 from jobs.logsetup import add_secret, configure_logging
 from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
+from jobs.progress import ProgressReporter
 from jobs.ratelimit import ChatPacer, SendGate
 from jobs.schedule import schedule_jobs
 from jobs.startup import (
@@ -151,11 +152,15 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     await read_star_balance(app.bot, dispatcher.paid)
     await dispatcher.start()
     app.bot_data["dispatcher"] = dispatcher
+    app.bot_data["progress"] = start_progress(app.bot, services)
     services.wake_dispatcher = dispatcher.wake
     schedule_jobs(app)
 
 
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    progress: ProgressReporter | None = app.bot_data.get("progress")
+    if progress is not None:
+        await progress.stop()
     dispatcher: Dispatcher | None = app.bot_data.get("dispatcher")
     if dispatcher is not None:
         await dispatcher.stop(timeout=5.0)

@@ -15,6 +15,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
+from handlers.broadcasts import recent_lines
 from handlers.cases import command_argument
 from handlers.common import Context, answer, edit_in_place, run_db, services
 from handlers.drafts import case_name
@@ -87,6 +88,9 @@ async def stats(update: Update, context: Context, t: Translator) -> None:
 
     figures, names = await run_db(context, read)
     text = stats_text(t, figures, names)
+    lines = await run_db(context, recent_lines, t=t, zone=services(context).settings.timezone)
+    if lines:
+        text += "\n\n" + "\n".join(lines)
     paid = getattr(context.bot_data.get("dispatcher"), "paid", None)
     if paid is not None:
         text += "\n\n" + paid_summary_text(t, paid.summary())

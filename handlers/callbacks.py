@@ -166,6 +166,16 @@ class DraftAction(Button):
 
 
 @dataclass(frozen=True)
+class BroadcastAction(Button):
+    """Pause or Resume on a broadcast's progress message."""
+
+    PREFIX = "bc"
+    CHOICES: ClassVar[Choices] = {"action": frozenset({"pause", "resume"})}
+    action: str
+    broadcast_id: int
+
+
+@dataclass(frozen=True)
 class AuditPage(Button):
     """A page of a case's audit log."""
 
@@ -211,6 +221,7 @@ class Question(Button):
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
+    BroadcastAction,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

@@ -21,9 +21,10 @@ from telegram.ext import ExtBot
 from jobs.dispatcher import Dispatcher
 from jobs.limiter import PriorityRateLimiter
 from jobs.paid import TENTHS_PER_STAR, PaidBroadcasts, star_tenths, tell_admins_budget_spent
+from jobs.progress import ProgressReporter
 from jobs.render import AlertRenderer
 from jobs.sender import FastSender
-from settings import Settings
+from settings import Services, Settings
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +95,14 @@ async def read_star_balance(bot: ExtBot[Any], paid: PaidBroadcasts | None) -> fl
 def settings_budget(paid: PaidBroadcasts) -> int:
     """The daily budget in whole Stars."""
     return paid.budget_tenths // TENTHS_PER_STAR
+
+
+def start_progress(bot: ExtBot[Any], services: Services) -> ProgressReporter:
+    """The organizers' progress messages, edited every few seconds from now on."""
+    reporter = ProgressReporter(
+        engine=services.engine,
+        bot=bot,
+        clock=lambda: services.clock(),  # looked up each time: tests move the clock
+    )
+    reporter.start()
+    return reporter

@@ -6,8 +6,8 @@ for 0.1 Star each, paid from the bot's Stars balance. :class:`PaidBroadcasts` de
 send by send:
 
 - an alert that may not be paid for (``CASEBOT_PAID_BROADCAST=off``, with ``urgent`` an
-  alert that is not (:func:`is_urgent_alert`), or the day's budget spent) waits for a slot of the free gate, the one every
-  interactive reply passes too;
+  alert that is not (:func:`is_urgent_alert`), or the day's budget spent) waits for a
+  slot of the free gate, the one every interactive reply passes too;
 - an alert that may be paid for takes a free slot when one is free right now (no flag,
   no cost), and otherwise a slot of the paid gate (the rest of ``CASEBOT_RATE``) and
   the flag. So only the sends beyond the free 30/s cost anything.

@@ -34,6 +34,7 @@ from storage.vocabulary import DeliveryState
 PENDING, SENDING, SENT = DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT
 BLOCKED, GONE, FAILED = DeliveryState.BLOCKED, DeliveryState.GONE, DeliveryState.FAILED
 SKIPPED, DROPPED = DeliveryState.SKIPPED, DeliveryState.DROPPED
+PAUSED = DeliveryState.PAUSED
 FINAL_STATUSES = frozenset({SENT, BLOCKED, GONE, FAILED, SKIPPED, DROPPED})
 
 CLAIM_LEASE = timedelta(seconds=45)

@@ -161,3 +161,5 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     DROPPED = "dropped"
+    PAUSED = "paused"
+    """Held by the organizer's Pause (its broadcast); Resume puts it back to pending."""

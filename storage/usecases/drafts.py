@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from storage.database.models import AuditEntry, Case, Delivery, Draft, Hearing, Subscriber
 from storage.outbox import (
+    PAUSED,
     PENDING,
     SENDING,
     SENT,
@@ -362,7 +363,7 @@ def _correct(session: Session, draft: Draft, now: datetime) -> int:
     # In-flight rows become sent if their send succeeds; otherwise they stay withdrawn.
     session.execute(
         update(Delivery)
-        .where(mine, col(Delivery.status).in_([PENDING, SENDING]))
+        .where(mine, col(Delivery.status).in_([PENDING, SENDING, PAUSED]))
         .values(status=SKIPPED, updated_at=now)
     )
     return written
