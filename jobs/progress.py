@@ -57,15 +57,20 @@ def _elapsed(view: View, now: datetime) -> float:
     return max(0.0, (now - view.started_at).total_seconds() - view.paused_seconds)
 
 
+def finished_at(view: View, now: datetime) -> datetime:
+    """When the broadcast reached everyone: its last delivery (else now)."""
+    last = view.progress.last_at
+    return last if last is not None and last <= now else now
+
+
 def render(view: View, now: datetime) -> tuple[str, InlineKeyboardMarkup | None, bool]:
     """The message's text and buttons, and whether the broadcast is finished."""
     t = translator(view.lang)
     p = view.progress
     head = sent_text(t, p.total)
     if p.left == 0:
-        line = finished_line(
-            t, delivered=p.delivered, total=p.total, blocked=p.blocked, took=_elapsed(view, now)
-        )
+        took = _elapsed(view, finished_at(view, now))
+        line = finished_line(t, delivered=p.delivered, total=p.total, blocked=p.blocked, took=took)
         return f"{head}\n\n{line}", None, True
     done = p.total - p.left
     elapsed = _elapsed(view, now)
@@ -158,7 +163,7 @@ class ProgressReporter:
         for view in views:
             text, markup, finished = render(view, now)
             if finished:
-                await asyncio.to_thread(self._finish, view.id, now)
+                await asyncio.to_thread(self._finish, view.id, finished_at(view, now))
             if view.message_id is None or self._shown.get(view.id) == text:
                 continue
             if await self._edit(view, text, markup):

@@ -11,7 +11,7 @@ Rows already claimed when Pause comes are sent (at most a couple of seconds of s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, update
 from sqlmodel import Session, col, func, select
@@ -32,6 +32,8 @@ class Progress:
     blocked: int
     dropped: int
     left: int
+    last_at: datetime | None = None
+    """When the latest of its rows changed (the last delivery, once none is left)."""
 
 
 def _in(prefix: str) -> ColumnElement[bool]:
@@ -78,14 +80,25 @@ def set_message(session: Session, *, broadcast_id: int, message_id: int) -> None
 def progress(session: Session, broadcast: Broadcast) -> Progress:
     """Count the broadcast's rows by what happened to them."""
     rows = session.exec(
-        select(Delivery.status, func.count()).where(_in(broadcast.prefix)).group_by(Delivery.status)
+        select(Delivery.status, func.count(), func.max(Delivery.updated_at))
+        .where(_in(broadcast.prefix))
+        .group_by(Delivery.status)
     ).all()
-    counts = {status: int(count) for status, count in rows}
+    counts = {status: int(count) for status, count, _ in rows}
+    last = max((at for _, _, at in rows if at is not None), default=None)
     total = sum(counts.values())
     delivered = counts.get(SENT, 0)
     blocked = counts.get(BLOCKED, 0) + counts.get(GONE, 0)
     left = sum(counts.get(status, 0) for status in UNFINISHED)
-    return Progress(total, delivered, blocked, total - delivered - blocked - left, left)
+    dropped = total - delivered - blocked - left
+    return Progress(total, delivered, blocked, dropped, left, _aware(last))
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """``max()`` over a column loses its type on SQLite: read the stored UTC instant back."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def unfinished(session: Session) -> list[Broadcast]:
