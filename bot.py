@@ -44,7 +44,7 @@ from jobs.limiter import PriorityRateLimiter
 from jobs.logsetup import add_secret, configure_logging
 from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
 from jobs.progress import ProgressReporter
-from jobs.ratelimit import ChatPacer, SendGate
+from jobs.ratelimit import ChatPacer, free_gate
 from jobs.schedule import schedule_jobs
 from jobs.startup import (
     TOKEN_REJECTED,
@@ -111,7 +111,7 @@ BOT_DEFAULTS = Defaults(
 def make_limiter(settings: Settings) -> PriorityRateLimiter:
     """The one free gate every message of this process passes: CASEBOT_RATE up to 30/s
     (paid broadcasts, beyond it, have a gate of their own: jobs.paid)."""
-    return PriorityRateLimiter(SendGate(settings.free_rate), pacer=ChatPacer())
+    return PriorityRateLimiter(free_gate(settings.free_rate), pacer=ChatPacer())
 
 
 def make_dispatcher(

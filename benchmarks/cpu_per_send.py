@@ -33,25 +33,24 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiohttp  # noqa: E402
-from telegram import Bot  # noqa: E402
-from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
+import aiohttp
+from telegram import Bot
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
-from benchmarks.broadcast_bench import bot_api_server, machine_info  # noqa: E402
-from jobs.dispatcher import Dispatcher  # noqa: E402
-from jobs.ratelimit import ChatPacer, SendGate  # noqa: E402
-from jobs.render import AlertRenderer  # noqa: E402
-from jobs.sender import FastSender  # noqa: E402
-from storage.database.engine import make_engine, session_scope, upgrade  # noqa: E402
-from storage.database.models import Subscriber, Subscription  # noqa: E402
-from storage.files.importer import SAMPLE_FILE, import_file  # noqa: E402
-from storage.usecases.changes import change_status  # noqa: E402
+from benchmarks.broadcast_bench import bot_api_server, machine_info
+from jobs.dispatcher import Dispatcher
+from jobs.ratelimit import ChatPacer, SendGate
+from jobs.render import AlertRenderer
+from jobs.sender import FastSender
+from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.models import Subscriber, Subscription
+from storage.files.importer import SAMPLE_FILE, import_file
+from storage.usecases.changes import change_status
 
 FIRST_CHAT = 30_000_000
 TEXT = (
-    "⚠️ <b>Murager Alimuly</b>: deportation ordered.\n"
-    "Announced in court. Facts as of 1 March 2026."
+    "⚠️ <b>Murager Alimuly</b>: deportation ordered.\nAnnounced in court. Facts as of 1 March 2026."
 )
 
 
@@ -188,7 +187,9 @@ async def casebot(url: str, token: str, count: int, in_flight: int, profile: boo
         cpu = time.process_time() - started
         if profiler is not None:
             profiler.stop()
-            Path("cpu_profile.txt").write_text(profiler.output_text(show_all=False))
+            await asyncio.to_thread(
+                Path("cpu_profile.txt").write_text, profiler.output_text(show_all=False)
+            )
             print("  profile written to cpu_profile.txt")
         assert dispatcher.stats.sent == count, dispatcher.stats
         engine.dispose()
@@ -219,7 +220,8 @@ def main() -> None:
             ("raw aiohttp POSTs", lambda: raw_aiohttp(url, token, count, in_flight)),
             ("PTB send_message (httpx)", lambda: plain_ptb(url, token, count, in_flight, False)),
             ("PTB with AIORateLimiter", lambda: plain_ptb(url, token, count, in_flight, True)),
-            ("casebot dispatcher + outbox", lambda: casebot(url, token, count, in_flight, args.profile)),
+            ("casebot dispatcher + outbox",
+             lambda: casebot(url, token, count, in_flight, args.profile)),
         ]  # fmt: skip
         for name, run in runs:
             results[name] = asyncio.run(run()) / count * 1000

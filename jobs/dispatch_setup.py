@@ -58,6 +58,7 @@ def build_dispatcher(
         task.add_done_callback(_background.discard)
 
     paid.on_exhausted = exhausted
+    in_flight = in_flight_for(paid.rate)
     return Dispatcher(
         engine=engine,
         bot=bot,
@@ -66,9 +67,21 @@ def build_dispatcher(
         pacer=limiter.pacer,
         clock=clock,
         worker_id=worker_id,
-        sender=FastSender(bot.base_url, connections=64),
+        max_in_flight=in_flight,
+        idle_poll=IDLE_POLL,
+        sender=FastSender(bot.base_url, connections=in_flight),
         paid=paid,
     )
+
+
+IDLE_POLL = 1.0
+"""Seconds between two looks at the outbox when nothing woke the dispatcher (a `casebot
+worker` is not woken by the Send of another process)."""
+
+
+def in_flight_for(rate: float) -> int:
+    """Sends under way at once: enough for ``rate`` with answers 200 ms away (64 to 256)."""
+    return max(64, min(256, int(rate / 5)))
 
 
 async def read_star_balance(bot: ExtBot[Any], paid: PaidBroadcasts | None) -> float | None:

@@ -157,24 +157,8 @@ class Dispatcher(SendingMixin):
         self.flush_interval = flush_interval
         self.idle_poll = idle_poll
         self.backoff = backoff
-        default_outage = max(5, max_in_flight // 4)
-        self.outage_threshold = max(
-            1, default_outage if outage_threshold is None else outage_threshold
-        )
         self.timeouts = timeouts if timeouts is not None else SendTimeouts()
-        self.brake = SendBrake(
-            limit=max_in_flight,
-            backoff=backoff,
-            cluster=timeout_cluster,
-            outage=self.outage_threshold,
-        )
-        self.lease = ClaimLease(
-            engine=engine,
-            worker_id=worker_id,
-            clock=clock,
-            lease=lease,
-            interval=heartbeat_interval,
-        )
+        self._init_policies(outage_threshold, timeout_cluster, lease, heartbeat_interval)
         self.pacer, self._rate_limit_args = _pacing(bot, gate, pacer)
         self.sender: Sender = (
             sender
@@ -185,6 +169,31 @@ class Dispatcher(SendingMixin):
         """The paid-broadcast policy (None: every send waits for ``gate``, never paid)."""
         self.last_run_at: datetime | None = None  # the loop's last claim, for the health check
         self._init_state()
+
+    def _init_policies(
+        self,
+        outage_threshold: int | None,
+        timeout_cluster: int,
+        lease: timedelta,
+        heartbeat_interval: float,
+    ) -> None:
+        default_outage = max(5, self.max_in_flight // 4)
+        self.outage_threshold = max(
+            1, default_outage if outage_threshold is None else outage_threshold
+        )
+        self.brake = SendBrake(
+            limit=self.max_in_flight,
+            backoff=self.backoff,
+            cluster=timeout_cluster,
+            outage=self.outage_threshold,
+        )
+        self.lease = ClaimLease(
+            engine=self.engine,
+            worker_id=self.worker_id,
+            clock=self.clock,
+            lease=lease,
+            interval=heartbeat_interval,
+        )
 
     def _init_state(self) -> None:
         self._stats = DispatcherStats()

@@ -241,24 +241,24 @@ def claim_due(
             ).all()
         )
         rows = [row for row in rows if row.id in mine]
-    until = now + lease
-    return [
-        DeliveryWork(
-            id=row.id,
-            chat_id=row.chat_id,
-            chat_type=row.chat_type,
-            lang=row.lang,
-            telegram_lang=row.telegram_lang,
-            case_id=row.case_id,
-            kind=row.kind,
-            payload=dict(row.payload),
-            urgent=row.urgent,
-            attempts=row.attempts,
-            due_at=row.due_at,
-            lease_until=until,
-        )
-        for row in rows
-    ]
+    return [_work(row, now + lease) for row in rows]
+
+
+def _work(row: Any, until: datetime) -> DeliveryWork:
+    return DeliveryWork(
+        id=row.id,
+        chat_id=row.chat_id,
+        chat_type=row.chat_type,
+        lang=row.lang,
+        telegram_lang=row.telegram_lang,
+        case_id=row.case_id,
+        kind=row.kind,
+        payload=dict(row.payload),
+        urgent=row.urgent,
+        attempts=row.attempts,
+        due_at=row.due_at,
+        lease_until=until,
+    )
 
 
 _CLAIM_COLUMNS = (
