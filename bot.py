@@ -9,11 +9,9 @@ through `bot_data`. The limiter and the dispatcher are built by one function eac
                                     the bot, long-polling Telegram (or by webhook)
     casebot chat [--demo] [--user ID] [--lang kk|ru|en]
                                     the same bot in this terminal, no token needed
-    casebot import FILE             load cases from a YAML or CSV case file
-    casebot export FILE [--force]   write cases to a file (never over one, without --force)
     casebot worker [--id NAME]      only the alert dispatcher (more senders on PostgreSQL)
-    casebot backup FILE             an online copy of the SQLite database
-    casebot db upgrade              apply database migrations
+    casebot import | export | backup | db upgrade
+                                    the data commands (maintenance.py)
 """
 
 from __future__ import annotations
@@ -22,10 +20,8 @@ import argparse
 import asyncio
 import logging
 import sys
-import zoneinfo
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,50 +52,20 @@ from jobs.startup import (
     stop_on_signals,
 )
 from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webhook_url
+from maintenance import (
+    add_data_commands,
+    check_timezone_data,
+    load_demo_cases,
+    open_database,
+    settings_or_exit,
+)
 from messages import SUPPORTED_LANGUAGES, translator
 from messages.texts import command_menu
-from settings import Services, Settings, SettingsError, load_settings
-from storage.database.engine import backup_sqlite, make_engine, session_scope, upgrade
-from storage.files.casefile import CaseFileError
-from storage.files.exporter import export_file
-from storage.files.importer import SAMPLE_FILE, ImportReport, count_cases, import_file
+from services import Services
+from settings import Settings
 
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"
-PROGRESS_FROM = 50  # cases in a file before the import shows its progress
-
-
-def check_timezone_data() -> None:
-    """Make sure zone data knows Kazakhstan's 2024 move to UTC+5; prefer the tzdata package."""
-
-    def almaty_offset() -> timedelta | None:
-        return datetime(2025, 6, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty")).utcoffset()
-
-    if almaty_offset() == timedelta(hours=5):
-        return
-    zoneinfo.reset_tzpath(to=[])  # use only the tzdata package from PyPI
-    zoneinfo.ZoneInfo.clear_cache()
-    if almaty_offset() != timedelta(hours=5):
-        raise SystemExit(
-            "The time zone data is too old (Asia/Almaty should be UTC+5 since March 2024). "
-            "Upgrade the tzdata package: pip install -U 'tzdata>=2024.1'"
-        )
-
-
-def open_database(settings: Settings) -> Engine:
-    """Create the engine and bring the schema up to date."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
-
-
-def load_demo_cases(engine: Engine, settings: Settings) -> ImportReport | None:
-    """Import the bundled sample cases when the database has no case yet."""
-    with session_scope(engine) as session:
-        if count_cases(session) > 0:
-            return None
-        return import_file(session, SAMPLE_FILE, default_tz=settings.timezone)
 
 
 BOT_DEFAULTS = Defaults(
@@ -138,7 +104,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     services: Services = app.bot_data["services"]
     for lang in (None, *SUPPORTED_LANGUAGES):
         t = translator(lang or "en")
-        menu = [BotCommand(name, text) for name, text in command_menu(t, services.commands)]
+        menu = [BotCommand(name, text) for name, text in command_menu(t, app.bot_data["commands"])]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
     limiter: PriorityRateLimiter = app.bot_data["limiter"]
@@ -153,7 +119,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     await dispatcher.start()
     app.bot_data["dispatcher"] = dispatcher
     app.bot_data["progress"] = start_progress(app.bot, services)
-    services.wake_dispatcher = dispatcher.wake
+    services.outbox_signal.listen(dispatcher.wake)
     schedule_jobs(app)
 
 
@@ -190,23 +156,13 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
     )
     app.bot_data["services"] = services
     app.bot_data["limiter"] = limiter
-    services.commands = handlers.register_all(app)
+    app.bot_data["commands"] = handlers.register_all(app)
     return app
-
-
-def _settings_or_exit(*, require_token: bool = False) -> Settings:
-    try:
-        return load_settings(require_token=require_token)
-    except SettingsError as exc:
-        print("casebot: the settings need fixing:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        raise SystemExit(2) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Long-poll Telegram (or, with --webhook, receive its POSTs) until SIGTERM or Ctrl-C."""
-    settings = _settings_or_exit(require_token=True)
+    settings = settings_or_exit(require_token=True)
     assert settings.token is not None
     listen: tuple[str, int] | None = None
     if args.listen is not None and args.webhook is None:
@@ -324,7 +280,7 @@ def _run_webhook_mode(
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """`casebot worker --id NAME`: only the dispatcher, sharing the database with `run`."""
-    settings = _settings_or_exit(require_token=True)
+    settings = settings_or_exit(require_token=True)
     assert settings.token is not None
     configure_logging(settings.token)
     check_timezone_data()
@@ -380,7 +336,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """
     from botsim.terminal import run_terminal_chat
 
-    settings = _settings_or_exit()
+    settings = settings_or_exit()
     configure_logging(None, level=logging.WARNING)
     check_timezone_data()
     engine = open_database(settings)
@@ -397,88 +353,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
     )
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    """Load a case file; a bad file changes nothing and lists its problems."""
-    settings = _settings_or_exit()
-    check_timezone_data()
-    engine = open_database(settings)
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"casebot import: no such file: {path}", file=sys.stderr)
-        return 2
-
-    def progress(done: int, total: int) -> None:
-        if total >= PROGRESS_FROM:
-            end = "\n" if done == total else ""
-            print(f"\rimporting: {done}/{total} cases", end=end, file=sys.stderr, flush=True)
-
-    try:
-        with session_scope(engine) as session:
-            report = import_file(
-                session,
-                path,
-                default_tz=settings.timezone,
-                progress=progress,
-                max_bytes=settings.import_max_bytes,
-            )
-    except CaseFileError as exc:
-        count = f"{exc.count} problem{'s' if exc.count != 1 else ''}"
-        print(
-            f"casebot import: {path} was not imported ({count}); nothing changed:", file=sys.stderr
-        )
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
-    print(report.summary())
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """Write every case to a YAML or CSV file (by its extension); an existing one needs --force."""
-    settings = _settings_or_exit()
-    engine = open_database(settings)
-    target = Path(args.file)
-    try:
-        with session_scope(engine) as session:
-            report = export_file(session, target, overwrite=args.force)
-    except FileExistsError:
-        print(f"casebot export: {target} exists; add --force to overwrite it", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as exc:
-        print(f"casebot export: {exc}", file=sys.stderr)
-        return 2
-    print(report.summary())
-    return 0
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    """`casebot backup FILE`: an online copy of the SQLite database."""
-    settings = _settings_or_exit()
-    engine = open_database(settings)
-    target = Path(args.file)
-    if target.exists() and not args.force:
-        print(f"casebot backup: {target} exists; add --force to overwrite it", file=sys.stderr)
-        return 2
-    try:
-        size = backup_sqlite(engine, target)
-    except ValueError as exc:
-        print(f"casebot backup: {exc} (pg_dump --format=custom -f FILE DBNAME)", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
-    print(f"backed up to {target} ({size:,} bytes)")
-    return 0
-
-
-def cmd_db(args: argparse.Namespace) -> int:
-    """`casebot db upgrade`: apply migrations."""
-    settings = _settings_or_exit()
-    engine = open_database(settings)
-    engine.dispose()
-    print(f"database is up to date ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
-    return 0
-
-
 def _user_id(text: str) -> int:
     """A Telegram user id on the command line: a positive whole number."""
     if not text.isdigit() or int(text) == 0:
@@ -487,7 +361,7 @@ def _user_id(text: str) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line of `contract.md`."""
+    """The `casebot` command line (README.md, "Commands and settings")."""
     parser = argparse.ArgumentParser(
         prog="casebot", description="Follow detainees' cases on Telegram."
     )
@@ -525,20 +399,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="your Telegram language (default en; also for users met with /as)",
     )
     chat.set_defaults(handler=cmd_chat)
-    imp = commands.add_parser("import", help="load cases from a YAML or CSV case file")
-    imp.add_argument("file")
-    imp.set_defaults(handler=cmd_import)
-    exp = commands.add_parser("export", help="write cases to a YAML or CSV file")
-    exp.add_argument("file")
-    exp.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    exp.set_defaults(handler=cmd_export)
-    backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
-    backup.add_argument("file")
-    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    backup.set_defaults(handler=cmd_backup)
-    db = commands.add_parser("db", help="database maintenance")
-    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db)
+    add_data_commands(commands)
     return parser.parse_args(argv)
 
 

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from sqlalchemy import Engine
 
 from storage.files.filesafety import MAX_FILE_BYTES
-from storage.reads.lookup import LiveIndex
 
 TOKEN_RE = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,64}$")
 OFFSET_RE = re.compile(r"^([0-9]{1,4})([mhdw])$")
@@ -300,16 +298,3 @@ def load_settings(
     if problems:
         raise SettingsError(problems)
     return settings
-
-
-@dataclass
-class Services:
-    """What handlers and jobs reach through `context.bot_data["services"]`."""
-
-    settings: Settings
-    engine: Engine
-    commands: frozenset[str] = frozenset()
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    lookup: LiveIndex = field(default_factory=LiveIndex)
-    wake_dispatcher: Callable[[], None] = field(default=lambda: None)
-    """Set at start: tells the dispatcher that new alert rows were written."""

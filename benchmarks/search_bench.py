@@ -33,6 +33,8 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,24 +228,27 @@ def machine() -> str:
     )
 
 
-def run(size: int, query_count: int) -> None:
-    """Build an index of `size` look-alikes plus the samples and time the queries."""
-    cases = [*sample_cases(), *generate(size, seed=size)]
+def _time_ms(work: Callable[[], object]) -> float:
+    started_ns = time.perf_counter_ns()
+    work()
+    return (time.perf_counter_ns() - started_ns) / 1e6
+
+
+def _measure_build(cases: list[IndexedCase]) -> tuple[SearchIndex, float, int, int]:
+    """The index, its build time in seconds, and the memory it holds and peaks at."""
     started = time.perf_counter()
     index = SearchIndex(cases)
     build = time.perf_counter() - started
-
     tracemalloc.start()
     measured = SearchIndex(cases)
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del measured
-    words = len(index._words.words.items)
-    roots = len(index._words.roots.items)
-    fulls = len(index._fulls.items)
-    names = index._live_names
+    return index, build, current, peak
 
-    queries = make_queries(cases, query_count, seed=size + 1)
+
+def _measure_queries(index: SearchIndex, queries: list[tuple[str, int]]) -> None:
+    """Print the query latencies (once, and fastest of 3) and how often they were right."""
     for query, _ in queries[:100]:
         index.search(query)
     times: list[float] = []
@@ -256,34 +261,11 @@ def run(size: int, query_count: int) -> None:
         confident += result.best is not None and result.best.case_id == case_id
         ambiguous += result.ambiguous
         empty += result.empty
-
     # The same queries, each run 3 times keeping its fastest: the index's own
     # cost without the noise of other processes and garbage collection.
-    fastest: list[float] = []
-    for query, _ in queries:
-        runs = []
-        for _ in range(3):
-            started_ns = time.perf_counter_ns()
-            index.search(query)
-            runs.append((time.perf_counter_ns() - started_ns) / 1e6)
-        fastest.append(min(runs))
-
-    rng = random.Random(size + 2)
-    upserts: list[float] = []
-    for _ in range(1000):
-        case = rng.choice(cases)
-        changed = IndexedCase(case.case_id, case.slug, (*case.names, f"Alias {rng.random():.6f}"))
-        started_ns = time.perf_counter_ns()
-        index.upsert(changed)
-        upserts.append((time.perf_counter_ns() - started_ns) / 1e6)
-
-    print(f"--- {size:,} look-alike cases + 5 sample people ({len(index):,} cases)")
-    print(
-        f"index: {names:,} distinct names, {words:,} distinct words, {roots:,} roots, "
-        f"{fulls:,} full keys; "
-        f"build {build * 1000:.0f} ms; memory (tracemalloc) {current / 2**20:.1f} MiB "
-        f"held, {peak / 2**20:.1f} MiB peak during build"
-    )
+    fastest = [
+        min(_time_ms(partial(index.search, query)) for _ in range(3)) for query, _ in queries
+    ]
     print(
         f"{len(queries):,} queries: median {statistics.median(times):.3f} ms, "
         f"p90 {_percentile(times, 0.90):.3f} ms, p99 {_percentile(times, 0.99):.3f} ms, "
@@ -298,6 +280,27 @@ def run(size: int, query_count: int) -> None:
         f"{confident / len(queries):.1%}, ambiguous {ambiguous / len(queries):.1%}, "
         f"empty {empty / len(queries):.1%}"
     )
+
+
+def run(size: int, query_count: int) -> None:
+    """Build an index of `size` look-alikes plus the samples and time the queries."""
+    cases = [*sample_cases(), *generate(size, seed=size)]
+    index, build, current, peak = _measure_build(cases)
+    print(f"--- {size:,} look-alike cases + 5 sample people ({len(index):,} cases)")
+    print(
+        f"index: {index._live_names:,} distinct names, {len(index._words.words.items):,} "
+        f"distinct words, {len(index._words.roots.items):,} roots, "
+        f"{len(index._fulls.items):,} full keys; "
+        f"build {build * 1000:.0f} ms; memory (tracemalloc) {current / 2**20:.1f} MiB "
+        f"held, {peak / 2**20:.1f} MiB peak during build"
+    )
+    _measure_queries(index, make_queries(cases, query_count, seed=size + 1))
+    rng = random.Random(size + 2)
+    upserts: list[float] = []
+    for _ in range(1000):
+        case = rng.choice(cases)
+        changed = IndexedCase(case.case_id, case.slug, (*case.names, f"Alias {rng.random():.6f}"))
+        upserts.append(_time_ms(partial(index.upsert, changed)))
     print(
         f"1,000 upserts (one alias added): median {statistics.median(upserts):.3f} ms, "
         f"p99 {_percentile(upserts, 0.99):.3f} ms"

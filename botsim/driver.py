@@ -21,10 +21,9 @@ from botsim.objects import (
     ApiCall,
     SentMessage,
     Stats,
-    bot_command_entities,
-    utf16_len,
 )
 from botsim.state import TelegramState
+from botsim.text import bot_command_entities, utf16_len
 
 __all__ = ["Driver"]
 

@@ -24,11 +24,10 @@ from botsim.objects import (
     SentDocument,
     SentMessage,
     normalize_reply_markup,
-    parse_text,
-    utf16_len,
 )
 from botsim.params import int_param, opt_float, opt_int, opt_list, opt_str, truthy
 from botsim.state import TelegramState
+from botsim.text import parse_text, utf16_len
 from botsim.wire import Request
 
 __all__ = ["BotApiMethods"]

@@ -18,7 +18,14 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
-from handlers.common import Context, edit_in_place, run_db, services, user_translator
+from handlers.common import (
+    Context,
+    edit_in_place,
+    registered_commands,
+    run_db,
+    services,
+    user_translator,
+)
 from messages import N_, Translator
 from messages.calendar import render_calendar
 from messages.card import (
@@ -107,7 +114,7 @@ def _card_markup(
     t: Translator, context: Context, view: CaseView, subscribed: bool
 ) -> InlineKeyboardMarkup:
     row = [cb.Timeline(view.id, 0).button(t.gettext("Timeline"))]
-    if "subscribe" in services(context).commands:
+    if "subscribe" in registered_commands(context):
         if subscribed:
             row.append(cb.Unsubscribe(view.id).button(t.gettext("Unsubscribe")))
         else:

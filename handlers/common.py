@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from messages import Translator, resolve_language, translator
-from settings import Services
+from services import Services
 from storage.database.engine import session_scope
 from storage.usecases.subscribers import get_chosen_language
 
@@ -26,6 +26,13 @@ def services(context: Context) -> Services:
     """The process's services, put in bot_data by bot.py."""
     found = context.bot_data["services"]
     assert isinstance(found, Services)
+    return found
+
+
+def registered_commands(context: Context) -> frozenset[str]:
+    """The commands this bot answers (what `handlers.register_all` registered)."""
+    found = context.bot_data["commands"]
+    assert isinstance(found, frozenset)
     return found
 
 

@@ -71,6 +71,7 @@ from storage.usecases.editing import (
     add_name,
     create_case,
     detect_language,
+    detect_name_language,
     indexed,
     similar_cases,
     translate_event,
@@ -128,7 +129,7 @@ async def newcase(update: Update, context: Context, t: Translator) -> None:
     if not name or len(name) > 200:
         await send_usage(update, t, "newcase", UsageError("too_long", "200") if name else None)
         return
-    lang, lookup_index = detect_language(name, t.lang), services(context).lookup
+    lang, lookup_index = detect_name_language(name, t.lang), services(context).lookup
 
     def find(session: Session) -> list[Any]:
         ids = similar_cases(session, name, lambda query: lookup_index.search(session, query))

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from handlers import callbacks as cb
 from handlers import cases, subscriptions
 from handlers.cases import command_argument
-from handlers.common import Context, answer, run_db, services, user_translator
+from handlers.common import Context, answer, registered_commands, run_db, services, user_translator
 from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translator, translator
 from messages.texts import help_text, start_text
 from messages.texts import unknown_command as unknown_command_text
@@ -63,9 +63,9 @@ async def start(update: Update, context: Context) -> None:
         return
     t = await user_translator(update, context)
     count = await run_db(context, count_cases)
-    text = start_text(t, case_count=count, can_search="case" in services(context).commands)
+    text = start_text(t, case_count=count, can_search="case" in registered_commands(context))
     buttons = start_buttons(t)
-    if "case" in services(context).commands:
+    if "case" in registered_commands(context):
         buttons.insert(0, (t.gettext("All cases"), cb.CaseList("card", 0).data))
     await answer(update, text, buttons=[buttons])
 
@@ -77,7 +77,7 @@ async def _help_text(update: Update, context: Context) -> str:
     organizer = user is not None and await run_db(
         context, is_organizer, user_id=user.id, admins=admins
     )
-    return help_text(t, organizer=organizer, available=services(context).commands)
+    return help_text(t, organizer=organizer, available=registered_commands(context))
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -31,7 +31,7 @@ from jobs.health import (
     application_health,
 )
 from messages import N_, Translator, resolve_language, translator
-from settings import Services
+from services import Services
 from storage.database.engine import session_scope
 from storage.usecases.subscribers import get_chosen_language
 

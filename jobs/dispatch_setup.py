@@ -24,7 +24,8 @@ from jobs.paid import TENTHS_PER_STAR, PaidBroadcasts, star_tenths, tell_admins_
 from jobs.progress import ProgressReporter
 from jobs.render import AlertRenderer
 from jobs.sender import FastSender
-from settings import Services, Settings
+from services import Services
+from settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from telegram.ext import Application, ContextTypes
 
 from jobs import deadman
 from jobs.planner import plan
-from settings import Services
+from services import Services
 from storage.database.engine import session_scope
 from storage.outbox import reclaim_stale
 

@@ -19,7 +19,8 @@ from sqlalchemy import Engine, text
 
 from bot import build_application
 from botsim.server import BotApiServer
-from settings import Services, Settings, load_settings
+from services import Services
+from settings import Settings, load_settings
 from storage.database.engine import make_engine, upgrade
 
 TEST_TOKEN = "123456:TEST-token-for-botsim-only_0123456789"
@@ -29,13 +30,17 @@ FIXED_NOW = datetime(2026, 6, 19, 6, 0, tzinfo=UTC)
 
 
 class Clock:
-    """A clock the test sets and moves by hand (the bot's injectable ``Services.clock``)."""
+    """A clock the test sets and moves by hand (the bot's injectable ``Services.clock``).
 
-    def __init__(self, now: datetime = FIXED_NOW) -> None:
+    ``now=None`` follows the real time, for tests whose dates do not matter, until a
+    test sets ``now``.
+    """
+
+    def __init__(self, now: datetime | None = FIXED_NOW) -> None:
         self.now = now
 
     def __call__(self) -> datetime:
-        return self.now
+        return self.now if self.now is not None else datetime.now(UTC)
 
 
 def make_settings(tmp_path: Path, **overrides: str) -> Settings:
@@ -104,6 +109,13 @@ class RunningBot:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.app: Any = None
+
+    @property
+    def clock(self) -> Clock:
+        """The bot's clock, which the test moves (set with ``Clock`` in its services)."""
+        clock = self.services.clock
+        assert isinstance(clock, Clock)
+        return clock
 
     def _run(self, coroutine: Any, timeout: float = 20.0) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
@@ -207,6 +219,6 @@ class RunningBot:
 @pytest.fixture
 def running_bot(botapi: BotApiServer, settings: Settings, engine: Engine) -> Iterator[RunningBot]:
     """The Application answering through the local server, on a fresh database."""
-    bot = RunningBot(botapi, Services(settings=settings, engine=engine)).start()
+    bot = RunningBot(botapi, Services(settings=settings, engine=engine, clock=Clock(None))).start()
     yield bot
     bot.stop()

@@ -53,6 +53,23 @@ def single_word(
     return found
 
 
+def _lead_word(
+    vocabulary: WordVocabulary, words: list[str], weights: list[int], scan: Scan, floor: float
+) -> tuple[int | None, list[tuple[int | None, float]], set[int]]:
+    """The lead word of `several_words` (None when no word has a positive level), the
+    order to visit its vocabulary hits in, and else every name with a word scoring CLOSE."""
+    total = float(sum(weights))
+    levels = [(floor * total - 100.0 * (total - weight)) / weight for weight in weights]
+    lead = max(range(len(words)), key=lambda at: (levels[at], -at))
+    if levels[lead] > 0:
+        hits = vocabulary.hits(words[lead], max(levels[lead], WORD_MIN), scan)
+        return lead, sorted(hits.items(), key=lambda item: -item[1]), set()
+    everyone: set[int] = set()
+    for word in dict.fromkeys(words):
+        everyone.update(*map(vocabulary.posting, vocabulary.hits(word, CLOSE, scan)))
+    return None, [(None, 0.0)], everyone
+
+
 def several_words(
     vocabulary: WordVocabulary, names: list[NameSlot], words: list[str], scan: Scan, floor: float
 ) -> Found:
@@ -74,22 +91,12 @@ def several_words(
     posting = vocabulary.posting
     weights = [len(word) for word in words]
     total = float(sum(weights))
-    levels = [(floor * total - 100.0 * (total - weight)) / weight for weight in weights]
-    lead = max(range(len(words)), key=lambda at: (levels[at], -at))
-    everyone: set[int] = set()
-    order: list[tuple[int | None, float]] = [(None, 0.0)]
-    lead_weight = 0.0
-    if levels[lead] > 0:
-        hits = vocabulary.hits(words[lead], max(levels[lead], WORD_MIN), scan)
-        order = sorted(hits.items(), key=lambda item: -item[1])
-        lead_weight = float(weights[lead])
-    else:
-        for word in dict.fromkeys(words):
-            everyone.update(*map(posting, vocabulary.hits(word, CLOSE, scan)))
+    lead, order, everyone = _lead_word(vocabulary, words, weights, scan, floor)
+    lead_weight = float(weights[lead]) if lead is not None else 0.0
     others = [
         (weights[at], vocabulary.lazy_hits(word).__getitem__)
         for at, word in enumerate(words)
-        if not lead_weight or at != lead
+        if at != lead
     ]
     rest = total - lead_weight
     found: Found = {}

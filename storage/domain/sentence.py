@@ -112,8 +112,6 @@ def expected_release(
     ``remaining_days`` is None). A `stated_release` wins (``stated=True``).
     None when not enough is known, or the inputs contradict each other.
     """
-    detention_days = 0
-    credited_days = 0
     consistent = (
         detained_on is not None
         and verdict_on is not None
@@ -123,14 +121,13 @@ def expected_release(
         and days >= 0
         and verdict_on >= detained_on
     )
-    if consistent:
-        assert detained_on is not None and verdict_on is not None and ratio is not None
+    detention_days = credited_days = 0
+    if detained_on is not None and verdict_on is not None and verdict_on >= detained_on:
         detention_days = (verdict_on - detained_on).days
-        credited_days = _credit(detention_days, ratio)
-
+        if consistent:
+            assert ratio is not None
+            credited_days = _credit(detention_days, ratio)
     if stated_release is not None:
-        if detained_on is not None and verdict_on is not None and verdict_on >= detained_on:
-            detention_days = (verdict_on - detained_on).days
         remaining = (stated_release - verdict_on).days if verdict_on is not None else None
         return ReleaseEstimate(
             release_on=stated_release,
@@ -142,23 +139,14 @@ def expected_release(
     if not consistent:
         return None
     assert detained_on is not None and verdict_on is not None
-
     term_end = add_months(detained_on, months) + timedelta(days=days)
-    release_on = term_end - timedelta(days=credited_days - detention_days)
-    if release_on <= verdict_on:
-        return ReleaseEstimate(
-            release_on=verdict_on,
-            stated=False,
-            credited_days=credited_days,
-            detention_days=detention_days,
-            remaining_days=None,
-        )
+    release_on = max(term_end - timedelta(days=credited_days - detention_days), verdict_on)
     return ReleaseEstimate(
         release_on=release_on,
         stated=False,
         credited_days=credited_days,
         detention_days=detention_days,
-        remaining_days=(release_on - verdict_on).days,
+        remaining_days=(release_on - verdict_on).days if release_on > verdict_on else None,
     )
 
 

@@ -29,6 +29,7 @@ from storage.database.models import (
     TimelineEvent,
 )
 from storage.domain.names import name_key, to_latin
+from storage.domain.scripts import chinese
 from storage.domain.search import IndexedCase, SearchIndex, SearchResult
 from storage.outbox import count_by_status
 from storage.usecases.subscribers import KnownName, known_names
@@ -49,6 +50,12 @@ def detect_language(text: str, fallback: str) -> str:
     if latin > cyrillic:
         return "en"
     return fallback
+
+
+def detect_name_language(name: str, fallback: str) -> str:
+    """The name language of a person's name: zh for Chinese characters, else as
+    `detect_language` (kk, ru, en, or `fallback`)."""
+    return "zh" if chinese.has_han(name) else detect_language(name, fallback)
 
 
 def _audit(
@@ -272,6 +279,7 @@ def set_organizer(
         after={"user_id": user_id},
         now=now,
     )
+    session.flush()  # a removal is seen by the next look in this same transaction
     return True
 
 

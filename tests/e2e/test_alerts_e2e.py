@@ -19,7 +19,7 @@ from storage.database.models import Court, Delivery, Subscriber
 from storage.files.importer import SAMPLE_FILE, import_file
 from storage.outbox import count_by_status
 from storage.usecases.changes import cancel_next_hearing, change_status, set_next_hearing
-from tests.conftest import Clock, RunningBot
+from tests.conftest import RunningBot
 
 ALIMULY = 1  # case numbers of the sample file
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -183,8 +183,8 @@ def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> dateti
 
 
 def test_moved_hearing_one_alert_and_reminders_only_for_the_new_time(bot: RunningBot) -> None:
-    clock = Clock(datetime(2030, 5, 1, 0, 0, tzinfo=UTC))
-    bot.services.clock = clock
+    clock = bot.clock
+    clock.now = datetime(2030, 5, 1, 0, 0, tzinfo=UTC)
     subscribe_readers(bot)
     engine = bot.services.engine
     court = zaysan(engine)
@@ -256,8 +256,8 @@ def test_moved_hearing_one_alert_and_reminders_only_for_the_new_time(bot: Runnin
 def test_reminder_fires_at_the_right_utc_instant(
     bot: RunningBot, hearing: datetime, reminder_utc: datetime
 ) -> None:
-    clock = Clock(hearing - timedelta(days=5))
-    bot.services.clock = clock
+    clock = bot.clock
+    clock.now = hearing - timedelta(days=5)
     bot.ask("/subscribe Alimuly", user_id=2003)
     with session_scope(bot.services.engine) as session:
         set_next_hearing(
@@ -284,8 +284,8 @@ def test_reminder_fires_at_the_right_utc_instant(
 
 
 def test_reminders_missed_while_down_are_sent_once_if_still_ahead(bot: RunningBot) -> None:
-    clock = Clock(local(2030, 6, 1, 0))
-    bot.services.clock = clock
+    clock = bot.clock
+    clock.now = local(2030, 6, 1, 0)
     bot.ask("/subscribe Alimuly", user_id=2003)
     with session_scope(bot.services.engine) as session:
         set_next_hearing(
@@ -311,8 +311,8 @@ def test_reminders_missed_while_down_are_sent_once_if_still_ahead(bot: RunningBo
 
 
 def test_cancelled_hearing_alerts_and_retires_reminders(bot: RunningBot) -> None:
-    clock = Clock(local(2030, 7, 1, 0))
-    bot.services.clock = clock
+    clock = bot.clock
+    clock.now = local(2030, 7, 1, 0)
     subscribe_readers(bot)
     with session_scope(bot.services.engine) as session:
         set_next_hearing(

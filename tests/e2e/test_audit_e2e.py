@@ -13,7 +13,7 @@ from sqlmodel import select
 from storage.database.engine import session_scope
 from storage.database.models import TimelineEvent
 from storage.files.importer import SAMPLE_FILE, import_file
-from tests.conftest import Clock, RunningBot
+from tests.conftest import FIXED_NOW, RunningBot
 from tests.e2e.test_organizers_e2e import ADMIN, press_send
 
 
@@ -22,7 +22,7 @@ def bot(running_bot: RunningBot, engine: Engine) -> Iterator[RunningBot]:
     """The sample cases; "now" is 19 June 2026, 06:00 UTC (11:00 in Almaty)."""
     with session_scope(engine) as session:
         import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
-    running_bot.services.clock = Clock()
+    running_bot.clock.now = FIXED_NOW
     yield running_bot
 
 

@@ -42,7 +42,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from botsim import BotApiServer, SentMessage
-from botsim.objects import parse_text
+from botsim.text import parse_text
 
 T = TypeVar("T")
 
@@ -294,8 +294,8 @@ def test_html_within_limits_is_accepted(server: BotApiServer, api: httpx.Client)
 def test_ptb_raises_bad_request_for_bad_html(server: BotApiServer) -> None:
     with pytest.raises(BadRequest, match=r"(?i)parse entities"):
         run_bot(server, lambda bot: bot.send_message(5, "<b>oops", parse_mode="HTML"))
-    with pytest.raises(BadRequest, match=r"(?i)reserved"):
-        run_bot(server, lambda bot: bot.send_message(5, "v1.0", parse_mode="MarkdownV2"))
+    with pytest.raises(BadRequest, match=r"(?i)html only"):
+        run_bot(server, lambda bot: bot.send_message(5, "*v1.0*", parse_mode="MarkdownV2"))
     assert server.outbox() == []
 
 
@@ -303,7 +303,7 @@ def test_parse_text_counts_utf16_and_strips() -> None:
     plain, entities = parse_text("  <b>😀 hi</b>\n", "HTML")
     assert plain == "😀 hi"
     assert entities == [{"type": "bold", "offset": 0, "length": 5}]
-    assert parse_text("*a* \\_ _b_", "MarkdownV2")[0] == "a _ b"
+    assert parse_text("  plain  ", None) == ("plain", [])
 
 
 def test_callback_data_is_limited_to_64_bytes(server: BotApiServer) -> None:

@@ -16,7 +16,7 @@ from storage.database.engine import session_scope
 from storage.database.models import Case, Court, Hearing
 from storage.files.casefile import parse_case_file
 from storage.files.importer import SAMPLE_FILE, apply_case_file, import_file
-from tests.conftest import FIXED_NOW, Clock, RunningBot
+from tests.conftest import FIXED_NOW, RunningBot
 
 TWINS = """\
 format: casebot-cases/1
@@ -31,7 +31,7 @@ cases:
 @pytest.fixture
 def bot(running_bot: RunningBot, engine: Engine) -> Iterator[RunningBot]:
     """The running bot with the sample cases loaded, on a fixed day (never today's date)."""
-    running_bot.services.clock = Clock(FIXED_NOW)
+    running_bot.clock.now = FIXED_NOW
     with session_scope(engine) as session:
         import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
     yield running_bot

@@ -89,16 +89,15 @@ def test_stuck_deliveries_count_as_waiting_alerts() -> None:
 def test_admins_are_told_on_telegram(running_bot: RunningBot) -> None:
     running_bot.app.bot_data["dispatcher"].wake()
     running_bot._run(_fresh_planner(running_bot))
-    real_clock = running_bot.services.clock
-    later = real_clock() + timedelta(minutes=30)
-    running_bot.services.clock = lambda: later
+    saved = running_bot.clock.now
+    running_bot.clock.now = running_bot.clock() + timedelta(minutes=30)
     context = SimpleNamespace(bot=running_bot.app.bot, bot_data=running_bot.app.bot_data)
     running_bot._run(deadman_job(context))  # type: ignore[arg-type]
     [alarm] = running_bot.server.wait_for_messages(900, 1)
     assert "casebot needs attention" in alarm.text
     assert "planner last ran 30 minutes ago" in alarm.text
     running_bot._run(deadman_job(context))  # type: ignore[arg-type]
-    running_bot.services.clock = real_clock
+    running_bot.clock.now = saved
     running_bot.app.bot_data["dispatcher"].wake()
     running_bot._run(_fresh_planner(running_bot))
     running_bot._run(deadman_job(context))  # type: ignore[arg-type]

@@ -34,10 +34,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from botsim.objects import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, ApiCall, utf16_len
+from botsim.objects import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, ApiCall
 from botsim.server import BotApiServer
+from botsim.text import utf16_len
 from handlers.flood import BOT_DATA_KEY
-from settings import Services
+from services import Services
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.files.importer import SAMPLE_FILE, import_file
 from tests.conftest import TEST_TOKEN, RunningBot, make_settings, private_pg_schema

@@ -16,7 +16,7 @@ from sqlmodel import func, select
 from storage.database.engine import session_scope
 from storage.database.models import Case, Court, Draft, Hearing, TimelineEvent
 from storage.files.importer import SAMPLE_FILE, import_file
-from tests.conftest import Clock, RunningBot
+from tests.conftest import FIXED_NOW, RunningBot
 from tests.e2e.test_organizers_e2e import ADMIN, admin, press_send, snapshot
 
 
@@ -25,7 +25,7 @@ def bot(running_bot: RunningBot, engine: Engine) -> Iterator[RunningBot]:
     """The sample cases, one follower, and "today" fixed at 19 June 2026 (Almaty)."""
     with session_scope(engine) as session:
         import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
-    running_bot.services.clock = Clock()
+    running_bot.clock.now = FIXED_NOW
     running_bot.ask("/subscribe Alimuly", user_id=2003, language_code="en")
     yield running_bot
 
@@ -105,8 +105,8 @@ def test_another_organizer_cannot_answer_and_a_late_answer_creates_nothing(
     )
     bot.wait_idle()
     assert count(engine, Case) == 5
-    assert isinstance(bot.services.clock, Clock)
-    bot.services.clock.now += timedelta(minutes=20)
+    assert bot.clock.now is not None
+    bot.clock.now += timedelta(minutes=20)
     expired = press(bot, warning, "Create anyway")
     assert "expired" in expired.text
     assert count(engine, Case) == 5

@@ -198,14 +198,13 @@ def test_cancel_and_late_press(bot: RunningBot, engine: Engine) -> None:
     )
     assert "Cancelled" in bot.wait_for_edit(ADMIN, preview.message_id).text
     [late] = admin(bot, "/setstatus Alimuly released")
-    clock = bot.services.clock
-    now = clock()
-    bot.services.clock = lambda: now + timedelta(minutes=20)
+    saved = bot.clock.now
+    bot.clock.now = bot.clock() + timedelta(minutes=20)
     bot.server.press_button(
         user_id=ADMIN, chat_id=ADMIN, message_id=late.message_id, data=late.buttons()[0][1]
     )
     assert "expired" in bot.wait_for_edit(ADMIN, late.message_id).text
-    bot.services.clock = clock
+    bot.clock.now = saved
     assert snapshot(engine)[:4] == before[:4]  # no case data changed
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from botsim import BotApiServer
 from jobs.health import HEALTH_KEY, application_health
-from settings import Services
+from services import Services
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import Subscriber, Subscription
 from storage.files.importer import SAMPLE_FILE, import_file
@@ -141,7 +141,10 @@ def test_the_balance_is_in_healthz(paid_server: BotApiServer, tmp_path: Path) ->
     env = {"CASEBOT_RATE": "1000", "CASEBOT_PAID_BROADCAST": "urgent", "CASEBOT_PAID_BUDGET": "50"}
     with PaidBot(paid_server, tmp_path, **env) as bot:
         check = bot.app.bot_data.get(HEALTH_KEY) or application_health(bot.app)
-        report = asyncio.run_coroutine_threadsafe(check(), bot.loop).result(10)
+        async def run_check() -> Any:
+            return await check()
+
+        report = asyncio.run_coroutine_threadsafe(run_check(), bot.loop).result(10)
         paid = report.to_dict()["paid_broadcast"]
         assert paid["balance_stars"] == 500
         assert paid["mode"] == "urgent" and paid["budget_stars"] == 50

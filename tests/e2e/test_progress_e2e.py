@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from botsim import BotApiServer
-from settings import Services
+from services import Services
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import Subscriber, Subscription
 from storage.files.importer import SAMPLE_FILE, import_file

@@ -39,7 +39,8 @@ from jobs.webhook import (
     webhook_url,
 )
 from messages import translator
-from settings import Services, Settings
+from services import Services
+from settings import Settings
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import Delivery, JobState, Subscriber
 from tests.conftest import TEST_TOKEN, make_settings

@@ -19,6 +19,7 @@ from storage.files.casefile import CaseFileError, parse_case_file
 from storage.files.exporter import export_cases
 from storage.files.importer import SAMPLE_FILE, import_file
 from storage.reads.lookup import LiveIndex
+from storage.usecases.editing import detect_language, detect_name_language
 
 CHINESE = {
     "murager-alimuly": "木拉格尔·阿里木",
@@ -118,3 +119,12 @@ def test_the_pinyin_of_a_chinese_query_may_be_a_kazakh_name_exactly() -> None:
     index = SearchIndex([IndexedCase(4, "qaisha-aqan", ("Қайша Ақан",))])
     best = index.search("凯莎·阿坎").best
     assert best is not None and best.case_id == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "lang"),
+    [("哈依沙·阿肯", "zh"), ("Қайша Ақан", "kk"), ("Кайша Акан", "ru"), ("Qaisha Aqan", "en")],
+)
+def test_a_new_case_named_in_chinese_gets_a_zh_name(name: str, lang: str) -> None:
+    assert detect_name_language(name, "ru") == lang
+    assert detect_language("哈依沙", "ru") == "ru"  # texts: not an interface language

@@ -1,0 +1,126 @@
+"""Small factories for tests: a case, a court, a hearing, a follower, each with only
+the fields a test names, so a test says what it depends on instead of leaning on the
+shipped sample cases.
+
+They write rows directly (flushed, not committed: the caller's ``session_scope``
+commits), with name keys computed as storage computes them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from storage.database.models import Case, CaseName, Court, Hearing, Subscriber, Subscription
+from storage.domain.names import name_key
+
+CREATED = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+"""When factory rows say they were created (long before any test's clock)."""
+
+
+def add_case(
+    session: Session,
+    *,
+    slug: str = "aqan-serikuly",
+    names: dict[str, str] | None = None,
+    custody: str | None = "detained",
+    **fields: Any,
+) -> Case:
+    """A case with its names (``{lang: text}``; the first of each language is primary)
+    and any other Case field given by keyword."""
+    case = Case(slug=slug, custody=custody, created_at=CREATED, updated_at=CREATED, **fields)
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    for lang, text in (names or {"en": "Aqan Serikuly", "kk": "Ақан Серікұлы"}).items():
+        session.add(
+            CaseName(
+                case_id=case.id,
+                lang=lang,
+                text=text,
+                is_primary=lang != "alias",
+                key=name_key(text),
+            )
+        )
+    session.flush()
+    return case
+
+
+def add_court(
+    session: Session,
+    *,
+    slug: str = "zaysan-court",
+    name: dict[str, str] | None = None,
+    city: dict[str, str] | None = None,
+    tz: str = "Asia/Almaty",
+) -> Court:
+    """A court, by default the Zaysan district court."""
+    court = Court(
+        slug=slug,
+        tz=tz,
+        name=name or {"en": "Zaysan district court", "ru": "Зайсанский районный суд"},
+        city=city or {"en": "Zaysan", "ru": "Зайсан"},
+    )
+    session.add(court)
+    session.flush()
+    return court
+
+
+def add_hearing(
+    session: Session,
+    case: Case,
+    *,
+    starts_at: datetime,
+    court: Court | None = None,
+    tz: str = "Asia/Almaty",
+    **fields: Any,
+) -> Hearing:
+    """A scheduled hearing of `case` at `starts_at` (UTC)."""
+    assert case.id is not None
+    hearing = Hearing(
+        case_id=case.id,
+        court_id=court.id if court is not None else None,
+        starts_at=starts_at,
+        tz=tz,
+        created_at=CREATED,
+        updated_at=CREATED,
+        **fields,
+    )
+    session.add(hearing)
+    session.flush()
+    return hearing
+
+
+def add_follower(
+    session: Session,
+    case: Case,
+    *,
+    chat_id: int,
+    lang: str = "en",
+    reminders: str | None = None,
+    since: datetime = CREATED,
+    **fields: Any,
+) -> Subscriber:
+    """A private chat following `case` since `since`, in `lang`."""
+    assert case.id is not None
+    subscriber = session.get(Subscriber, chat_id)
+    if subscriber is None:
+        subscriber = Subscriber(chat_id=chat_id, lang=lang, reminders=reminders, **fields)
+        session.add(subscriber)
+        session.flush()
+    session.add(Subscription(chat_id=chat_id, case_id=case.id, created_at=since))
+    session.flush()
+    return subscriber
+
+
+def sentenced(detained_on: date, verdict_on: date, months: int, ratio: float = 1.5) -> Any:
+    """Case fields of a prison sentence (for ``add_case(**sentenced(...))``)."""
+    return {
+        "detained_on": detained_on,
+        "verdict_on": verdict_on,
+        "sentence_months": months,
+        "credit_ratio": ratio,
+        "suspended": False,
+    }
