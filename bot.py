@@ -6,7 +6,10 @@ through `bot_data`. The limiter and the dispatcher are built by one function eac
 `run`, `chat` and `worker`. docs/architecture.md has the layers.
 
     casebot run [--demo] [--webhook URL [--listen HOST:PORT]]
-                                    the bot, long-polling Telegram (or by webhook)
+                                    the bot, long-polling Telegram (or by webhook);
+                                    with --web, the public website beside it (webcli.py)
+    casebot web [--demo] [--listen HOST:PORT]
+                                    only the public website
     casebot chat [--demo] [--user ID] [--lang kk|ru|en]
                                     the same bot in this terminal, no token needed
     casebot worker [--id NAME]      only the alert dispatcher (more senders on PostgreSQL)
@@ -23,7 +26,6 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -32,6 +34,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
+import handlers.miniapp
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from jobs.dispatch_setup import build_dispatcher, read_star_balance, start_progress
 from jobs.dispatcher import Dispatcher
@@ -51,7 +54,7 @@ from jobs.startup import (
     stop_application,
     stop_on_signals,
 )
-from jobs.webhook import generate_secret_token, parse_listen, run_webhook, webhook_url
+from jobs.webhook import generate_secret_token, run_webhook, webhook_url
 from maintenance import (
     add_data_commands,
     check_timezone_data,
@@ -60,9 +63,17 @@ from maintenance import (
     settings_or_exit,
 )
 from messages import SUPPORTED_LANGUAGES, translator
-from messages.texts import command_menu
+from messages.texts import bot_description, bot_short_description, command_menu
 from services import Services
 from settings import Settings
+from web.server import RouteSetup
+from webcli import (
+    WebsiteProcess,
+    add_web_options,
+    bot_username_of,
+    run_listeners,
+    website_setup,
+)
 
 log = logging.getLogger("casebot")
 DEFAULT_LISTEN = "127.0.0.1:8443"
@@ -107,6 +118,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         menu = [BotCommand(name, text) for name, text in command_menu(t, app.bot_data["commands"])]
         await app.bot.set_my_commands(menu, language_code=lang)
     log.info("command menus set for %s", ", ".join(SUPPORTED_LANGUAGES))
+    await _set_profile(app)
+    await handlers.miniapp.sync_menu_buttons(app)
     limiter: PriorityRateLimiter = app.bot_data["limiter"]
     dispatcher = make_dispatcher(
         bot=app.bot,
@@ -121,6 +134,17 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     app.bot_data["progress"] = start_progress(app.bot, services)
     services.outbox_signal.listen(dispatcher.wake)
     schedule_jobs(app)
+
+
+async def _set_profile(app: Application) -> None:  # type: ignore[type-arg]
+    """The bot's description and short description in every language (and the default)."""
+    try:
+        for lang in (None, *SUPPORTED_LANGUAGES):
+            t = translator(lang or "en")
+            await app.bot.set_my_description(bot_description(t), language_code=lang)
+            await app.bot.set_my_short_description(bot_short_description(t), language_code=lang)
+    except TelegramError as exc:  # a profile is not worth failing the start for
+        log.warning("could not set the bot's description: %s", exc)
 
 
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
@@ -161,23 +185,15 @@ def build_application(services: Services, *, token: str, api_url: str) -> Applic
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Long-poll Telegram (or, with --webhook, receive its POSTs) until SIGTERM or Ctrl-C."""
+    """Long-poll Telegram (or, with --webhook, receive its POSTs) until SIGTERM or Ctrl-C;
+    with --web, the public website too (beside polling, or on the webhook's listener)."""
     settings = settings_or_exit(require_token=True)
     assert settings.token is not None
-    listen: tuple[str, int] | None = None
-    if args.listen is not None and args.webhook is None:
-        print("casebot run: --listen needs --webhook URL", file=sys.stderr)
+    checked = run_listeners(args, DEFAULT_LISTEN)
+    if isinstance(checked, str):
+        print(f"casebot run: {checked}", file=sys.stderr)
         return 2
-    if args.webhook is not None:
-        parts = urlsplit(args.webhook)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            print("casebot run: --webhook must be an https:// address", file=sys.stderr)
-            return 2
-        try:
-            listen = parse_listen(args.listen or DEFAULT_LISTEN)
-        except ValueError as exc:
-            print(f"casebot run: {exc}", file=sys.stderr)
-            return 2
+    listen, web_listen = checked
     configure_logging(settings.token)
     check_timezone_data()
     engine = open_database(settings)
@@ -185,15 +201,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         report = load_demo_cases(engine, settings)
         if report is not None:
             log.info("sample cases loaded: %d", len(report.added))
-    app = build_application(
-        Services(settings=settings, engine=engine), token=settings.token, api_url=settings.api_url
-    )
+    services = Services(settings=settings, engine=engine)
+    app = build_application(services, token=settings.token, api_url=settings.api_url)
     try:
         if listen is None:
-            code = _until_stopped(_serve_polling(app, api_url=settings.api_url), settings)
+            serve = _serve_polling(app, api_url=settings.api_url, web_at=web_listen or None)
+            code = _until_stopped(serve, settings)
         else:
+            website = (
+                website_setup(services, bot_username_of(app)) if web_listen is not None else None
+            )
             code = _run_webhook_mode(
-                app, base_url=args.webhook, listen=listen, api_url=settings.api_url
+                app, base_url=args.webhook, listen=listen, api_url=settings.api_url, website=website
             )
     finally:
         engine.dispose()
@@ -204,7 +223,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _until_stopped(serve: Coroutine[Any, Any, None], settings: Settings) -> int:
     """Run `serve` (which returns on SIGTERM or Ctrl-C); its exit code: 0, or 2 when Telegram
-    rejected the token, or 1 when the Bot API was lost while starting. One line, no traceback."""
+    rejected the token, or 1 when the Bot API was lost while starting or a listener could
+    not start. One line, no traceback."""
     try:
         asyncio.run(serve)
     except TokenRejectedError:
@@ -217,17 +237,30 @@ def _until_stopped(serve: Coroutine[Any, Any, None], settings: Settings) -> int:
             exc,
         )
         return 1
+    except OSError as exc:  # the website's port in use, say
+        log.error("cannot start: %s", exc)
+        return 1
     return 0
 
 
-async def _serve_polling(app: Application, *, api_url: str) -> None:  # type: ignore[type-arg]
+async def _serve_polling(
+    app: Application,  # type: ignore[type-arg]
+    *,
+    api_url: str,
+    web_at: str | None = None,
+) -> None:
     """Long polling until SIGINT or SIGTERM: PTB's run_polling, with a start-up that waits
-    for the Bot API (see jobs/startup.py) and says it is running only once it is."""
+    for the Bot API (see jobs/startup.py) and says it is running only once it is; with
+    `web_at`, the public website listens there meanwhile, in a child process."""
     stop = stop_on_signals()
     if not await connect(app.initialize, api_url=api_url, stop=stop):
         await app.bot.shutdown()
         return
+    website: WebsiteProcess | None = None
     try:
+        if web_at is not None:
+            website = WebsiteProcess(web_at, bot_username_of(app)())
+            await asyncio.to_thread(website.start)
         if app.post_init is not None:
             await app.post_init(app)
         assert app.updater is not None
@@ -238,6 +271,8 @@ async def _serve_polling(app: Application, *, api_url: str) -> None:  # type: ig
         log.info("casebot is running; stop it with Ctrl-C or SIGTERM")
         await stop.wait()
     finally:
+        if website is not None:
+            await asyncio.to_thread(website.stop)
         await stop_application(app)
 
 
@@ -247,8 +282,10 @@ def _run_webhook_mode(
     base_url: str,
     listen: tuple[str, int],
     api_url: str,
+    website: RouteSetup | None = None,
 ) -> int:
-    """Webhook mode until SIGINT or SIGTERM, with a fresh secret token (redacted from logs)."""
+    """Webhook mode until SIGINT or SIGTERM, with a fresh secret token (redacted from logs);
+    `website` adds the public pages to the same listener."""
     secret = generate_secret_token()
     add_secret(secret)
 
@@ -266,6 +303,7 @@ def _run_webhook_mode(
             health=webhook_health(app),
             stop_event=stop,
             ready=lambda: log.info("casebot is running; stop it with Ctrl-C or SIGTERM"),
+            extra_routes=(website,) if website is not None else (),
         )
 
     try:
@@ -379,6 +417,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"where the webhook server listens (default {DEFAULT_LISTEN}); also serves /healthz",
     )
     run.set_defaults(handler=cmd_run)
+    add_web_options(run, commands)
     worker = commands.add_parser("worker", help="only send alerts (beside `run`, same database)")
     worker.add_argument("--id", default="1", help="a stable name for this worker (default 1)")
     worker.set_defaults(handler=cmd_worker)

@@ -46,7 +46,12 @@ VARIABLES = (
     "CASEBOT_PAID_BUDGET",
     "CASEBOT_STALL_AFTER",
     "CASEBOT_IMPORT_MAX_BYTES",
+    "CASEBOT_PUBLIC_URL",
+    "CASEBOT_BOT_USERNAME",
+    "CASEBOT_APP_MAX_AGE",
 )
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
 class SettingsError(ValueError):
@@ -76,11 +81,32 @@ class Settings:
     """Which alerts may use paid broadcasts: off, urgent or all."""
     paid_budget: int = 0
     """Most Stars a day paid broadcasts may spend."""
+    public_url: str = DEFAULT_PUBLIC_URL
+    """The base of the website's absolute links (CASEBOT_PUBLIC_URL)."""
+    public_url_set: bool = False
+    """Whether CASEBOT_PUBLIC_URL was given: only then does the bot link to the website."""
+    bot_username: str | None = None
+    """The bot's @username for `casebot web` alone (the bot itself asks Telegram)."""
+    app_max_age: timedelta = timedelta(hours=1)
+    """How old a Mini App's signed initData may be (its auth_date) and still be accepted."""
 
     @property
     def free_rate(self) -> int:
         """The rate of sends without ``allow_paid_broadcast`` (replies and unpaid alerts)."""
         return min(self.rate, FREE_RATE)
+
+    @property
+    def links_to_website(self) -> bool:
+        """Whether the bot's cards link to the website: CASEBOT_PUBLIC_URL was given and is
+        not a loopback address (Telegram refuses buttons to those, and the card with them)."""
+        host = (urlsplit(self.public_url).hostname or "").lower()
+        return self.public_url_set and host not in ("localhost", "127.0.0.1", "::1")
+
+    @property
+    def app_url(self) -> str | None:
+        """The organizers' Mini App address, or None: Telegram opens Mini Apps over https
+        only, so without an https CASEBOT_PUBLIC_URL no button offers it."""
+        return f"{self.public_url}/app/" if self.public_url.startswith("https://") else None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -134,6 +160,13 @@ def _check_api_url(raw: str, problems: list[str]) -> str:
     return url
 
 
+def _check_app_max_age(raw: str, problems: list[str]) -> timedelta:
+    if re.fullmatch(r"[0-9]{1,7}", raw) and 60 <= int(raw) <= 7 * 86400:
+        return timedelta(seconds=int(raw))
+    problems.append("CASEBOT_APP_MAX_AGE must be a number of seconds from 60 to 604800")
+    return timedelta(hours=1)
+
+
 def _check_admins(raw: str, problems: list[str]) -> frozenset[int]:
     admins: set[int] = set()
     for item in (part.strip() for part in raw.split(",")):
@@ -147,6 +180,27 @@ def _check_admins(raw: str, problems: list[str]) -> frozenset[int]:
             continue
         admins.add(int(item))
     return frozenset(admins)
+
+
+def _check_public_url(raw: str, problems: list[str]) -> str:
+    url = raw.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        problems.append(
+            "CASEBOT_PUBLIC_URL must be the website's http:// or https:// address, such as "
+            "https://cases.example.org"
+        )
+    return url
+
+
+def _check_username(raw: str, problems: list[str]) -> str | None:
+    name = raw.removeprefix("@")
+    if not name:
+        return None
+    if not USERNAME_RE.match(name):
+        problems.append("CASEBOT_BOT_USERNAME must be the bot's @username, such as casebot_bot")
+        return None
+    return name
 
 
 def _check_timezone(raw: str, problems: list[str]) -> str:
@@ -293,6 +347,12 @@ def load_settings(
         ),
         paid_broadcast=_check_paid(values.get("CASEBOT_PAID_BROADCAST") or "off", problems),
         paid_budget=_check_budget(values.get("CASEBOT_PAID_BUDGET") or "0", problems),
+        public_url=_check_public_url(
+            values.get("CASEBOT_PUBLIC_URL") or DEFAULT_PUBLIC_URL, problems
+        ),
+        public_url_set=bool(values.get("CASEBOT_PUBLIC_URL")),
+        bot_username=_check_username(values.get("CASEBOT_BOT_USERNAME", ""), problems),
+        app_max_age=_check_app_max_age(values.get("CASEBOT_APP_MAX_AGE") or "3600", problems),
     )
     _check_paid_rate(settings.rate, settings.paid_broadcast, settings.paid_budget, problems)
     if problems:

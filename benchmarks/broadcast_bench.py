@@ -57,6 +57,7 @@ from jobs.ratelimit import SendGate
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import Case, Delivery, Subscriber, Subscription, utcnow
 from storage.outbox import DeliveryWork, enqueue_for_followers
+from storage.payloads import StatusAlert
 
 PROBE_CHAT = 987_654_321
 FIRST_CHAT = 100_000_000
@@ -94,7 +95,7 @@ class BenchRenderer:
             if key not in cache:
                 cache[key] = Rendered(
                     f"<b>Case {work.case_id}</b> [{lang}]: custody changed to "
-                    f"<i>{work.payload.get('to', '?')}</i> on {now:%Y-%m-%d}.",
+                    f"<i>{work.alert().new}</i> on {now:%Y-%m-%d}.",
                     buttons=[[("Open", f"case:{work.case_id}"), ("Stop", f"unsub:{work.case_id}")]],
                 )
             out[work.id] = cache[key]
@@ -286,7 +287,7 @@ async def broadcast(
                 case_id=case_id,
                 kind="status",
                 what="custody:v2",
-                payload={"dimension": "custody", "to": "released"},
+                payload=StatusAlert(dimension="custody", old="detained", new="released"),
                 due_at=utcnow(),
                 urgent=True,
             )

@@ -51,6 +51,7 @@ from jobs.ratelimit import SendGate
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import Delivery, utcnow
 from storage.outbox import enqueue_for_followers
+from storage.payloads import StatusAlert
 
 
 class SlowWindow:
@@ -150,7 +151,7 @@ async def broadcast(
                 case_id=case_id,
                 kind="status",
                 what="custody:v2",
-                payload={"dimension": "custody", "to": "released"},
+                payload=StatusAlert(dimension="custody", old="detained", new="released"),
                 due_at=utcnow(),
                 urgent=True,
             )

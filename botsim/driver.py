@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from botsim import inline
 from botsim.objects import (
     MAX_TEXT_LENGTH,
     ApiCall,
@@ -176,6 +177,66 @@ class Driver:
             }
             return state.queue_update({"callback_query": query})
 
+    def inline_query(
+        self,
+        query: str,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "en",
+        chat_type: str = "private",
+    ) -> str:
+        """Queue an ``inline_query`` (the user typed ``@bot query``); returns its id."""
+        with self._state.cond:
+            return inline.queue_inline_query(
+                self._state,
+                query,
+                user_id=user_id,
+                language_code=language_code,
+                chat_type=chat_type,
+            )
+
+    def wait_for_inline_answer(self, query_id: str, timeout: float = 10.0) -> list[JSONDict]:
+        """The results the bot answered an inline query with (waiting for them)."""
+        deadline = time.monotonic() + timeout
+        with self._state.cond:
+            while query_id not in self._state.inline_answers:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"inline query {query_id} was not answered")
+                self._state.cond.wait(left)
+            return copy.deepcopy(self._state.inline_answers[query_id])
+
+    def choose_inline_result(self, query_id: str, result_id: str, *, chat_id: int) -> str | None:
+        """Send the chosen result in ``chat_id``; its ``inline_message_id`` (None without
+        buttons). The message is then at :meth:`inline_message`."""
+        with self._state.cond:
+            message = inline.choose_result(self._state, query_id, result_id, chat_id)
+            found = [key for key, value in self._state.inline_messages.items() if value is message]
+            return found[0] if found else None
+
+    def inline_message(self, inline_message_id: str) -> SentMessage:
+        """A message sent via the bot, as it stands now (after any edits)."""
+        with self._state.lock:
+            return self._state.inline_messages[inline_message_id].snapshot()
+
+    def press_inline_button(
+        self,
+        inline_message_id: str,
+        data: str,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "en",
+    ) -> JSONDict:
+        """Queue the ``callback_query`` of a button on a message sent via the bot."""
+        with self._state.cond:
+            return inline.queue_inline_press(
+                self._state,
+                inline_message_id=inline_message_id,
+                data=data,
+                user_id=user_id,
+                language_code=language_code,
+            )
+
     # -- what the bot did ------------------------------------------------------------
 
     def outbox(self, chat_id: int | None = None) -> list[SentMessage]:
@@ -231,6 +292,13 @@ class Driver:
         with self._state.lock:
             stored = self._state.commands.get((scope, language_code or ""))
             return copy.deepcopy(stored) if stored is not None else None
+
+    def menu_button(self, chat_id: int | None = None) -> JSONDict:
+        """The menu button set with setChatMenuButton for ``chat_id`` (None: the default),
+        ``{"type": "default"}`` when none is set."""
+        with self._state.lock:
+            found = self._state.menu_buttons.get(chat_id or 0)
+            return copy.deepcopy(found) if found else {"type": "default"}
 
     def description(self, language_code: str | None = None) -> str | None:
         """The description set with setMyDescription for ``language_code``, or None."""

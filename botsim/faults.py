@@ -37,6 +37,7 @@ _FAILABLE = frozenset(
     {
         "sendMessage",
         "sendDocument",
+        "sendPhoto",
         "editMessageText",
         "editMessageReplyMarkup",
         "editMessageCaption",

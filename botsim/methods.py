@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from botsim.inline import answer_inline_query, inline_target
 from botsim.objects import (
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
     ApiError,
     SentDocument,
     SentMessage,
+    check_web_app,
     normalize_reply_markup,
 )
 from botsim.params import int_param, opt_float, opt_int, opt_list, opt_str, truthy
@@ -118,11 +120,13 @@ class BotApiMethods:
             ("close", self._api_true),
             ("sendMessage", self._api_send_message),
             ("sendDocument", self._api_send_document),
+            ("sendPhoto", self._api_send_photo),
             ("editMessageText", self._api_edit_message_text),
             ("editMessageCaption", self._api_edit_message_caption),
             ("editMessageReplyMarkup", self._api_edit_message_reply_markup),
             ("deleteMessage", self._api_delete_message),
             ("answerCallbackQuery", self._api_answer_callback_query),
+            ("answerInlineQuery", lambda request: answer_inline_query(self._state, request.params)),
             ("sendChatAction", self._api_send_chat_action),
             ("getFile", self._api_get_file),
             ("setMyCommands", self._api_set_my_commands),
@@ -137,6 +141,8 @@ class BotApiMethods:
             ("getMyShortDescription", self._description_getter("short_description")),
             ("setMyName", self._description_setter("name")),
             ("getMyName", self._description_getter("name")),
+            ("setChatMenuButton", self._api_set_chat_menu_button),
+            ("getChatMenuButton", self._api_get_chat_menu_button),
         ]
 
     # -- helpers (call with the lock held) ------------------------------------------
@@ -206,7 +212,7 @@ class BotApiMethods:
             document=document,
             edited=0,
             date=int(time.time()),
-            method="sendMessage" if document is None else "sendDocument",
+            method="sendMessage" if document is None else request.method,
             plain_text=content.plain,
             entities=content.entities,
             reply_to_message_id=reply_to,
@@ -219,7 +225,7 @@ class BotApiMethods:
 
     def _editable(self, request: Request) -> SentMessage:
         if request.params.get("inline_message_id"):
-            raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+            return inline_target(self._state, request.params)
         chat = self._chat_for(request.params)
         message_id = int_param(request.params, "message_id")
         self._apply_faults(request, chat)
@@ -230,14 +236,14 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: message to edit not found")
         return message
 
-    def _edited(self, request: Request, message: SentMessage) -> JSONDict:
+    def _edited(self, request: Request, message: SentMessage) -> JSONDict | bool:
         result = self._state.record_edit(message)
         request.notify.append(message.snapshot())
-        return result
+        return True if message.method == "inline" else result  # Telegram's answer: true
 
     def _replace_content(
         self, request: Request, message: SentMessage, content: _Content
-    ) -> JSONDict:
+    ) -> JSONDict | bool:
         """Finish editMessageText/editMessageCaption: refuse a no-op, then edit."""
         markup = self._inline_markup(request.params)
         if (
@@ -267,23 +273,23 @@ class BotApiMethods:
         if markup is not None or _inline_of(message.reply_markup) is not None:
             message.reply_markup = markup
 
-    def _document_from(self, request: Request) -> SentDocument:
-        value = request.params.get("document")
-        upload = request.files.get("document")
+    def _document_from(self, request: Request, field: str = "document") -> SentDocument:
+        value = request.params.get(field)
+        upload = request.files.get(field)
         if upload is None and isinstance(value, str) and value.startswith("attach://"):
             upload = request.files.get(value[len("attach://") :])
             if upload is None:
                 raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         if upload is None:
             if not value:
-                raise ApiError(400, "Bad Request: there is no document in the request")
+                raise ApiError(400, f"Bad Request: there is no {field} in the request")
             existing = self._state.files.get(str(value))
             if existing is None:
                 raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
             return existing
         if not upload.data:
             raise ApiError(400, "Bad Request: file must be non-empty")
-        filename = upload.filename or "document"
+        filename = upload.filename or field
         mime_type = upload.content_type
         if mime_type in ("", "application/octet-stream", "text/plain"):
             mime_type = mimetypes.guess_type(filename, strict=False)[0] or mime_type
@@ -435,6 +441,15 @@ class BotApiMethods:
             content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
             return self._send(request, chat, content, document)
 
+    def _api_send_photo(self, request: Request) -> JSONDict:
+        """sendPhoto: recorded like a document (its bytes kept), answered with ``photo``."""
+        with self._state.cond:
+            chat = self._chat_for(request.params)
+            self._apply_faults(request, chat)
+            photo = self._document_from(request, "photo")
+            content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
+            return self._send(request, chat, content, photo)
+
     def _api_get_file(self, request: Request) -> JSONDict:
         file_id = opt_str(request.params, "file_id") or ""
         with self._state.lock:
@@ -451,7 +466,7 @@ class BotApiMethods:
                 "file_path": path,
             }
 
-    def _api_edit_message_text(self, request: Request) -> JSONDict:
+    def _api_edit_message_text(self, request: Request) -> JSONDict | bool:
         with self._state.cond:
             message = self._editable(request)
             if message.document is not None:
@@ -461,7 +476,7 @@ class BotApiMethods:
                 raise ApiError(400, "Bad Request: message text is empty")
             return self._replace_content(request, message, content)
 
-    def _api_edit_message_caption(self, request: Request) -> JSONDict:
+    def _api_edit_message_caption(self, request: Request) -> JSONDict | bool:
         with self._state.cond:
             message = self._editable(request)
             if message.document is None:
@@ -469,7 +484,7 @@ class BotApiMethods:
             content = self._parse(request.params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
             return self._replace_content(request, message, content)
 
-    def _api_edit_message_reply_markup(self, request: Request) -> JSONDict:
+    def _api_edit_message_reply_markup(self, request: Request) -> JSONDict | bool:
         with self._state.cond:
             message = self._editable(request)
             markup = self._inline_markup(request.params)
@@ -548,6 +563,32 @@ class BotApiMethods:
         with self._state.lock:
             self._state.commands.pop(key, None)
         return True
+
+    def _api_set_chat_menu_button(self, request: Request) -> bool:
+        chat_id = opt_int(request.params, "chat_id") or 0
+        button = request.params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in ("default", "commands", "web_app"):
+            raise ApiError(400, "Bad Request: can't parse menu button JSON object")
+        if kind == "web_app":
+            text = button.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            check_web_app(button.get("web_app"))
+        with self._state.lock:
+            if chat_id and chat_id not in self._state.chats:
+                raise ApiError(400, "Bad Request: chat not found")
+            if kind == "default":
+                self._state.menu_buttons.pop(chat_id, None)
+            else:
+                self._state.menu_buttons[chat_id] = copy.deepcopy(button)
+        return True
+
+    def _api_get_chat_menu_button(self, request: Request) -> JSONDict:
+        chat_id = opt_int(request.params, "chat_id") or 0
+        with self._state.lock:
+            found = self._state.menu_buttons.get(chat_id) or self._state.menu_buttons.get(0)
+            return copy.deepcopy(found) if found else {"type": "default"}
 
     def _description_setter(self, field_name: str) -> Handler:
         def handler(request: Request) -> bool:

@@ -213,6 +213,16 @@ def _check_button_url(url: object) -> None:
         )
 
 
+def check_web_app(web_app: object) -> None:
+    """A ``WebAppInfo``: an object whose ``url`` is an https address (Telegram refuses
+    any other scheme for Mini Apps)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url.lower().startswith("https://"):
+        raise ApiError(
+            400, f"Bad Request: Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+        )
+
+
 def normalize_reply_markup(markup: object) -> JSONDict | None:
     """Validate a ``reply_markup`` value and return it (None when absent).
 
@@ -265,6 +275,8 @@ def normalize_reply_markup(markup: object) -> JSONDict | None:
                         raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
                 if "url" in button:
                     _check_button_url(button["url"])
+                if "web_app" in button:
+                    check_web_app(button["web_app"])
         return {"inline_keyboard": copy.deepcopy(rows)}
     if "keyboard" in markup or "remove_keyboard" in markup or "force_reply" in markup:
         return copy.deepcopy(markup)

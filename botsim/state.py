@@ -70,6 +70,9 @@ class TelegramState:
         self.file_ids = itertools.count(1)
         self.query_ids = itertools.count(1)
         self.callback_queries: dict[str, bool] = {}
+        self.inline_queries: dict[str, JSONDict] = {}
+        self.inline_answers: dict[str, list[JSONDict]] = {}
+        self.inline_messages: dict[str, SentMessage] = {}
 
         self.calls: list[ApiCall] = []
         self.stats = Stats()
@@ -77,6 +80,7 @@ class TelegramState:
         """The bot's Stars balance in nanostars (10⁹ a Star); paid broadcasts spend it."""
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.descriptions: dict[tuple[str, str], str] = {}
+        self.menu_buttons: dict[int, JSONDict] = {}  # chat id (0: the default) → MenuButton
         self.admins: dict[int, list[int]] = {}
         self.owners: dict[int, int] = {}
         self.callbacks: list[Callable[[SentMessage], None]] = []
@@ -185,8 +189,11 @@ class TelegramState:
             "chat": dict(self.chat(message.chat_id)),
             "date": message.date,
         }
+        if message.document is not None and message.method == "sendPhoto":
+            result["photo"] = [photo_size(message.document)]
         if message.document is not None:
-            result["document"] = message.document.to_dict()
+            if message.method != "sendPhoto":
+                result["document"] = message.document.to_dict()
             if message.plain_text:
                 result["caption"] = message.plain_text
                 if message.entities:
@@ -221,3 +228,18 @@ class TelegramState:
         self.stats.edited += 1
         self.cond.notify_all()
         return self.message_dict(message)
+
+
+def photo_size(photo: SentDocument) -> JSONDict:
+    """A ``PhotoSize`` of a sent picture (its size read from a PNG header, else 0 x 0)."""
+    data = photo.content
+    width = height = 0
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return {
+        "file_id": photo.file_id,
+        "file_unique_id": photo.file_unique_id,
+        "width": width,
+        "height": height,
+        "file_size": photo.size,
+    }

@@ -9,6 +9,7 @@ from handlers import (
     errors,
     flood,
     guided,
+    inline,
     organizers,
     review,
     start,
@@ -30,6 +31,7 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         | organizers.register(app)
         | guided.register(app)
         | review.register(app)
+        | inline.register(app)
     )
     start.register_fallback(app)
     app.add_error_handler(errors.on_error)

@@ -8,13 +8,12 @@ Buttons: :class:`handlers.callbacks.AuditPage`.
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
+from handlers import miniapp
 from handlers.broadcasts import recent_lines
 from handlers.cases import command_argument
 from handlers.common import Context, answer, edit_in_place, run_db, services
@@ -33,15 +32,11 @@ from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import admins_only, organizer_changed, stats_text
 from messages.paid import paid_summary_text
-from storage.reads.cases import list_case_items
 from storage.usecases.editing import (
-    AuditLine,
-    get_stats,
-    list_audit,
     list_organizers,
     set_organizer,
 )
-from storage.usecases.subscribers import KnownName, known_names
+from storage.usecases.organizing import audit_page, stats_with_cases
 
 COMMANDS = frozenset({"organizer", "stats", "audit"})
 AUDIT_PAGE = 10
@@ -74,6 +69,8 @@ async def organizer(update: Update, context: Context, t: Translator) -> None:
         actor_id=user.id,
         now=now(context),
     )
+    if changed:  # the menu button follows their rights before the admin reads the answer
+        await miniapp.organizer_changed(context, user_id=args.user_id, added=args.action == "add")
     await answer(update, organizer_changed(t, args.user_id, args.action == "add", changed))
 
 
@@ -81,12 +78,8 @@ async def organizer(update: Update, context: Context, t: Translator) -> None:
 async def stats(update: Update, context: Context, t: Translator) -> None:
     """`/stats`: subscribers per case and language, deliveries by status."""
 
-    def read(session: Session) -> tuple[Any, dict[int, str]]:
-        figures = get_stats(session, language_of=resolve_language)
-        items = list_case_items(session, case_ids=[case_id for case_id, _ in figures.per_case])
-        return figures, {item.id: case_title(t, item.names) for item in items}
-
-    figures, names = await run_db(context, read)
+    figures, items = await run_db(context, stats_with_cases, language_of=resolve_language)
+    names = {item.id: case_title(t, item.names) for item in items}
     text = stats_text(t, figures, names)
     lines = await run_db(context, recent_lines, t=t, zone=services(context).settings.timezone)
     if lines:
@@ -100,14 +93,9 @@ async def stats(update: Update, context: Context, t: Translator) -> None:
 async def _send_audit(
     update: Update, context: Context, t: Translator, case_id: int, page: int, *, edit: bool
 ) -> None:
-    def read(session: Session) -> tuple[list[AuditLine], int, dict[int, KnownName]]:
-        entries, total = list_audit(
-            session, case_id=case_id, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
-        )
-        actors = [entry.actor_id for entry in entries if entry.actor_id is not None]
-        return entries, total, known_names(session, actors)
-
-    entries, total, names = await run_db(context, read)
+    entries, total, names = await run_db(
+        context, audit_page, case_id=case_id, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
+    )
     pages = max(1, math.ceil(total / AUDIT_PAGE))
     text = audit_text(
         t,

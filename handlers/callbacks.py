@@ -21,6 +21,8 @@ from typing import ClassVar, TypeVar
 
 from telegram import InlineKeyboardButton
 
+from storage.vocabulary import LANGUAGES
+
 MAX_DATA_BYTES = 64
 """Telegram's limit on callback data."""
 
@@ -53,6 +55,21 @@ class Button:
 
 
 @dataclass(frozen=True)
+class CaseButton(Button):
+    """A button about one case (not a kind of its own: no ``PREFIX``); its kinds only
+    name their prefix."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class CasePageButton(CaseButton):
+    """A button about a page of something of one case."""
+
+    page: int
+
+
+@dataclass(frozen=True)
 class Help(Button):
     """The welcome message's Help."""
 
@@ -64,42 +81,57 @@ class Language(Button):
     """A language (or ``menu``: show the choice)."""
 
     PREFIX = "lang"
-    CHOICES: ClassVar[Choices] = {"code": frozenset({"kk", "ru", "en", "menu"})}
+    CHOICES: ClassVar[Choices] = {"code": frozenset({*LANGUAGES, "menu"})}
     code: str
 
 
-@dataclass(frozen=True)
-class Card(Button):
+class Card(CaseButton):
     """Open a case's card."""
 
     PREFIX = "card"
-    case_id: int
 
 
-@dataclass(frozen=True)
-class Timeline(Button):
+class Timeline(CasePageButton):
     """Open a case's timeline at a page (a new message)."""
 
     PREFIX = "tl"
-    case_id: int
-    page: int
 
 
-@dataclass(frozen=True)
-class TimelinePage(Button):
+class TimelinePage(CasePageButton):
     """Turn the page of the timeline message the button is on."""
 
     PREFIX = "tlp"
-    case_id: int
-    page: int
 
 
-@dataclass(frozen=True)
-class Calendar(Button):
+class Calendar(CaseButton):
     """Send a case's .ics file."""
 
     PREFIX = "cal"
+
+
+@dataclass(frozen=True)
+class Picture(Button):
+    """Send a case's share picture (the website's card.png)."""
+
+    PREFIX = "pic"
     case_id: int
+
+
+@dataclass(frozen=True)
+class Shared(Button):
+    """A button on a card shared in inline mode: show its card or a timeline page there
+    (the message is edited in place: it belongs to no chat the bot can send to), in the
+    language it was shared in."""
+
+    PREFIX = "sh"
+    CHOICES: ClassVar[Choices] = {
+        "view": frozenset({"card", "tl"}),
+        "lang": frozenset(LANGUAGES),
+    }
+    view: str
+    case_id: int
+    lang: str
+    page: int = 0
 
 
 LIST_TARGETS = frozenset({"card", "tl", "cal", "sub", "unsub", "upd"})
@@ -117,20 +149,16 @@ class CaseList(Button):
     page: int
 
 
-@dataclass(frozen=True)
-class Subscribe(Button):
+class Subscribe(CaseButton):
     """Follow a case."""
 
     PREFIX = "sub"
-    case_id: int
 
 
-@dataclass(frozen=True)
-class Unsubscribe(Button):
+class Unsubscribe(CaseButton):
     """Stop following a case."""
 
     PREFIX = "unsub"
-    case_id: int
 
 
 @dataclass(frozen=True)
@@ -176,12 +204,10 @@ class BroadcastAction(Button):
 
 
 @dataclass(frozen=True)
-class AuditPage(Button):
+class AuditPage(CasePageButton):
     """A page of a case's audit log."""
 
     PREFIX = "audit"
-    case_id: int
-    page: int
 
 
 GUIDED_STEPS = frozenset({"what", "dimension", "key", "hearing", "cancel", "note", "sentence",
@@ -199,12 +225,10 @@ class Guided(Button):
     value: str = "-"
 
 
-@dataclass(frozen=True)
-class GuidedStart(Button):
+class GuidedStart(CaseButton):
     """Start the guided /update on a case (also the target of the case list)."""
 
     PREFIX = "upd"
-    case_id: int
 
 
 @dataclass(frozen=True)
@@ -219,7 +243,7 @@ class Question(Button):
 
 
 KINDS: tuple[type[Button], ...] = (
-    Help, Language, Card, Timeline, TimelinePage, Calendar, CaseList, Subscribe,
+    Help, Language, Card, Timeline, TimelinePage, Calendar, Picture, Shared, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
     BroadcastAction,
 )  # fmt: skip

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from sqlmodel import Session
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
@@ -26,6 +24,7 @@ from handlers.common import (
     services,
     user_translator,
 )
+from handlers.miniapp import with_edit_button
 from messages import N_, Translator
 from messages.calendar import render_calendar
 from messages.card import (
@@ -39,21 +38,16 @@ from messages.card import (
 )
 from messages.common import clip
 from messages.timeline import timeline_pages
-from storage.domain.search import SearchResult
 from storage.domain.sentence import estimate_for
 from storage.reads.cases import (
     CaseListItem,
     CaseView,
-    EventView,
-    HearingView,
     get_case_id_by_slug,
-    get_case_view,
-    is_subscribed,
-    list_case_items,
     list_cases,
-    list_events,
-    list_upcoming_hearings,
 )
+from storage.reads.screens import Lookup as Lookup
+from storage.reads.screens import calendar_of, card_of, look_up, timeline_of
+from web.picture import picture_of
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
@@ -62,14 +56,6 @@ SEARCH_HINT = N_(
     "Type a person's name in any spelling or script to find their case; /help lists the commands."
 )
 PAGE_SIZE = 8
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What a query found: one case, several to choose from, or nothing."""
-
-    case_id: int | None
-    choices: list[CaseListItem]
 
 
 def command_argument(update: Update) -> str:
@@ -84,16 +70,7 @@ def command_argument(update: Update) -> str:
 
 async def lookup(context: Context, query: str) -> Lookup:
     """Resolve a query (number, slug, any spelling of a name) through the live index."""
-    lookup_index = services(context).lookup
-
-    def find(session: Session) -> Lookup:
-        result: SearchResult = lookup_index.search(session, query)
-        if result.best is not None:
-            return Lookup(result.best.case_id, [])
-        ids = [match.case_id for match in result.matches]
-        return Lookup(None, list_case_items(session, case_ids=ids) if ids else [])
-
-    return await run_db(context, find)
+    return await run_db(context, look_up, query=query, index=services(context).lookup)
 
 
 def _now(context: Context) -> datetime:
@@ -120,7 +97,12 @@ def _card_markup(
         else:
             row.append(cb.Subscribe(view.id).button(t.gettext("Subscribe")))
     row.append(cb.Calendar(view.id).button(t.gettext("Calendar")))
-    return InlineKeyboardMarkup([row])
+    share = [cb.Picture(view.id).button(t.gettext("Picture"))]
+    settings = services(context).settings
+    if settings.links_to_website:
+        page = f"{settings.public_url}/{t.lang}/cases/{view.slug}"
+        share.append(InlineKeyboardButton(t.gettext("Web page"), url=page))
+    return InlineKeyboardMarkup([row, share])
 
 
 async def send_card(update: Update, context: Context, case_id: int) -> None:
@@ -129,12 +111,7 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     assert chat is not None
     t = await user_translator(update, context)
     now = _now(context)
-
-    def read(session: Session) -> tuple[CaseView | None, bool]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, view is not None and is_subscribed(session, chat_id=chat.id, case_id=case_id)
-
-    view, subscribed = await run_db(context, read)
+    view, subscribed = await run_db(context, card_of, case_id=case_id, chat_id=chat.id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
         return
@@ -143,7 +120,10 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     link = share_link(context, view.slug)
     if link:
         text += "\n" + escape(t.gettext("Share: %(link)s") % {"link": link})
-    await chat.send_message(text, reply_markup=_card_markup(t, context, view, subscribed))
+    markup = await with_edit_button(
+        update, context, t, _card_markup(t, context, view, subscribed), view.id
+    )
+    await chat.send_message(text, reply_markup=markup)
 
 
 def _list_markup(
@@ -298,11 +278,7 @@ async def send_timeline(
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, list[EventView]]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, list_events(session, case_id=case_id) if view else []
-
-    view, events = await run_db(context, read)
+    view, events = await run_db(context, timeline_of, case_id=case_id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="tl", intro=render_case_gone(t))
         return
@@ -325,11 +301,7 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     t = await user_translator(update, context)
     now = _now(context)
 
-    def read(session: Session) -> tuple[CaseView | None, list[HearingView]]:
-        view = get_case_view(session, case_id=case_id, now=now)
-        return view, list_upcoming_hearings(session, case_id=case_id, now=now) if view else []
-
-    view, hearings = await run_db(context, read)
+    view, hearings = await run_db(context, calendar_of, case_id=case_id, now=now)
     if view is None:
         await send_list(update, context, t, page=0, target="cal", intro=render_case_gone(t))
         return
@@ -358,6 +330,27 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     )
 
 
+async def send_picture(update: Update, context: Context, case_id: int) -> None:
+    """Send the case's share picture, the same image as the website's card.png."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = await user_translator(update, context)
+    settings = services(context).settings
+    picture, title = await run_db(
+        context,
+        picture_of,
+        case_id=case_id,
+        lang=t.lang,
+        now=_now(context),
+        zone=settings.zone,
+        public_url=settings.public_url,
+    )
+    if picture is None:
+        await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
+        return
+    await chat.send_photo(InputFile(picture, filename="card.png"), caption=escape(title))
+
+
 async def case_button(update: Update, context: Context) -> None:
     """Card, Timeline (and its pages), Calendar and case-list page buttons."""
     query = update.callback_query
@@ -371,6 +364,8 @@ async def case_button(update: Update, context: Context) -> None:
         await send_timeline(update, context, button.case_id, page=button.page, edit=edit)
     elif isinstance(button, cb.Calendar):
         await send_calendar(update, context, button.case_id)
+    elif isinstance(button, cb.Picture):
+        await send_picture(update, context, button.case_id)
     elif isinstance(button, cb.CaseList) and button.page < 100_000:
         t = await user_translator(update, context)
         await send_list(update, context, t, page=button.page, target=button.target, edit=True)
@@ -395,7 +390,9 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(
             case_button,
-            pattern=cb.of(cb.Card, cb.Timeline, cb.TimelinePage, cb.Calendar, cb.CaseList),
+            pattern=cb.of(
+                cb.Card, cb.Timeline, cb.TimelinePage, cb.Calendar, cb.Picture, cb.CaseList
+            ),
         )
     )
     return COMMANDS

@@ -6,14 +6,13 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
-from sqlmodel import Session
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from messages import Translator, resolve_language, translator
 from services import Services
-from storage.database.engine import session_scope
+from storage.database.engine import in_transaction
 from storage.usecases.subscribers import get_chosen_language
 
 P = ParamSpec("P")
@@ -38,13 +37,7 @@ def registered_commands(context: Context) -> frozenset[str]:
 
 async def run_db(context: Context, work: Callable[..., T], /, **kwargs: Any) -> T:
     """Run `work(session, **kwargs)` in a worker thread, in one committed transaction."""
-    engine = services(context).engine
-
-    def call() -> T:
-        with session_scope(engine) as session:
-            return work(session, **kwargs)
-
-    return await asyncio.to_thread(call)
+    return await asyncio.to_thread(in_transaction, services(context).engine, work, **kwargs)
 
 
 def _telegram_code(update: Update) -> str | None:
@@ -57,11 +50,7 @@ async def user_translator(update: Update, context: Context) -> Translator:
     chat = update.effective_chat
     chosen: str | None = None
     if chat is not None:
-
-        def read(session: Session, chat_id: int) -> str | None:
-            return get_chosen_language(session, chat_id=chat_id)
-
-        chosen = await run_db(context, read, chat_id=chat.id)
+        chosen = await run_db(context, get_chosen_language, chat_id=chat.id)
     return translator(resolve_language(chosen, _telegram_code(update)))
 
 

@@ -36,6 +36,7 @@ from messages.organizer import (
     undo_question,
     undone_text,
 )
+from storage.payloads import DraftPayload, SentenceDraft, StatusDraft, draft_kind
 from storage.reads.cases import list_case_items
 from storage.usecases.drafts import (
     UNDO_WINDOW,
@@ -43,6 +44,7 @@ from storage.usecases.drafts import (
     cancel_draft,
     create_draft,
     dry_run,
+    send_at_once,
     send_draft,
     undo_draft,
 )
@@ -59,8 +61,7 @@ async def propose(
     context: Context,
     t: Translator,
     case_id: int,
-    kind: str,
-    params: dict[str, Any],
+    params: DraftPayload,
 ) -> None:
     """Preview an alerting change as each language's subscribers will read it, with Send
     and Cancel; a sentence that does not move the release alerts no one and is saved."""
@@ -72,7 +73,6 @@ async def propose(
         engine,
         actor_id=user.id,
         case_id=case_id,
-        kind=kind,
         params=params,
         now=now,
         language_of=resolve_language,
@@ -81,10 +81,8 @@ async def propose(
         await answer(update, draft_state_text(t, "unchanged"))
         return
     today = now.astimezone(services(context).settings.zone).date()
-    own = render_change_alert(
-        t, preview.kind, await case_name(context, t, case_id), preview.payload, today=today
-    )
-    if own is None:  # a sentence change that does not move the release: no alert, no preview
+    if preview.payload is None:  # a sentence that does not move the release: no alert
+        assert isinstance(params, SentenceDraft)
         await _store_sentence(update, context, t, case_id, params)
         return
     parts = []
@@ -94,9 +92,15 @@ async def propose(
             reader = translator(lang)
             name = await case_name(context, reader, case_id)
             alert = render_change_alert(reader, preview.kind, name, preview.payload, today=today)
-            parts.append(LanguagePreview(lang, count, alert or ""))
+            parts.append(LanguagePreview(lang, count, alert))
     draft_id = await run_db(
-        context, create_draft, actor_id=user.id, case_id=case_id, kind=kind, params=params, now=now
+        context,
+        create_draft,
+        actor_id=user.id,
+        case_id=case_id,
+        kind=draft_kind(params),
+        params=params,
+        now=now,
     )
     markup = InlineKeyboardMarkup(
         [
@@ -106,7 +110,7 @@ async def propose(
             ]
         ]
     )
-    note = preview.payload.get("note") or {}
+    note = params.note if isinstance(params, StatusDraft) else {}
     text = preview_by_language(t, parts, total=preview.alerts, note_languages=set(note))
     chat = update.effective_chat
     assert chat is not None
@@ -114,19 +118,12 @@ async def propose(
 
 
 async def _store_sentence(
-    update: Update, context: Context, t: Translator, case_id: int, params: dict[str, Any]
+    update: Update, context: Context, t: Translator, case_id: int, params: SentenceDraft
 ) -> None:
     user = update.effective_user
     assert user is not None
     now = services(context).clock()
-
-    def store(session: Any) -> None:
-        draft_id = create_draft(
-            session, actor_id=user.id, case_id=case_id, kind="sentence", params=params, now=now
-        )
-        send_draft(session, draft_id=draft_id, actor_id=user.id, now=now)
-
-    await run_db(context, store)
+    await run_db(context, send_at_once, actor_id=user.id, case_id=case_id, params=params, now=now)
     await answer(update, sentence_saved(t, await case_name(context, t, case_id)))
 
 

@@ -59,6 +59,7 @@ from handlers.syntax import (
 from messages import Translator
 from messages.common import DIMENSION_LABELS, STATUS_LABELS
 from messages.organizer import flow_problem, guided_prompt
+from storage.payloads import CancelHearingDraft
 
 B = TypeVar("B", bound=cb.Button)
 
@@ -166,7 +167,7 @@ async def button(update: Update, context: Context) -> int:
         await _propose_status(update, context, t, case_id, pressed.value, None)
         return ConversationHandler.END
     if step == "cancel":
-        await propose(update, context, t, case_id, "cancel_hearing", {})
+        await propose(update, context, t, case_id, CancelHearingDraft())
         return ConversationHandler.END
     if step in ("hearing", "sentence", "event", "name"):
         _wait_for(context, step, case_id, "")

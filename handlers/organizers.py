@@ -13,12 +13,12 @@ and the guided /update have their own modules (handlers.drafts, handlers.guided)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -64,19 +64,24 @@ from messages.organizer import (
     similar_case_warning,
     translation_saved,
 )
-from storage.reads.cases import list_case_items
-from storage.reads.lookup import LiveIndex
-from storage.usecases.editing import (
-    add_event,
-    add_name,
-    create_case,
-    detect_language,
-    detect_name_language,
-    indexed,
-    similar_cases,
-    translate_event,
+from storage.payloads import (
+    CancelHearingDraft,
+    DraftPayload,
+    EventQuestion,
+    HearingDraft,
+    NewCaseQuestion,
+    SentenceDraft,
+    StatusDraft,
 )
-from storage.usecases.questions import Answer, answer_question, ask
+from storage.usecases.editing import detect_language, detect_name_language, translate_event
+from storage.usecases.organizing import (
+    add_indexed_name,
+    answer_and_make,
+    create_indexed_case,
+    similar_case_items,
+)
+from storage.usecases.organizing import store_event as store_event_use
+from storage.usecases.questions import ask
 
 COMMANDS = frozenset({
     "newcase", "sethearing", "cancelhearing", "setstatus", "addevent", "setsentence",
@@ -99,7 +104,7 @@ async def _ask(
     context: Context,
     t: Translator,
     kind: str,
-    params: dict[str, Any],
+    params: DraftPayload,
     *,
     text: str,
     yes: str,
@@ -122,6 +127,28 @@ async def _ask(
     await answer_markup(update, text, InlineKeyboardMarkup(rows))
 
 
+async def _ask_first(
+    update: Update,
+    context: Context,
+    t: Translator,
+    kind: str,
+    params: DraftPayload,
+    question: str,
+    case_id: int,
+) -> None:
+    """A date after today: "Add anyway" makes the edit, Cancel drops it."""
+    await _ask(
+        update,
+        context,
+        t,
+        kind,
+        params,
+        text=question,
+        yes=t.gettext("Add anyway"),
+        case_id=case_id,
+    )
+
+
 @organizers_only
 async def newcase(update: Update, context: Context, t: Translator) -> None:
     """`/newcase <name>`; a name an existing case has (or one close to it) asks first."""
@@ -130,23 +157,17 @@ async def newcase(update: Update, context: Context, t: Translator) -> None:
         await send_usage(update, t, "newcase", UsageError("too_long", "200") if name else None)
         return
     lang, lookup_index = detect_name_language(name, t.lang), services(context).lookup
-
-    def find(session: Session) -> list[Any]:
-        ids = similar_cases(session, name, lambda query: lookup_index.search(session, query))
-        items = {item.id: item for item in list_case_items(session, case_ids=ids)}
-        return [items[case_id] for case_id in ids if case_id in items][:5]
-
-    similar = await run_db(context, find)
+    similar = await run_db(context, similar_case_items, name=name, index=lookup_index)
     if not similar:
         user = update.effective_user
         assert user is not None
         number, slug = await run_db(
             context,
-            _create,
+            create_indexed_case,
             name=name,
             lang=lang,
             actor_id=user.id,
-            when=now(context),
+            now=now(context),
             index=lookup_index,
         )
         await answer(update, case_created(t, number, name, slug))
@@ -165,28 +186,11 @@ async def newcase(update: Update, context: Context, t: Translator) -> None:
         context,
         t,
         "new_case",
-        {"name": name, "lang": lang},
+        NewCaseQuestion(name=name, lang=lang),
         text=similar_case_warning(t, name, labels),
         yes=t.gettext("Create anyway"),
         before=opens,
     )
-
-
-def _create(
-    session: Session, *, name: str, lang: str, actor_id: int, when: datetime, index: LiveIndex
-) -> tuple[int, str]:
-    case = create_case(session, name=name, lang=lang, actor_id=actor_id, now=when)
-    assert case.id is not None
-    index.upsert(session, indexed(session, case.id))
-    return case.id, case.slug
-
-
-@organizers_only
-async def sethearing(update: Update, context: Context, t: Translator) -> None:
-    """`/sethearing <case> <DD.MM.YYYY> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE)."""
-    found = await command_for_case(update, context, t, "sethearing", parse_sethearing)
-    if found is not None:
-        await propose_hearing(update, context, t, *found)
 
 
 async def propose_hearing(
@@ -201,15 +205,15 @@ async def propose_hearing(
         return
     # The court is found (in any language or spelling) or created when the change is made,
     # never by the preview.
-    params = {
-        "starts_at": local.astimezone(UTC).isoformat(),
-        "tz": settings.timezone,
-        "time_known": True,
-        "court": court,
-        "city": city,
-        "court_lang": detect_language(court, t.lang) if court else None,
-    }
-    await drafts.propose(update, context, t, case_id, "hearing", params)
+    params = HearingDraft(
+        starts_at=local.astimezone(UTC),
+        tz=settings.timezone,
+        time_known=True,
+        court=court,
+        city=city,
+        court_lang=detect_language(court, t.lang) if court else None,
+    )
+    await drafts.propose(update, context, t, case_id, params)
 
 
 @organizers_only
@@ -218,15 +222,7 @@ async def cancelhearing(update: Update, context: Context, t: Translator) -> None
     found = await command_for_case(update, context, t, "cancelhearing", parse_case_only)
     if found is not None:
         _args, case_id = found
-        await drafts.propose(update, context, t, case_id, "cancel_hearing", {})
-
-
-@organizers_only
-async def setstatus(update: Update, context: Context, t: Translator) -> None:
-    """`/setstatus <case> <key> [note]`."""
-    found = await command_for_case(update, context, t, "setstatus", parse_setstatus)
-    if found is not None:
-        await propose_status(update, context, t, *found)
+        await drafts.propose(update, context, t, case_id, CancelHearingDraft())
 
 
 async def propose_status(
@@ -234,21 +230,13 @@ async def propose_status(
 ) -> None:
     """Preview a status change, with its note in the language it is written in."""
     note_lang = detect_language(args.note, t.lang) if args.note else None
-    params = {
-        "dimension": args.dimension,
-        "key": args.key,
-        "note": {note_lang: args.note} if args.note and note_lang else {},
-        "note_lang": note_lang,
-    }
-    await drafts.propose(update, context, t, case_id, "status", params)
-
-
-@organizers_only
-async def setsentence(update: Update, context: Context, t: Translator) -> None:
-    """`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`."""
-    found = await command_for_case(update, context, t, "setsentence", parse_setsentence)
-    if found is not None:
-        await propose_sentence(update, context, t, *found)
+    params = StatusDraft(
+        dimension=args.dimension,
+        key=args.key,
+        note={note_lang: args.note} if args.note and note_lang else {},
+        note_lang=note_lang,
+    )
+    await drafts.propose(update, context, t, case_id, params)
 
 
 async def propose_sentence(
@@ -256,34 +244,20 @@ async def propose_sentence(
 ) -> None:
     """Preview a sentence (saved at once when it does not move the expected release); a
     detention or verdict after today asks first."""
-    values = {
-        name: value.isoformat() if isinstance(value, date) else value
-        for name, value in args.values.items()
-    }
+    params = SentenceDraft(
+        {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in args.values.items()
+        }
+    )
     day = today(context)
     future = future_sentence_date(args.values, day)
     if future is not None:
         name, when = future
-        await _ask(
-            update,
-            context,
-            t,
-            "sentence",
-            {"values": values},
-            text=future_date_question(t, name, when, "day", day),
-            yes=t.gettext("Add anyway"),
-            case_id=case_id,
-        )
+        question = future_date_question(t, name, when, "day", day)
+        await _ask_first(update, context, t, "sentence", params, question, case_id)
         return
-    await drafts.propose(update, context, t, case_id, "sentence", {"values": values})
-
-
-@organizers_only
-async def addevent(update: Update, context: Context, t: Translator) -> None:
-    """`/addevent <case> <date> <text> [link]`: stored at once (timeline events alert no one)."""
-    found = await command_for_case(update, context, t, "addevent", parse_addevent)
-    if found is not None:
-        await store_event(update, context, t, *found)
+    await drafts.propose(update, context, t, case_id, params)
 
 
 async def store_event(
@@ -291,59 +265,25 @@ async def store_event(
 ) -> None:
     """Add a timeline event, stored in the language it is written in; one dated after
     today asks first."""
-    params = {
-        "day": args.day.isoformat(),
-        "precision": args.precision,
-        "text": args.text,
-        "lang": detect_language(args.text, t.lang),
-        "source_url": args.source_url,
-    }
+    params = EventQuestion(
+        day=args.day,
+        precision=args.precision,
+        text=args.text,
+        lang=detect_language(args.text, t.lang),
+        source_url=args.source_url,
+    )
     day = today(context)
     if after_today(args.day, args.precision, day):
-        await _ask(
-            update,
-            context,
-            t,
-            "event",
-            params,
-            text=future_date_question(t, "event", args.day, args.precision, day),
-            yes=t.gettext("Add anyway"),
-            case_id=case_id,
-        )
+        question = future_date_question(t, "event", args.day, args.precision, day)
+        await _ask_first(update, context, t, "event", params, question, case_id)
         return
     user = update.effective_user
     assert user is not None
     number = await run_db(
-        context, _store_event, case_id=case_id, params=params, actor_id=user.id, when=now(context)
+        context, store_event_use, case_id=case_id, params=params, actor_id=user.id, now=now(context)
     )
     name = await case_name(context, t, case_id)
-    await answer(update, event_added(t, number, name, str(params["lang"])))
-
-
-def _store_event(
-    session: Session, *, case_id: int, params: dict[str, Any], actor_id: int, when: datetime
-) -> int:
-    event = add_event(
-        session,
-        case_id=case_id,
-        day=date.fromisoformat(params["day"]),
-        precision=params["precision"],
-        text=params["text"],
-        lang=params["lang"],
-        source_url=params.get("source_url"),
-        actor_id=actor_id,
-        now=when,
-    )
-    assert event.id is not None
-    return event.id
-
-
-@organizers_only
-async def addname(update: Update, context: Context, t: Translator) -> None:
-    """`/addname <case> <kk|ru|en|alias> <name>`; the search index learns it at once."""
-    found = await command_for_case(update, context, t, "addname", parse_addname)
-    if found is not None:
-        await store_name(update, context, t, *found)
+    await answer(update, event_added(t, number, name, params.lang))
 
 
 async def store_name(
@@ -352,17 +292,16 @@ async def store_name(
     """Add a name or spelling; the search index learns it at once."""
     user = update.effective_user
     assert user is not None
-    when, lookup_index = now(context), services(context).lookup
-
-    def store(session: Session) -> bool:
-        added = add_name(
-            session, case_id=case_id, lang=args.lang, text=args.name, actor_id=user.id, now=when
-        )
-        if added:
-            lookup_index.upsert(session, indexed(session, case_id))
-        return added
-
-    added = await run_db(context, store)
+    added = await run_db(
+        context,
+        add_indexed_name,
+        case_id=case_id,
+        lang=args.lang,
+        text=args.name,
+        actor_id=user.id,
+        now=now(context),
+        index=services(context).lookup,
+    )
     await answer(update, name_added(t, await case_name(context, t, case_id), args.name, added))
 
 
@@ -398,52 +337,80 @@ async def question_button(update: Update, context: Context, t: Translator) -> No
     if button is None or user is None:
         await query.answer()
         return
-    when = now(context)
-
-    def work(session: Session) -> tuple[Answer, Any]:
-        """The answer, and with "yes" the held edit made in the same transaction."""
-        found = answer_question(
-            session,
-            question_id=button.question_id,
-            actor_id=user.id,
-            yes=button.answer == "yes",
-            now=when,
-        )
-        if found.state != "yes":
-            return found, None
-        if found.kind == "new_case":
-            params = found.params
-            return found, _create(
-                session,
-                name=params["name"],
-                lang=params["lang"],
-                actor_id=user.id,
-                when=when,
-                index=services(context).lookup,
-            )
-        if found.kind == "event" and found.case_id is not None:
-            return found, _store_event(
-                session, case_id=found.case_id, params=found.params, actor_id=user.id, when=when
-            )
-        return found, None
-
-    found, made = await run_db(context, work)
-    if found.state == "done":
+    found = await run_db(
+        context,
+        answer_and_make,
+        question_id=button.question_id,
+        actor_id=user.id,
+        yes=button.answer == "yes",
+        now=now(context),
+        index=services(context).lookup,
+    )
+    answered, params = found.answer, found.answer.params
+    if answered.state == "done":
         await query.answer(question_state_text(t, "done"))
         return
     await query.answer()
-    if found.state != "yes":
-        await edit_in_place(query, question_state_text(t, found.state))
-    elif found.kind == "new_case":
-        number, slug = made
-        await edit_in_place(query, case_created(t, number, found.params["name"], slug))
-    elif found.kind == "event" and found.case_id is not None:
-        name = await case_name(context, t, found.case_id)
-        await edit_in_place(query, event_added(t, made, name, found.params["lang"]))
-    elif found.kind == "sentence" and found.case_id is not None:
+    if answered.state != "yes":
+        await edit_in_place(query, question_state_text(t, answered.state))
+    elif found.case is not None and isinstance(params, NewCaseQuestion):
+        number, slug = found.case
+        await edit_in_place(query, case_created(t, number, params.name, slug))
+    elif found.event is not None and answered.case_id is not None:
+        assert isinstance(params, EventQuestion)
+        name = await case_name(context, t, answered.case_id)
+        await edit_in_place(query, event_added(t, found.event, name, params.lang))
+    elif isinstance(params, SentenceDraft) and answered.case_id is not None:
         await edit_in_place(query, question_state_text(t, "going_ahead"))
-        params = {"values": found.params["values"]}
-        await drafts.propose(update, context, t, found.case_id, "sentence", params)
+        await drafts.propose(update, context, t, answered.case_id, params)
+
+
+CaseStep = Callable[[Update, Context, Translator, Any, int], Awaitable[None]]
+
+
+def _case_command(
+    name: str, parse: Callable[[str], Any], then: CaseStep, doc: str
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """An organizer command about one case: parse strictly, then hand on."""
+
+    @organizers_only
+    async def command(update: Update, context: Context, t: Translator) -> None:
+        found = await command_for_case(update, context, t, name, parse)
+        if found is not None:
+            await then(update, context, t, *found)
+
+    command.__name__ = command.__qualname__ = name
+    command.__doc__ = doc
+    return command
+
+
+sethearing = _case_command(
+    "sethearing",
+    parse_sethearing,
+    propose_hearing,
+    "`/sethearing <case> <DD.MM.YYYY> <HH:MM> [court, city]` (time in CASEBOT_TIMEZONE).",
+)
+setstatus = _case_command(
+    "setstatus", parse_setstatus, propose_status, "`/setstatus <case> <key> [note]`."
+)
+setsentence = _case_command(
+    "setsentence",
+    parse_setsentence,
+    propose_sentence,
+    "`/setsentence <case> term=… [ratio=…] [detained=…] [verdict=…] [release=…]`.",
+)
+addevent = _case_command(
+    "addevent",
+    parse_addevent,
+    store_event,
+    "`/addevent <case> <date> <text> [link]`: stored at once (timeline events alert no one).",
+)
+addname = _case_command(
+    "addname",
+    parse_addname,
+    store_name,
+    "`/addname <case> <kk|ru|en|alias> <name>`; the search index learns it at once.",
+)
 
 
 def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]

@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from handlers.common import Context, answer, run_db, services, user_translator
+from handlers.miniapp import ensure_menu_button
 from messages import Translator
 from messages.organizer import private_only, refusal
 from storage.usecases.subscribers import is_organizer, remember_name
@@ -50,6 +51,7 @@ async def organizer_translator(update: Update, context: Context) -> Translator |
         first_name=user.first_name,
         now=services(context).clock(),
     )
+    await ensure_menu_button(update, context, t)
     return t
 
 

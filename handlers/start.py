@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from html import escape
 
-from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -103,10 +102,7 @@ async def _store_language(update: Update, context: Context, lang: str) -> None:
     chat = update.effective_chat
     assert chat is not None
 
-    def store(session: Session) -> None:
-        set_language(session, chat_id=chat.id, lang=lang, chat_type=chat.type)
-
-    await run_db(context, store)
+    await run_db(context, set_language, chat_id=chat.id, lang=lang, chat_type=chat.type)
 
 
 async def language(update: Update, context: Context) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from html import escape
 
-from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
@@ -28,11 +27,11 @@ from handlers.common import Context, run_db, services, user_translator
 from messages import N_, Translator
 from messages.card import case_title, list_label, render_case_gone, render_not_found
 from storage.reads.cases import get_case_id_by_slug, list_case_items
+from storage.reads.screens import followed_items
 from storage.usecases.subscribers import get_subscriber
 from storage.usecases.subscriptions import (
     REMINDER_PRESETS,
     forget_chat,
-    list_followed,
     migrate_chat,
     set_reminder_preset,
     subscribe,
@@ -99,18 +98,16 @@ async def do_subscribe(update: Update, context: Context, case_id: int) -> None:
 
     now = services(context).clock()
 
-    def write(session: Session) -> bool:
-        outcome = subscribe(
-            session,
-            chat_id=chat.id,
-            case_id=case_id,
-            chat_type=chat.type,
-            telegram_lang=user.language_code if user else None,
-            now=now,
-        )
-        return outcome.created
-
-    created = await run_db(context, write)
+    outcome = await run_db(
+        context,
+        subscribe,
+        chat_id=chat.id,
+        case_id=case_id,
+        chat_type=chat.type,
+        telegram_lang=user.language_code if user else None,
+        now=now,
+    )
+    created = outcome.created
     if not created:
         text = t.gettext("You already follow %(name)s.") % {"name": name}
     else:
@@ -175,11 +172,8 @@ async def mysubs(update: Update, context: Context) -> None:
     assert chat is not None
     t = await user_translator(update, context)
 
-    def read(session: Session) -> list[tuple[int, str]]:
-        ids = list_followed(session, chat_id=chat.id)
-        return [(item.id, list_label(t, item)) for item in list_case_items(session, case_ids=ids)]
-
-    followed = await run_db(context, read)
+    items = await run_db(context, followed_items, chat_id=chat.id)
+    followed = [(item.id, list_label(t, item)) for item in items]
     if not followed:
         await chat.send_message(
             escape(t.gettext("You follow no case yet. Find one with /case and press Subscribe."))

@@ -24,15 +24,31 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from settings import parse_offsets
+from storage.alertkinds import registers, specs
 from storage.database.models import Case, Hearing, JobState, Subscriber, Subscription
 from storage.domain.sentence import estimate_for
 from storage.outbox import dedupe_prefix, enqueue_rows
+from storage.payloads import HearingReminder, ReleaseReminder
+from storage.vocabulary import AlertKind
 
 log = logging.getLogger("casebot.planner")
 
 LOOKAHEAD = timedelta(minutes=15)
 RELEASE_HOUR = time(9, 0)
 JOB_NAME = "planner"
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """What every planner hook (``storage.alertkinds``, ``plan``) is given."""
+
+    now: datetime
+    reminders: tuple[timedelta, ...]
+    """The default hearing reminder offsets (``CASEBOT_REMINDERS``)."""
+    release_reminders: tuple[timedelta, ...]
+    longest: timedelta
+    """The longest hearing offset any follower chose."""
+    zone: str
 
 
 @dataclass(frozen=True)
@@ -108,9 +124,10 @@ def _followers(
     return found
 
 
-def _plan_hearings(
-    session: Session, *, now: datetime, default: tuple[timedelta, ...], longest: timedelta
-) -> list[dict[str, Any]]:
+@registers("plan", AlertKind.HEARING_REMINDER)
+def plan_hearings(session: Session, plan_input: PlanInput) -> list[dict[str, Any]]:
+    """The hearing reminders due within LOOKAHEAD, one row per follower and offset."""
+    now, default, longest = plan_input.now, plan_input.reminders, plan_input.longest
     hearings = session.exec(
         select(Hearing).where(
             Hearing.status == "scheduled",
@@ -136,11 +153,9 @@ def _plan_hearings(
                         "case_id": hearing.case_id,
                         "kind": "hearing_reminder",
                         "due_at": max(hearing.starts_at - offset, now),
-                        "payload": {
-                            "hearing_id": hearing.id,
-                            "version": hearing.version,
-                            "offset": seconds,
-                        },
+                        "payload": HearingReminder(
+                            hearing_id=hearing.id or 0, version=hearing.version, offset=seconds
+                        ),
                     }
                 )
     return rows
@@ -151,9 +166,10 @@ def release_instant(release_on: Any, zone: str) -> datetime:
     return datetime.combine(release_on, RELEASE_HOUR, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
-def _plan_releases(
-    session: Session, *, now: datetime, offsets: tuple[timedelta, ...], zone: str
-) -> list[dict[str, Any]]:
+@registers("plan", AlertKind.RELEASE_REMINDER)
+def plan_releases(session: Session, plan_input: PlanInput) -> list[dict[str, Any]]:
+    """The release reminders due within LOOKAHEAD, one row per follower and offset."""
+    now, offsets, zone = plan_input.now, plan_input.release_reminders, plan_input.zone
     cases = session.exec(
         select(Case).where(
             col(Case.sentence_months).is_not(None) | col(Case.release_on).is_not(None),
@@ -182,11 +198,9 @@ def _plan_releases(
                         "case_id": case.id,
                         "kind": "release_reminder",
                         "due_at": max(instant - offset, now),
-                        "payload": {
-                            "release_on": release_on.isoformat(),
-                            "stated": stated,
-                            "offset": seconds,
-                        },
+                        "payload": ReleaseReminder(
+                            release_on=release_on, stated=stated, offset=seconds
+                        ),
                     }
                 )
     return rows
@@ -220,10 +234,14 @@ def plan(
         [*reminders, *(offset for p in presets for offset in follower_offsets(p, reminders))],
         default=timedelta(0),
     )
-    hearing_rows = _plan_hearings(session, now=now, default=reminders, longest=longest)
-    release_rows = _plan_releases(session, now=now, offsets=release_reminders, zone=zone)
-    written_hearings = enqueue_rows(session, hearing_rows)
-    written_releases = enqueue_rows(session, release_rows)
+    plan_input = PlanInput(now, reminders, release_reminders, longest, zone)
+    written = {
+        made.kind: enqueue_rows(session, made.plan(session, plan_input))
+        for made in specs()
+        if made.plan is not None
+    }
+    written_hearings = written.get(AlertKind.HEARING_REMINDER, 0)
+    written_releases = written.get(AlertKind.RELEASE_REMINDER, 0)
     state = session.get(JobState, JOB_NAME)
     dropped = 0
     if state is not None and now - state.last_run_at > timedelta(minutes=5):

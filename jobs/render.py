@@ -18,27 +18,45 @@ from sqlmodel import Session
 
 from jobs.dispatcher import Closed, Rendered
 from messages import Translator, resolve_language, translator
-from messages.alerts import (
-    current_state,
-    render_change_alert,
-    render_correction,
-    render_hearing_reminder,
-    render_release_reminder,
-)
-from messages.card import case_title, hearing_lines
-from messages.common import DIMENSION_LABELS
+from messages.alerts import AlertContext, render_alert
+from messages.card import case_title
+from storage.alertkinds import registers, spec
 from storage.database.models import Court, Hearing
 from storage.domain.sentence import estimate_for
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
+from storage.payloads import HearingReminder, PayloadError, ReleaseReminder
 from storage.reads.cases import CaseView, get_case_view
+from storage.usecases.changes import hearing_time
 from storage.vocabulary import AlertKind
 
 log = logging.getLogger("casebot.render")
 
-SEND_TIME_KINDS: frozenset[str] = frozenset(
-    {AlertKind.CORRECTION, AlertKind.HEARING_REMINDER, AlertKind.RELEASE_REMINDER}
-)
-"""Alert kinds rendered from the present state when sent (beside ``CHANGE_ALERTS``)."""
+
+@registers("present", AlertKind.HEARING_REMINDER)
+def hearing_now(
+    session: Session, view: CaseView, payload: HearingReminder, now: datetime, today: date
+) -> Any | Closed:
+    """The reminded hearing as it is now, or why the reminder is closed."""
+    hearing = session.get(Hearing, payload.hearing_id)
+    if hearing is None or hearing.status != "scheduled" or hearing.version != payload.version:
+        return Closed(SKIPPED, "hearing moved or cancelled")
+    if hearing.starts_at <= now:
+        return Closed(DROPPED, "hearing already began")
+    court = session.get(Court, hearing.court_id) if hearing.court_id else None
+    return hearing_time(hearing, court)
+
+
+@registers("present", AlertKind.RELEASE_REMINDER)
+def release_now(
+    session: Session, view: CaseView, payload: ReleaseReminder, now: datetime, today: date
+) -> Any | Closed:
+    """The expected release, unless it changed or passed (then why the reminder is closed)."""
+    estimate = estimate_for(view)
+    if estimate is None or estimate.release_on != payload.release_on:
+        return Closed(SKIPPED, "release date changed")
+    if estimate.release_on < today:
+        return Closed(DROPPED, "release day passed")
+    return estimate
 
 
 @dataclass
@@ -55,77 +73,22 @@ class AlertRenderer:
             ]
         ]
 
-    def _reminder_payload(
-        self, session: Session, work: DeliveryWork, now: datetime
-    ) -> dict[str, Any] | Closed:
-        hearing = session.get(Hearing, work.payload.get("hearing_id"))
-        if (
-            hearing is None
-            or hearing.status != "scheduled"
-            or hearing.version != work.payload.get("version")
-        ):
-            return Closed(SKIPPED, "hearing moved or cancelled")
-        if hearing.starts_at <= now:
-            return Closed(DROPPED, "hearing already began")
-        court = session.get(Court, hearing.court_id) if hearing.court_id else None
-        return {
-            "starts_at": hearing.starts_at.isoformat(),
-            "tz": hearing.tz,
-            "time_known": hearing.time_known,
-            "court": dict(court.name) if court else {},
-            "city": dict(court.city) if court else {},
-        }
-
-    def _release(
-        self, view: CaseView, work: DeliveryWork, today: date
-    ) -> tuple[date, bool] | Closed:
-        estimate = estimate_for(view)
-        if estimate is None or estimate.release_on.isoformat() != work.payload.get("release_on"):
-            return Closed(SKIPPED, "release date changed")
-        if estimate.release_on < today:
-            return Closed(DROPPED, "release day passed")
-        return estimate.release_on, estimate.stated
-
-    def _correction(
-        self, t: Translator, name: str, payload: dict[str, Any], view: CaseView, today: date
-    ) -> str:
-        """A correction, saying what is true now (read at send time)."""
-        dimension = payload.get("dimension")
-        hearing = None
-        if view.next_hearing is not None:
-            hearing = hearing_lines(t, view.next_hearing, today)[0]
-        estimate = estimate_for(view)
-        current = current_state(
-            t,
-            str(payload.get("of")),
-            dimension=dimension,
-            status=getattr(view, dimension, None) if dimension in DIMENSION_LABELS else None,
-            hearing=hearing,
-            release=estimate.release_on if estimate else None,
-        )
-        return render_correction(t, name, current)
-
     def _text(
         self, session: Session, work: DeliveryWork, view: CaseView, t: Translator, now: datetime
     ) -> str | Closed:
-        name = case_title(t, view.names)
+        try:
+            found = spec(work.kind)
+            payload = work.alert()
+        except (KeyError, PayloadError) as error:
+            return Closed(SKIPPED, f"unreadable {work.kind}: {error}"[:200])
         today = now.astimezone(ZoneInfo(self.zone)).date()
-        if work.kind == AlertKind.CORRECTION:
-            return self._correction(t, name, work.payload, view, today)
-        change = render_change_alert(t, work.kind, name, work.payload, today=today)
-        if change is not None:
-            return change
-        if work.kind == AlertKind.HEARING_REMINDER:
-            payload = self._reminder_payload(session, work, now)
-            if isinstance(payload, Closed):
-                return payload
-            return render_hearing_reminder(t, name, payload, now=now)
-        if work.kind == AlertKind.RELEASE_REMINDER:
-            release = self._release(view, work, today)
-            if isinstance(release, Closed):
-                return release
-            return render_release_reminder(t, name, release[0], stated=release[1], today=today)
-        return Closed(SKIPPED, f"unknown kind {work.kind}")
+        present = None
+        if found.present is not None:
+            present = found.present(session, view, payload, now, today)
+            if isinstance(present, Closed):
+                return present
+        context = AlertContext(t, case_title(t, view.names), today, now, view, present)
+        return render_alert(context, work.kind, payload)
 
     def prepare(
         self, session: Session, batch: list[DeliveryWork], now: datetime

@@ -30,7 +30,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -193,6 +193,7 @@ async def run_webhook(
     path: str | None = None,
     shutdown_timeout: float = 3.0,
     ready: Callable[[], None] | None = None,
+    extra_routes: Sequence[Callable[[web.Application], None]] = (),
 ) -> None:
     """Run the bot in webhook mode until `stop_event` is set; see the module docstring.
 
@@ -200,11 +201,14 @@ async def run_webhook(
     path of `webhook_url`; give it when a reverse proxy rewrites paths). Requests
     still open when stopping get `shutdown_timeout` seconds. Errors at start (port
     in use, ``setWebhook`` refused) propagate after everything started is stopped.
-    `ready` is called once the webhook is set and the server listens.
+    `ready` is called once the webhook is set and the server listens. `extra_routes`
+    add more to the same listener (the public website: web.server.install_site).
     """
     _check_secret(secret_token)
     route = path if path is not None else (urlsplit(webhook_url).path or "/")
     web_app = make_web_app(application, secret_token=secret_token, path=route, health=health)
+    for setup in extra_routes:
+        setup(web_app)
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=shutdown_timeout)
     await application.initialize()
     try:

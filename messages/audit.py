@@ -23,6 +23,7 @@ from messages.common import (
     utc_offset,
 )
 from messages.i18n import N_, Translator
+from storage.payloads import hearing_from_audit
 
 ACTIONS: dict[str, str] = {
     "import": N_("import"),
@@ -92,18 +93,15 @@ def _text(t: Translator, texts: Any) -> str:
     return pick_text(t, texts, None)[0] if isinstance(texts, Mapping) else ""
 
 
-def hearing_words(t: Translator, payload: Mapping[str, Any], zone: str, prefix: str = "") -> str:
-    """A hearing's local date and time in its zone, with the offset, then court and city."""
-    raw = payload.get(f"{prefix}starts_at")
-    if not isinstance(raw, str):
+def hearing_words(t: Translator, entry: Mapping[str, Any], zone: str, prefix: str = "") -> str:
+    """A hearing's local date and time in its zone, with the offset, then court and city
+    (as an audit entry records it: ``storage.payloads.hearing_from_audit``)."""
+    at = hearing_from_audit(entry, prefix=prefix, zone=zone)
+    if at is None:
         return "—"
-    starts_at = datetime.fromisoformat(raw)
-    tz = payload.get(f"{prefix}tz") or zone
-    day, clock = t.format_local(starts_at, tz)
-    when = f"{day}, {clock} ({utc_offset(starts_at, tz)})"
-    if not payload.get(f"{prefix}time_known", True):
-        when = day
-    place = [_text(t, payload.get(f"{prefix}court")), _text(t, payload.get(f"{prefix}city"))]
+    day, clock = t.format_local(at.starts_at, at.tz)
+    when = f"{day}, {clock} ({utc_offset(at.starts_at, at.tz)})" if at.time_known else day
+    place = [_text(t, at.court), _text(t, at.city)]
     return ", ".join([when, *(part for part in place if part)])
 
 

@@ -18,23 +18,31 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from messages.i18n import DOMAIN, SUPPORTED_LANGUAGES, catalog_path
+from storage.vocabulary import PLURAL_COUNTS as PLURAL_COUNTS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).parent / f"{DOMAIN}.pot"
-SOURCE_DIRS = ("bot.py", "handlers", "jobs", "messages", "storage/vocabulary.py")
+SOURCE_DIRS = ("bot.py", "handlers", "jobs", "messages", "storage/vocabulary.py", "web")
+TEMPLATE_DIRS = ("web",)  # Jinja2 templates (.html, .xml), extracted by Babel's jinja2 extractor
 KEYWORDS = {
+    "_": None,  # in the Jinja2 templates
     "gettext": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "N_": None,
 }
-PLURAL_COUNTS = {"kk": 2, "ru": 3, "en": 2}
 
 
 def _method_map() -> list[tuple[str, str]]:
-    return [
+    code = [
         (f"{path}/**.py" if not path.endswith(".py") else path, "python") for path in SOURCE_DIRS
     ]
+    templates = [
+        (f"{path}/**.{ext}", "jinja2.ext:babel_extract")
+        for path in TEMPLATE_DIRS
+        for ext in ("html", "xml")
+    ]
+    return code + templates
 
 
 def extract_catalog() -> Catalog:

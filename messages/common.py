@@ -11,28 +11,13 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
-from messages.i18n import N_, Translator
+from messages.i18n import Translator
 from storage.vocabulary import DIMENSION_LABELS as DIMENSION_LABELS
+from storage.vocabulary import LANGUAGE_MARKS as LANGUAGE_MARKS
+from storage.vocabulary import NAME_ORDER as NAME_ORDER
 from storage.vocabulary import STATUS_LABELS as STATUS_LABELS
+from storage.vocabulary import TEXT_ORDER as TEXT_ORDER
 from storage.vocabulary import URGENT_RISKS as URGENT_RISKS
-
-# Which name to show a reader first: Kazakh and Russian readers prefer Cyrillic; a name in
-# Chinese characters (zh) only when the case has no other.
-NAME_ORDER: dict[str, tuple[str, ...]] = {
-    "kk": ("kk", "ru", "en", "alias", "zh"),
-    "ru": ("ru", "kk", "en", "alias", "zh"),
-    "en": ("en", "alias", "ru", "kk", "zh"),
-}
-TEXT_ORDER: dict[str, tuple[str, ...]] = {
-    "kk": ("kk", "ru", "en"),
-    "ru": ("ru", "kk", "en"),
-    "en": ("en", "ru", "kk"),
-}
-LANGUAGE_MARKS: dict[str, str] = {
-    "kk": N_("in Kazakh"),
-    "ru": N_("in Russian"),
-    "en": N_("in English"),
-}
 
 
 def best_name(t: Translator, names: Iterable[tuple[str, str, bool]]) -> str:

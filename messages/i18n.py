@@ -19,13 +19,13 @@ from babel.dates import format_time as babel_format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from storage.vocabulary import LANGUAGE_NAMES as LANGUAGE_NAMES
 from storage.vocabulary import LANGUAGES
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "casebot"
 SUPPORTED_LANGUAGES: tuple[str, ...] = LANGUAGES
 DEFAULT_LANGUAGE = "en"
-LANGUAGE_NAMES: dict[str, str] = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 _RUSSIAN_READERS = frozenset({"ru", "uk", "be"})
 
 

@@ -116,3 +116,17 @@ def apology(t: Translator) -> str:
 def unknown_command(t: Translator) -> str:
     """An answer to a command the bot does not know."""
     return escape(t.gettext("I don't know this command. Try /help."))
+
+
+def bot_description(t: Translator) -> str:
+    """What Telegram shows before Start (setMyDescription; at most 512 characters)."""
+    return t.gettext(
+        "casebot follows detainees' cases: their status, hearings, sentences and a "
+        "sourced timeline. Find a person by name in any spelling, follow their case, "
+        "and get an alert before each hearing."
+    )
+
+
+def bot_short_description(t: Translator) -> str:
+    """The bot's short description (profile and shares; at most 120 characters)."""
+    return t.gettext("Detainees' cases: statuses, hearings, sentences and alerts.")

@@ -29,6 +29,7 @@ from sqlalchemy.sql import Insert
 from sqlmodel import Session, col, func, select
 
 from storage.database.models import Delivery, Subscriber, Subscription, utcnow
+from storage.payloads import HearingReminder, PayloadError, Versioned, dump, load, load_alert
 from storage.vocabulary import DeliveryState
 
 PENDING, SENDING, SENT = DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT
@@ -53,11 +54,16 @@ class DeliveryWork:
     case_id: int | None
     kind: str
     payload: dict[str, Any]
+    """As stored; :meth:`alert` reads it as its kind's type."""
     urgent: bool
     attempts: int
     due_at: datetime
     lease_until: datetime | None = None
     """When the claim's lease ends unless renewed."""
+
+    def alert(self) -> Any:
+        """The payload as its kind's type (``storage.payloads``; raises PayloadError)."""
+        return load_alert(self.kind, self.payload)
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ def enqueue_for_followers(
     case_id: int,
     kind: str,
     what: str,
-    payload: dict[str, Any],
+    payload: Versioned,
     due_at: datetime,
     urgent: bool = False,
 ) -> int:
@@ -122,7 +128,7 @@ def enqueue_for_followers(
             col(Subscription.chat_id),
             literal(case_id).label("case_id"),
             literal(kind).label("kind"),
-            literal(payload, Delivery.__table__.c.payload.type).label("payload"),  # type: ignore[attr-defined]
+            literal(dump(payload), Delivery.__table__.c.payload.type).label("payload"),  # type: ignore[attr-defined]
             literal(urgent).label("urgent"),
             literal(due_at, Delivery.__table__.c.due_at.type).label("due_at"),  # type: ignore[attr-defined]
             literal(PENDING).label("status"),
@@ -146,7 +152,8 @@ def enqueue_for_followers(
 
 
 def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert deliveries given as dicts (planner reminders); duplicates are ignored."""
+    """Insert deliveries given as dicts (planner reminders, their ``payload`` typed);
+    duplicates are ignored."""
     if not rows:
         return 0
     now = utcnow()
@@ -158,6 +165,7 @@ def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
             "created_at": now,
             "updated_at": now,
             **row,
+            "payload": dump(row["payload"]),
         }
         for row in rows
     ]
@@ -179,6 +187,63 @@ def resume_in_flight(session: Session, *, worker: str | None = None) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _due(
+    session: Session, *, now: datetime, urgent: bool, count: int, skip: list[int]
+) -> list[Any]:
+    """Due pending rows of one urgency, oldest first: an ordered range of ix_deliveries_claim.
+
+    Plain columns, not ORM objects: a claim at 1,000/s must cost little CPU.
+    """
+    query = (
+        sa_select(*_CLAIM_COLUMNS)
+        .join(Subscriber, col(Subscriber.chat_id) == col(Delivery.chat_id))
+        .where(
+            col(Delivery.status) == PENDING,
+            col(Delivery.urgent).is_(urgent),
+            col(Delivery.due_at) <= now,
+        )
+        .order_by(col(Delivery.due_at), col(Delivery.id))
+        .limit(count)
+    )
+    if skip:
+        query = query.where(col(Delivery.chat_id).not_in(skip))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Delivery)
+    return list(session.execute(query).all())
+
+
+def _work(row: Any, lease_until: datetime) -> DeliveryWork:
+    return DeliveryWork(
+        id=row.id,
+        chat_id=row.chat_id,
+        chat_type=row.chat_type,
+        lang=row.lang,
+        telegram_lang=row.telegram_lang,
+        case_id=row.case_id,
+        kind=row.kind,
+        payload=dict(row.payload),
+        urgent=row.urgent,
+        attempts=row.attempts,
+        due_at=row.due_at,
+        lease_until=lease_until,
+    )
+
+
+_CLAIM_COLUMNS = (
+    col(Delivery.id),
+    col(Delivery.chat_id),
+    col(Delivery.case_id),
+    col(Delivery.kind),
+    col(Delivery.payload),
+    col(Delivery.urgent),
+    col(Delivery.attempts),
+    col(Delivery.due_at),
+    col(Subscriber.chat_type),
+    col(Subscriber.lang),
+    col(Subscriber.telegram_lang),
+)
+
+
 def claim_due(
     session: Session,
     *,
@@ -195,30 +260,9 @@ def claim_due(
     never claim the same row. Each claim is leased until `now + lease`.
     """
     skip = list(skip_chats)
-
-    def due(urgent: bool, count: int) -> list[Any]:
-        # One query per urgency, each an ordered range of ix_deliveries_claim. Plain
-        # columns, not ORM objects: a claim at 1000/s must cost little CPU.
-        query = (
-            sa_select(*_CLAIM_COLUMNS)
-            .join(Subscriber, col(Subscriber.chat_id) == col(Delivery.chat_id))
-            .where(
-                col(Delivery.status) == PENDING,
-                col(Delivery.urgent).is_(urgent),
-                col(Delivery.due_at) <= now,
-            )
-            .order_by(col(Delivery.due_at), col(Delivery.id))
-            .limit(count)
-        )
-        if skip:
-            query = query.where(col(Delivery.chat_id).not_in(skip))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Delivery)
-        return list(session.execute(query).all())
-
-    rows = due(True, limit)
+    rows = _due(session, now=now, urgent=True, count=limit, skip=skip)
     if len(rows) < limit:
-        rows += due(False, limit - len(rows))
+        rows += _due(session, now=now, urgent=False, count=limit - len(rows), skip=skip)
     if not rows:
         return []
     ids = [row.id for row in rows]
@@ -242,38 +286,6 @@ def claim_due(
         )
         rows = [row for row in rows if row.id in mine]
     return [_work(row, now + lease) for row in rows]
-
-
-def _work(row: Any, until: datetime) -> DeliveryWork:
-    return DeliveryWork(
-        id=row.id,
-        chat_id=row.chat_id,
-        chat_type=row.chat_type,
-        lang=row.lang,
-        telegram_lang=row.telegram_lang,
-        case_id=row.case_id,
-        kind=row.kind,
-        payload=dict(row.payload),
-        urgent=row.urgent,
-        attempts=row.attempts,
-        due_at=row.due_at,
-        lease_until=until,
-    )
-
-
-_CLAIM_COLUMNS = (
-    col(Delivery.id),
-    col(Delivery.chat_id),
-    col(Delivery.case_id),
-    col(Delivery.kind),
-    col(Delivery.payload),
-    col(Delivery.urgent),
-    col(Delivery.attempts),
-    col(Delivery.due_at),
-    col(Subscriber.chat_type),
-    col(Subscriber.lang),
-    col(Subscriber.telegram_lang),
-)
 
 
 def renew_leases(session: Session, *, ids: Iterable[int], worker: str, until: datetime) -> set[int]:
@@ -314,61 +326,54 @@ def take_over_expired(session: Session, *, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def record_results(
-    session: Session, results: Sequence[DeliveryResult], *, worker: str | None = None
-) -> None:
-    """Store the outcome of sends; blocked and gone chats are marked on their subscriber.
-
-    A retry (back to pending) is only recorded while the row is still `sending`
-    (and, given `worker`, still claimed by it): a row withdrawn meanwhile (an undone
-    change) must not come back to life, and a row another worker took over after
-    this one's lease ran out must not be taken from it. Successes, the bulk of every
-    flush, are written with one executemany.
-    """
+def _record_sent(session: Session, sent: Sequence[DeliveryResult]) -> None:
+    """Successes, the bulk of every flush, with one executemany."""
     table = Delivery.__table__  # type: ignore[attr-defined]
-    sent = [result for result in results if result.status == SENT and result.error is None]
-    if sent:
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                status=SENT,
-                updated_at=bindparam("b_at", type_=table.c.updated_at.type),
-                sent_at=bindparam("b_at", type_=table.c.sent_at.type),
-                message_id=bindparam("b_message"),
-                attempts=func.coalesce(bindparam("b_attempts"), table.c.attempts),
-                last_error=None,
-                claimed_by=None,
-                lease_until=None,
-            ),
-            [
-                {"b_id": r.id, "b_at": r.at, "b_message": r.message_id, "b_attempts": r.attempts}
-                for r in sent
-            ],
-        )
-    for result in results:
-        if result.status == SENT and result.error is None:
-            continue
-        values: dict[str, Any] = {
-            "status": result.status,
-            "updated_at": result.at,
-            "claimed_by": None,
-            "lease_until": None,
-        }
-        if result.status == SENT:
-            values.update(sent_at=result.at, message_id=result.message_id, last_error=None)
-        if result.error is not None:
-            values["last_error"] = result.error[:200]
-        if result.retry_at is not None:
-            values["due_at"] = result.retry_at
-        if result.attempts is not None:
-            values["attempts"] = result.attempts
-        statement = update(Delivery).where(col(Delivery.id) == result.id)
-        if result.status == PENDING:
-            statement = statement.where(col(Delivery.status) == SENDING)
-            if worker is not None:
-                statement = statement.where(col(Delivery.claimed_by) == worker)
-        session.execute(statement.values(**values))
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            status=SENT,
+            updated_at=bindparam("b_at", type_=table.c.updated_at.type),
+            sent_at=bindparam("b_at", type_=table.c.sent_at.type),
+            message_id=bindparam("b_message"),
+            attempts=func.coalesce(bindparam("b_attempts"), table.c.attempts),
+            last_error=None,
+            claimed_by=None,
+            lease_until=None,
+        ),
+        [
+            {"b_id": r.id, "b_at": r.at, "b_message": r.message_id, "b_attempts": r.attempts}
+            for r in sent
+        ],
+    )
+
+
+def _record_other(session: Session, result: DeliveryResult, worker: str | None) -> None:
+    values: dict[str, Any] = {
+        "status": result.status,
+        "updated_at": result.at,
+        "claimed_by": None,
+        "lease_until": None,
+    }
+    if result.status == SENT:
+        values.update(sent_at=result.at, message_id=result.message_id, last_error=None)
+    if result.error is not None:
+        values["last_error"] = result.error[:200]
+    if result.retry_at is not None:
+        values["due_at"] = result.retry_at
+    if result.attempts is not None:
+        values["attempts"] = result.attempts
+    statement = update(Delivery).where(col(Delivery.id) == result.id)
+    if result.status == PENDING:
+        statement = statement.where(col(Delivery.status) == SENDING)
+        if worker is not None:
+            statement = statement.where(col(Delivery.claimed_by) == worker)
+    session.execute(statement.values(**values))
+
+
+def _close_unreachable(session: Session, results: Sequence[DeliveryResult]) -> None:
+    """Mark blocked and gone chats on their subscriber and close their other pending rows."""
     blocked = {r.id for r in results if r.status == BLOCKED}
     gone = {r.id for r in results if r.status == GONE}
     for status, ids, flag in ((BLOCKED, blocked, "blocked"), (GONE, gone, "gone")):
@@ -384,6 +389,26 @@ def record_results(
             .where(col(Delivery.chat_id).in_(chats), col(Delivery.status) == PENDING)
             .values(status=status, updated_at=utcnow())
         )
+
+
+def record_results(
+    session: Session, results: Sequence[DeliveryResult], *, worker: str | None = None
+) -> None:
+    """Store the outcome of sends; blocked and gone chats are marked on their subscriber.
+
+    A retry (back to pending) is only recorded while the row is still `sending`
+    (and, given `worker`, still claimed by it): a row withdrawn meanwhile (an undone
+    change) must not come back to life, and a row another worker took over after
+    this one's lease ran out must not be taken from it. Successes, the bulk of every
+    flush, are written with one executemany.
+    """
+    sent = [result for result in results if result.status == SENT and result.error is None]
+    if sent:
+        _record_sent(session, sent)
+    for result in results:
+        if not (result.status == SENT and result.error is None):
+            _record_other(session, result, worker)
+    _close_unreachable(session, results)
 
 
 def skip_pending(session: Session, *, ids: Iterable[int], status: str = SKIPPED) -> int:
@@ -415,14 +440,15 @@ def retire_hearing_reminders(
             col(Delivery.status) == PENDING,
         )
     ).all()
-    stale = [
-        row_id
-        for row_id, payload in rows
-        if row_id is not None
-        and payload.get("hearing_id") == hearing_id
-        and payload.get("version") != keep_version
-    ]
-    return skip_pending(session, ids=stale)
+    stale = []
+    for row_id, payload in rows:
+        try:
+            reminder = load(HearingReminder, payload)
+        except PayloadError:
+            continue  # not readable: the renderer closes it
+        if reminder.hearing_id == hearing_id and reminder.version != keep_version:
+            stale.append(row_id)
+    return skip_pending(session, ids=[row_id for row_id in stale if row_id is not None])
 
 
 def reclaim_stale(session: Session, *, now: datetime, older_than: timedelta) -> int:

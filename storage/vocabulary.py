@@ -22,13 +22,58 @@ def N_(message: str) -> str:  # noqa: N802 (the conventional gettext marker name
     return message
 
 
-LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
-"""The interface languages, each with a catalog in messages/locale."""
+@dataclass(frozen=True)
+class Language:
+    """An interface language: its code (with a catalog in messages/locale/<code>), the
+    mark of a text written in it, its number of plural forms, and the order in which its
+    readers are shown a case's names (languages it leaves out come after, in the order of
+    :data:`INTERFACE`)."""
+
+    code: str
+    native: str
+    """Its own name, on the language buttons ("Қазақша")."""
+    mark: str
+    """Its msgid: "in Kazakh"."""
+    plurals: int
+    name_order: tuple[str, ...]
+
+
+INTERFACE: tuple[Language, ...] = (
+    # Kazakh and Russian readers prefer Cyrillic; a name in Chinese characters (zh) only
+    # when the case has no other.
+    Language("kk", "Қазақша", N_("in Kazakh"), 2, ("kk", "ru", "en", "alias", "zh")),
+    Language("ru", "Русский", N_("in Russian"), 3, ("ru", "kk", "en", "alias", "zh")),
+    Language("en", "English", N_("in English"), 2, ("en", "alias", "ru", "kk", "zh")),
+)
+"""The interface languages. A fourth is one line here and its catalog."""
+
+LANGUAGES: tuple[str, ...] = tuple(language.code for language in INTERFACE)
+"""The interface languages' codes, each with a catalog in messages/locale."""
 
 NAME_LANGUAGES: tuple[str, ...] = (*LANGUAGES, "zh", "alias")
 """What a name may be: a language's spelling, in Chinese characters (zh: how documents
 from Xinjiang give it; searched, shown only when a case has no other name), or another
 spelling (an alias)."""
+
+NAME_ORDER: dict[str, tuple[str, ...]] = {
+    language.code: tuple(dict.fromkeys((*language.name_order, *NAME_LANGUAGES)))
+    for language in INTERFACE
+}
+"""For each reader's language, the languages of names in the order they are preferred."""
+
+TEXT_ORDER: dict[str, tuple[str, ...]] = {
+    code: tuple(lang for lang in order if lang in LANGUAGES) for code, order in NAME_ORDER.items()
+}
+"""For each reader's language, the order in which texts in several languages are chosen."""
+
+LANGUAGE_NAMES: dict[str, str] = {language.code: language.native for language in INTERFACE}
+"""Each language's own name."""
+
+LANGUAGE_MARKS: dict[str, str] = {language.code: language.mark for language in INTERFACE}
+"""The msgid marking a text written in each language ("in Kazakh")."""
+
+PLURAL_COUNTS: dict[str, int] = {language.code: language.plurals for language in INTERFACE}
+"""How many plural forms each language's catalog has."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +170,14 @@ class AlertKind(StrEnum):
     HEARING_REMINDER = "hearing_reminder"
     RELEASE_REMINDER = "release_reminder"
 
+
+ALERT_ORIGINS: dict[str, str] = {
+    AlertKind.CORRECTION: "undo",
+    AlertKind.HEARING_REMINDER: "planner",
+    AlertKind.RELEASE_REMINDER: "planner",
+}
+"""Where alerts of a kind come from when not from an organizer's change: the planner
+(reminders) or an undo (corrections). ``storage.alertkinds`` says what each needs."""
 
 HEARING_ALERTS: frozenset[str] = frozenset(
     {AlertKind.HEARING_SET, AlertKind.HEARING_MOVED, AlertKind.HEARING_CANCELLED}

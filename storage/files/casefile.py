@@ -35,15 +35,20 @@ TERM_RE = re.compile(r"^(?:(\d{1,2})y)?(?:(\d{1,3})m)?(?:(\d{1,4})d)?$")
 MAX_TEXT = 1000
 
 
-FILE_KINDS: dict[str, Literal["yaml", "csv"]] = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
+FILE_KINDS: dict[str, Literal["yaml", "csv"]] = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "yaml",  # JSON is read as the YAML it also is (the website's /data/cases.json)
+    ".csv": "csv",
+}
 
 
 def file_kind(path: Path | str) -> Literal["yaml", "csv"]:
-    """`yaml` for a `.yaml`/`.yml` file, `csv` for `.csv`; raise ValueError for any other."""
+    """`yaml` for a `.yaml`/`.yml`/`.json` file, `csv` for `.csv`; ValueError for any other."""
     suffix = Path(path).suffix.lower()
     if suffix not in FILE_KINDS:
         raise ValueError(
-            f"{Path(path).name}: the file name must end in .yaml, .yml or .csv "
+            f"{Path(path).name}: the file name must end in .yaml, .yml, .json or .csv "
             f"(it says which format to use), not {suffix or 'nothing'!r}"
         )
     return FILE_KINDS[suffix]
@@ -456,7 +461,9 @@ def _check_file(check: Checker, raw: Any) -> CaseFile:
     root = check.mapping(raw, 1, "the file")
     if root is None:
         return CaseFile(courts=[], cases=[])
-    check.keys(root, {"format", "courts", "sources", "cases"}, {"format"}, "the file")
+    # `license` and `published`: what a published dataset says about itself (read, not kept).
+    known = {"format", "license", "published", "courts", "sources", "cases"}
+    check.keys(root, known, {"format"}, "the file")
     if root.get("format") != FORMAT:
         check.fail(root.line_of("format"), f"format must be {FORMAT!r}")
     courts = _parse_courts(check, root)

@@ -435,22 +435,25 @@ def parse_csv(text: str) -> CaseFile:
             elif slug:
                 cases[slug] = _parse_case(row, slug)
             continue
-        spec: _Child | None
-        if record == "name":
-            spec = _parse_name(row)
-        elif record == "hearing":
-            spec = _parse_hearing(row)
-        elif record == "person":
-            spec = _parse_person(row)
-        else:
-            spec = _parse_event(row)
+        parsers = {"name": _parse_name, "hearing": _parse_hearing, "person": _parse_person}
+        spec: _Child | None = parsers.get(record, _parse_event)(row)
         if isinstance(spec, HearingSpec) and spec.court is not None:
             hearing_courts.append((line, spec.court))
         if slug:
             children.append((line, slug, spec))
+    _attach(cases, children, problems)
     for line, court_slug in hearing_courts:
         if court_slug not in court_lines:
             problems.add(line, f"hearing court {court_slug[:40]!r} is not among the file's courts")
+    if problems:
+        raise problems.error()
+    return CaseFile(courts=courts, cases=list(cases.values()))
+
+
+def _attach(
+    cases: dict[str, CaseSpec], children: list[tuple[int, str, _Child | None]], problems: Problems
+) -> None:
+    """Give each case its names, hearings, people and events (and say what is missing)."""
     for line, slug, spec in children:
         case = cases.get(slug)
         if case is None:
@@ -466,6 +469,3 @@ def parse_csv(text: str) -> CaseFile:
     for case in cases.values():
         if not case.names:
             problems.add(case.line, f"case {case.slug[:40]!r} has no names (no name rows)")
-    if problems:
-        raise problems.error()
-    return CaseFile(courts=courts, cases=list(cases.values()))

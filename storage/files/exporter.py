@@ -15,6 +15,7 @@ Timeline sources become a top-level `sources:` list, one entry per distinct
 from __future__ import annotations
 
 import errno
+import json
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -253,8 +254,8 @@ def _source_key(event: EventSpec) -> tuple[str | None, str | None, str | None]:
     return event.source_title, event.source_outlet, event.source_url
 
 
-def dump_case_file(data: CaseFile) -> str:
-    """The YAML text of a case file (`casebot-cases/1`), as `parse_case_file` reads it."""
+def case_file_document(data: CaseFile) -> dict[str, Any]:
+    """A case file as the plain data of `casebot-cases/1` (what the YAML and JSON hold)."""
     sources: dict[tuple[str | None, str | None, str | None], str] = {}
     for case in data.cases:
         for event in case.timeline:
@@ -301,8 +302,13 @@ def dump_case_file(data: CaseFile) -> str:
             for event in case.timeline
         ]
         document["cases"].append(item)
+    return document
+
+
+def dump_case_file(data: CaseFile) -> str:
+    """The YAML text of a case file (`casebot-cases/1`), as `parse_case_file` reads it."""
     text: str = yaml.dump(
-        document,
+        case_file_document(data),
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
@@ -312,13 +318,21 @@ def dump_case_file(data: CaseFile) -> str:
     return text
 
 
+def dump_case_json(data: CaseFile, *, about: dict[str, str] | None = None) -> str:
+    """The same document as JSON (dates as ISO text); `about` adds `license`/`published`."""
+    document = case_file_document(data)
+    if about:
+        document = {"format": document.pop("format"), **about, **document}
+    return json.dumps(document, ensure_ascii=False, indent=1, default=str) + "\n"
+
+
 def export_cases(session: Session) -> str:
     """Every case in the database, with the courts, as a YAML case file."""
     return dump_case_file(collect_case_file(session))
 
 
 def export_file(session: Session, path: Path, *, overwrite: bool = False) -> ExportReport:
-    """Write every case to `path`, as YAML (`.yaml`, `.yml`) or CSV (`.csv`).
+    """Write every case to `path`, as YAML (`.yaml`, `.yml`), JSON (`.json`) or CSV (`.csv`).
 
     Any other extension raises ValueError, and an existing `path` raises
     FileExistsError unless `overwrite`, both before anything is written. The
@@ -334,12 +348,14 @@ def export_file(session: Session, path: Path, *, overwrite: bool = False) -> Exp
     data = collect_case_file(session)
     if kind == "csv":
         payload = write_csv(data).encode("utf-8-sig")
+    elif path.suffix.lower() == ".json":
+        payload = dump_case_json(data).encode("utf-8")
     else:
         payload = dump_case_file(data).encode("utf-8")
     write_file(path, payload)
     return ExportReport(
         path=path,
-        kind=kind,
+        kind="json" if path.suffix.lower() == ".json" else kind,
         courts=len(data.courts),
         cases=len(data.cases),
         names=sum(len(case.names) for case in data.cases),

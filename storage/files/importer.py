@@ -47,6 +47,7 @@ from storage.files.casefile import (
 )
 from storage.files.csvfile import parse_csv
 from storage.files.filesafety import MAX_FILE_BYTES, decode_text, read_case_bytes
+from storage.vocabulary import TEXT_ORDER
 
 SAMPLE_FILE = Path(__file__).parent / "samples" / "cases.yaml"
 
@@ -201,7 +202,7 @@ def _sync_hearings(
 
 def _person_key(role: str, name: dict[str, str]) -> tuple[str, str]:
     # English, else Russian, else Kazakh: the same key whatever order the texts come in.
-    known = (name[lang] for lang in ("en", "ru", "kk") if name.get(lang))
+    known = (name[lang] for lang in TEXT_ORDER["en"] if name.get(lang))
     return role, next(known, next(iter(name.values()), ""))
 
 

@@ -14,10 +14,21 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.database.models import AuditEntry, Case, Court, Hearing
+from storage.database.models import Case, Court, Hearing
 from storage.domain.sentence import estimate_for
 from storage.outbox import dedupe_prefix, enqueue_for_followers, retire_hearing_reminders
-from storage.vocabulary import STATUS_KEYS, URGENT_RISKS
+from storage.payloads import (
+    AlertPayload,
+    HearingAlert,
+    HearingMoved,
+    HearingTime,
+    ReleaseChanged,
+    StatusAlert,
+    hearing_audit,
+    moved_audit,
+)
+from storage.usecases.auditing import record_audit
+from storage.vocabulary import STATUS_KEYS, AlertKind
 
 
 @dataclass(frozen=True)
@@ -32,49 +43,59 @@ class ChangeResult:
     prefix: str = ""
     before: dict[str, Any] = field(default_factory=dict)
     hearing_id: int | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: AlertPayload | None = None
 
 
-def _audit(
-    session: Session,
-    *,
-    case_id: int,
-    actor_id: int | None,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    now: datetime,
-) -> int:
-    entry = AuditEntry(
-        at=now, actor_id=actor_id, case_id=case_id, action=action, before=before, after=after
-    )
-    session.add(entry)
-    session.flush()
-    assert entry.id is not None
-    return entry.id
+@dataclass(frozen=True)
+class _Change:
+    """What a change function decided to record: its audit entry and, unless ``alert`` is
+    None, the alert (of ``kind``, told apart from the case's others by ``what``)."""
+
+    kind: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    alert: AlertPayload | None = None
+    what: str = ""
+    hearing_id: int | None = None
+    action: str = ""
+    """The audit action when it is not ``kind``."""
 
 
-def _alert(
-    session: Session,
-    *,
-    case_id: int,
-    kind: str,
-    what: str,
-    payload: dict[str, Any],
-    now: datetime,
-    urgent: bool = False,
-) -> tuple[int, str]:
-    """Queue one alert per follower; return how many, and the key prefix that finds them."""
-    alerts = enqueue_for_followers(
+def _record(
+    session: Session, change: _Change, *, case_id: int, actor_id: int | None, now: datetime
+) -> ChangeResult:
+    """The one path of every change: audit → one alert per follower → the result."""
+    audit_id = record_audit(
         session,
         case_id=case_id,
-        kind=kind,
-        what=what,
-        payload=payload,
-        due_at=now,
-        urgent=urgent,
+        actor_id=actor_id,
+        action=change.action or change.kind,
+        before=change.before,
+        after=change.after,
+        now=now,
     )
-    return alerts, dedupe_prefix(kind, case_id, what)
+    alerts, prefix = 0, ""
+    if change.alert is not None:
+        alerts = enqueue_for_followers(
+            session,
+            case_id=case_id,
+            kind=change.kind,
+            what=change.what,
+            payload=change.alert,
+            due_at=now,
+            urgent=isinstance(change.alert, StatusAlert) and change.alert.urgent,
+        )
+        prefix = dedupe_prefix(change.kind, case_id, change.what)
+    return ChangeResult(
+        case_id,
+        change.kind,
+        alerts,
+        audit_id,
+        prefix=prefix,
+        before=change.before,
+        hearing_id=change.hearing_id,
+        payload=change.alert,
+    )
 
 
 def _case(session: Session, case_id: int) -> Case:
@@ -108,41 +129,15 @@ def change_status(
     setattr(case, dimension, key)
     case.version += 1
     case.updated_at = now
-    payload = {
-        "dimension": dimension,
-        "old": old,
-        "new": key,
-        "note": note or {},
-        "note_lang": note_lang,
-    }
-    urgent = dimension == "risk" and key in URGENT_RISKS
-    audit_id = _audit(
-        session,
-        case_id=case_id,
-        actor_id=actor_id,
-        action="status",
+    alert = StatusAlert(dimension=dimension, old=old, new=key, note=note or {}, note_lang=note_lang)
+    change = _Change(
+        AlertKind.STATUS,
         before={dimension: old},
         after={dimension: key, "note": note or {}},
-        now=now,
-    )
-    alerts, prefix = _alert(
-        session,
-        case_id=case_id,
-        kind="status",
+        alert=alert,
         what=f"v{case.version}",
-        payload=payload,
-        now=now,
-        urgent=urgent,
     )
-    return ChangeResult(
-        case_id,
-        "status",
-        alerts,
-        audit_id,
-        prefix=prefix,
-        before={dimension: old},
-        payload=payload,
-    )
+    return _record(session, change, case_id=case_id, actor_id=actor_id, now=now)
 
 
 def next_hearing(session: Session, *, case_id: int, now: datetime) -> Hearing | None:
@@ -158,17 +153,85 @@ def next_hearing(session: Session, *, case_id: int, now: datetime) -> Hearing | 
     ).first()
 
 
-def _hearing_payload(hearing: Hearing, court: Court | None) -> dict[str, Any]:
-    return {
-        "hearing_id": hearing.id,
-        "version": hearing.version,
-        "starts_at": hearing.starts_at.isoformat(),
-        "tz": hearing.tz,
-        "time_known": hearing.time_known,
-        "court_id": hearing.court_id,
-        "court": dict(court.name) if court else {},
-        "city": dict(court.city) if court else {},
-    }
+def hearing_time(hearing: Hearing, court: Court | None) -> HearingTime:
+    """When and where a hearing is, with its court's name and city."""
+    return HearingTime(
+        starts_at=hearing.starts_at,
+        tz=hearing.tz,
+        time_known=hearing.time_known,
+        court=dict(court.name) if court else {},
+        city=dict(court.city) if court else {},
+    )
+
+
+def _hearing_alert(hearing: Hearing, court: Court | None) -> HearingAlert:
+    assert hearing.id is not None
+    return HearingAlert(
+        hearing_id=hearing.id,
+        version=hearing.version,
+        at=hearing_time(hearing, court),
+        court_id=hearing.court_id,
+    )
+
+
+def _audited(alert: HearingAlert) -> dict[str, Any]:
+    return hearing_audit(
+        alert.at, hearing_id=alert.hearing_id, version=alert.version, court_id=alert.court_id
+    )
+
+
+def _new_hearing(
+    session: Session, *, case_id: int, court: Court | None, values: dict[str, Any], now: datetime
+) -> _Change:
+    hearing = Hearing(case_id=case_id, created_at=now, updated_at=now, **values)
+    session.add(hearing)
+    session.flush()
+    alert = _hearing_alert(hearing, court)
+    return _Change(
+        AlertKind.HEARING_SET,
+        before={},
+        after=_audited(alert),
+        alert=alert,
+        what=f"{hearing.id}:{hearing.version}",
+        hearing_id=hearing.id,
+    )
+
+
+def _move_hearing(
+    session: Session, hearing: Hearing, *, values: dict[str, Any], now: datetime
+) -> _Change | None:
+    if values["court_id"] is None:
+        values["court_id"] = hearing.court_id
+    if all(getattr(hearing, name) == value for name, value in values.items()):
+        return None
+    old_court = session.get(Court, hearing.court_id) if hearing.court_id else None
+    before = _hearing_alert(hearing, old_court)
+    for name, value in values.items():
+        setattr(hearing, name, value)
+    court = session.get(Court, hearing.court_id) if hearing.court_id else None
+    hearing.version += 1
+    hearing.updated_at = now
+    session.flush()
+    assert hearing.id is not None
+    retire_hearing_reminders(
+        session, case_id=hearing.case_id, hearing_id=hearing.id, keep_version=hearing.version
+    )
+    moved = _hearing_alert(hearing, court)
+    alert = HearingMoved(
+        hearing_id=hearing.id,
+        version=hearing.version,
+        at=moved.at,
+        was=before.at,
+        court_id=hearing.court_id,
+    )
+    return _Change(
+        AlertKind.HEARING_MOVED,
+        before=_audited(before),
+        after=moved_audit(alert),
+        alert=alert,
+        what=f"{hearing.id}:{hearing.version}",
+        hearing_id=hearing.id,
+    )
 
 
 def set_next_hearing(
@@ -190,78 +253,16 @@ def set_next_hearing(
     """
     _case(session, case_id).updated_at = now
     hearing = next_hearing(session, case_id=case_id, now=now)
-    court = session.get(Court, court_id) if court_id is not None else None
+    values = {"starts_at": starts_at, "tz": tz, "time_known": time_known, "court_id": court_id}
     if hearing is None:
-        hearing = Hearing(
-            case_id=case_id,
-            court_id=court_id,
-            starts_at=starts_at,
-            tz=tz,
-            time_known=time_known,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(hearing)
-        session.flush()
-        kind, before = "hearing_set", {}
-        payload = _hearing_payload(hearing, court)
+        court = session.get(Court, court_id) if court_id is not None else None
+        change = _new_hearing(session, case_id=case_id, court=court, values=values, now=now)
     else:
-        if (hearing.starts_at, hearing.tz, hearing.court_id, hearing.time_known) == (
-            starts_at,
-            tz,
-            court_id if court_id is not None else hearing.court_id,
-            time_known,
-        ):
+        moved = _move_hearing(session, hearing, values=values, now=now)
+        if moved is None:
             return None
-        old_court = session.get(Court, hearing.court_id) if hearing.court_id else None
-        before = _hearing_payload(hearing, old_court)
-        hearing.starts_at, hearing.tz, hearing.time_known = starts_at, tz, time_known
-        if court_id is not None:
-            hearing.court_id = court_id
-        else:
-            court = old_court
-        hearing.version += 1
-        hearing.updated_at = now
-        session.flush()
-        assert hearing.id is not None
-        retire_hearing_reminders(
-            session, case_id=case_id, hearing_id=hearing.id, keep_version=hearing.version
-        )
-        kind = "hearing_moved"
-        payload = {
-            **_hearing_payload(hearing, court),
-            **{
-                f"old_{key}": before[key]
-                for key in ("starts_at", "tz", "time_known", "court", "city")
-            },
-        }
-    audit_id = _audit(
-        session,
-        case_id=case_id,
-        actor_id=actor_id,
-        action=kind,
-        before=before,
-        after=payload,
-        now=now,
-    )
-    alerts, prefix = _alert(
-        session,
-        case_id=case_id,
-        kind=kind,
-        what=f"{hearing.id}:{hearing.version}",
-        payload=payload,
-        now=now,
-    )
-    return ChangeResult(
-        case_id,
-        kind,
-        alerts,
-        audit_id,
-        prefix=prefix,
-        before=before,
-        hearing_id=hearing.id,
-        payload=payload,
-    )
+        change = moved
+    return _record(session, change, case_id=case_id, actor_id=actor_id, now=now)
 
 
 def cancel_next_hearing(
@@ -276,46 +277,28 @@ def cancel_next_hearing(
         return None
     assert hearing.id is not None
     court = session.get(Court, hearing.court_id) if hearing.court_id else None
-    payload = _hearing_payload(hearing, court)
+    alert = _hearing_alert(hearing, court)
     hearing.status = "cancelled"
     hearing.version += 1
     hearing.updated_at = now
     _case(session, case_id).updated_at = now
     retire_hearing_reminders(session, case_id=case_id, hearing_id=hearing.id, keep_version=None)
-    audit_id = _audit(
-        session,
-        case_id=case_id,
-        actor_id=actor_id,
-        action="hearing_cancelled",
-        before=payload,
+    change = _Change(
+        AlertKind.HEARING_CANCELLED,
+        before=_audited(alert),
         after={"status": "cancelled"},
-        now=now,
-    )
-    alerts, prefix = _alert(
-        session,
-        case_id=case_id,
-        kind="hearing_cancelled",
+        alert=alert,
         what=f"{hearing.id}:{hearing.version}",
-        payload=payload,
-        now=now,
-    )
-    return ChangeResult(
-        case_id,
-        "hearing_cancelled",
-        alerts,
-        audit_id,
-        prefix=prefix,
-        before=payload,
         hearing_id=hearing.id,
-        payload=payload,
     )
+    return _record(session, change, case_id=case_id, actor_id=actor_id, now=now)
 
 
-def _release(case: Case) -> tuple[str | None, bool]:
+def _release(case: Case) -> tuple[date | None, bool]:
     estimate = estimate_for(case)
     if estimate is None:
         return None, False
-    return estimate.release_on.isoformat(), estimate.stated
+    return estimate.release_on, estimate.stated
 
 
 SENTENCE_FIELDS = (
@@ -368,36 +351,22 @@ def set_sentence(
         return None
     case.updated_at = now
     case.version += 1
-    audit_id = _audit(
-        session,
-        case_id=case_id,
-        actor_id=actor_id,
-        action="sentence",
-        before=before,
-        after=after,
-        now=now,
-    )
     new_release = _release(case)
     if new_release[0] == old_release[0]:
-        return ChangeResult(case_id, "sentence", 0, audit_id, before=before)
-    payload = {"old_release": old_release[0], "release": new_release[0], "stated": new_release[1]}
-    alerts, prefix = _alert(
-        session,
-        case_id=case_id,
-        kind="release_changed",
-        what=f"v{case.version}",
-        payload=payload,
-        now=now,
-    )
-    return ChangeResult(
-        case_id,
-        "release_changed",
-        alerts,
-        audit_id,
-        prefix=prefix,
-        before=before,
-        payload=payload,
-    )
+        change = _Change("sentence", before=before, after=after)
+    else:
+        alert = ReleaseChanged(
+            release=new_release[0], stated=new_release[1], old_release=old_release[0]
+        )
+        change = _Change(
+            AlertKind.RELEASE_CHANGED,
+            before=before,
+            after=after,
+            alert=alert,
+            what=f"v{case.version}",
+            action="sentence",
+        )
+    return _record(session, change, case_id=case_id, actor_id=actor_id, now=now)
 
 
 def confirm_case(
@@ -413,7 +382,7 @@ def confirm_case(
     before = {"confirmed_on": case.confirmed_on.isoformat() if case.confirmed_on else None}
     case.confirmed_on = today
     case.updated_at = now
-    _audit(
+    record_audit(
         session,
         case_id=case_id,
         actor_id=actor_id,

@@ -32,6 +32,7 @@ from storage.domain.names import name_key, to_latin
 from storage.domain.scripts import chinese
 from storage.domain.search import IndexedCase, SearchIndex, SearchResult
 from storage.outbox import count_by_status
+from storage.usecases.auditing import record_audit as _audit
 from storage.usecases.subscribers import KnownName, known_names
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
@@ -56,23 +57,6 @@ def detect_name_language(name: str, fallback: str) -> str:
     """The name language of a person's name: zh for Chinese characters, else as
     `detect_language` (kk, ru, en, or `fallback`)."""
     return "zh" if chinese.has_han(name) else detect_language(name, fallback)
-
-
-def _audit(
-    session: Session,
-    *,
-    actor_id: int | None,
-    case_id: int | None,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    now: datetime,
-) -> None:
-    session.add(
-        AuditEntry(
-            at=now, actor_id=actor_id, case_id=case_id, action=action, before=before, after=after
-        )
-    )
 
 
 SLUG_BASE = 50

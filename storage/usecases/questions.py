@@ -10,14 +10,14 @@ changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from storage.database.models import Draft
+from storage.payloads import DraftPayload, load_draft
+from storage.usecases.drafts import claim_draft, create_draft
 
 QUESTION_TTL = timedelta(minutes=15)
 ASKING = "ask"
@@ -32,7 +32,8 @@ class Answer:
     state: str
     kind: str = ""
     case_id: int | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: DraftPayload | None = None
+    """With "yes": the held edit."""
 
 
 def ask(
@@ -40,24 +41,21 @@ def ask(
     *,
     actor_id: int,
     kind: str,
-    params: dict[str, Any],
+    params: DraftPayload,
     now: datetime,
     case_id: int | None = None,
 ) -> int:
     """Keep an edit until the organizer answers; returns the question's id for its buttons."""
-    question = Draft(
+    return create_draft(
+        session,
         actor_id=actor_id,
         case_id=case_id,
         kind=KIND_PREFIX + kind,
         params=params,
+        now=now,
         state=ASKING,
-        created_at=now,
-        expires_at=now + QUESTION_TTL,
+        ttl=QUESTION_TTL,
     )
-    session.add(question)
-    session.flush()
-    assert question.id is not None
-    return question.id
 
 
 def answer_question(
@@ -65,16 +63,15 @@ def answer_question(
 ) -> Answer:
     """Record the answer once; the held edit comes back with "yes" for the caller to make
     in the same transaction."""
-    claimed = session.execute(
-        update(Draft)
-        .where(
-            col(Draft.id) == question_id,
-            col(Draft.actor_id) == actor_id,
-            col(Draft.state) == ASKING,
-            col(Draft.kind).startswith(KIND_PREFIX, autoescape=True),
-            col(Draft.expires_at) > now,
-        )
-        .values(state="yes" if yes else "no", sent_at=now)
+    claimed = claim_draft(
+        session,
+        question_id,
+        actor_id=actor_id,
+        now=now,
+        from_state=ASKING,
+        to_state="yes" if yes else "no",
+        kind_prefix=KIND_PREFIX,
+        stamp=True,
     )
     question = session.get(Draft, question_id)
     if (
@@ -83,7 +80,9 @@ def answer_question(
         or not question.kind.startswith(KIND_PREFIX)
     ):
         return Answer("missing")
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not claimed:
         return Answer("expired" if question.state == ASKING else "done")
     kind = question.kind.removeprefix(KIND_PREFIX)
-    return Answer("yes" if yes else "no", kind, question.case_id, dict(question.params))
+    if not yes:
+        return Answer("no", kind, question.case_id)
+    return Answer("yes", kind, question.case_id, load_draft(question.kind, question.params))

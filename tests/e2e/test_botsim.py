@@ -594,3 +594,25 @@ def test_unmodified_application_polls_and_replies(server: BotApiServer) -> None:
     assert message.buttons() == []
     assert [(m.plain_text, m.edited) for m in seen] == [("Hello", 0), ("Following follow:1", 1)]
     assert server.calls("answerCallbackQuery")[0].status == 200
+
+
+def test_menu_buttons_and_web_app_buttons_need_https(
+    server: BotApiServer, api: httpx.Client
+) -> None:
+    server.user_message("/start", user_id=77)
+    web_app = {"type": "web_app", "text": "Edit", "web_app": {"url": "https://x.example/app/"}}
+    answer = api.post("/setChatMenuButton", json={"chat_id": 77, "menu_button": web_app})
+    assert answer.json()["ok"]
+    assert server.menu_button(77) == web_app
+    assert api.post("/getChatMenuButton", json={"chat_id": 77}).json()["result"] == web_app
+    plain = {**web_app, "web_app": {"url": "http://x.example/app/"}}
+    refused = api.post("/setChatMenuButton", json={"chat_id": 77, "menu_button": plain})
+    assert refused.status_code == 400 and "HTTPS" in refused.json()["description"]
+    api.post("/setChatMenuButton", json={"chat_id": 77, "menu_button": {"type": "default"}})
+    assert server.menu_button(77) == {"type": "default"}
+    unknown = api.post("/setChatMenuButton", json={"chat_id": 78, "menu_button": web_app})
+    assert unknown.json()["description"] == "Bad Request: chat not found"
+    for url, ok in (("http://x.example/app/", False), ("https://x.example/app/?case=1", True)):
+        markup = {"inline_keyboard": [[{"text": "Edit", "web_app": {"url": url}}]]}
+        sent = api.post("/sendMessage", json={"chat_id": 77, "text": "x", "reply_markup": markup})
+        assert sent.json()["ok"] is ok

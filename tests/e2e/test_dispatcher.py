@@ -43,6 +43,7 @@ from storage.outbox import (
     enqueue_for_followers,
     record_results,
 )
+from storage.payloads import StatusAlert
 
 # -- helpers ---------------------------------------------------------------------------
 
@@ -72,7 +73,7 @@ def enqueue(
             case_id=case_id,
             kind="status",
             what=what,
-            payload={"version": what},
+            payload=StatusAlert(dimension="custody", old=None, new=what),
             due_at=due_at or utcnow(),
         )
 

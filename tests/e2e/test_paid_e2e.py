@@ -141,6 +141,7 @@ def test_the_balance_is_in_healthz(paid_server: BotApiServer, tmp_path: Path) ->
     env = {"CASEBOT_RATE": "1000", "CASEBOT_PAID_BROADCAST": "urgent", "CASEBOT_PAID_BUDGET": "50"}
     with PaidBot(paid_server, tmp_path, **env) as bot:
         check = bot.app.bot_data.get(HEALTH_KEY) or application_health(bot.app)
+
         async def run_check() -> Any:
             return await check()
 

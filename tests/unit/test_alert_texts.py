@@ -4,16 +4,18 @@ true now, in the three languages."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from messages import translator
 from messages.alerts import current_state, render_correction, render_hearing_alert
+from storage.payloads import HearingAlert, HearingMoved, HearingTime
 
-OLD = {"starts_at": "2030-05-10T05:00:00+00:00", "tz": "Asia/Almaty", "time_known": True}
-NEW = {"starts_at": "2030-05-12T10:00:00+00:00", "tz": "Asia/Almaty", "time_known": True}
-MOVED = {**NEW, **{f"old_{key}": value for key, value in OLD.items()}}
+OLD_AT = HearingTime(datetime(2030, 5, 10, 5, tzinfo=UTC), "Asia/Almaty")
+NEW_AT = HearingTime(datetime(2030, 5, 12, 10, tzinfo=UTC), "Asia/Almaty")
+OLD = HearingAlert(hearing_id=1, version=1, at=OLD_AT)
+MOVED = HearingMoved(hearing_id=1, version=2, at=NEW_AT, was=OLD_AT)
 TODAY = date(2030, 5, 1)
 WORDS = {"en": ("Was:", "Now:"), "ru": ("Было:", "Теперь:"), "kk": ("Бұрын:", "Енді:")}
 

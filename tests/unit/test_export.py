@@ -490,18 +490,19 @@ def test_a_hand_written_csv_with_few_columns_imports(make_db: MakeDb, tmp_path: 
 # --------------------------------------------------------------------------- files
 
 
-@pytest.mark.parametrize("name", ["cases.txt", "cases", "cases.json", "cases.yaml.bak"])
+@pytest.mark.parametrize("name", ["cases.txt", "cases", "cases.jsonl", "cases.yaml.bak"])
 def test_export_refuses_other_extensions(full_db: Engine, tmp_path: Path, name: str) -> None:
     with (
         storage.database.engine.session_scope(full_db) as session,
-        pytest.raises(ValueError, match=r"\.yaml, \.yml or \.csv"),
+        pytest.raises(ValueError, match=r"\.yaml, \.yml, \.json or \.csv"),
     ):
         export_file(session, tmp_path / name)
     assert list(tmp_path.glob("cases*")) == []
 
 
 @pytest.mark.parametrize(
-    ("name", "kind"), [("c.yml", "yaml"), ("C.YAML", "yaml"), ("c.CSV", "csv")]
+    ("name", "kind"),
+    [("c.yml", "yaml"), ("C.YAML", "yaml"), ("c.CSV", "csv"), ("c.json", "json")],
 )
 def test_extension_chooses_the_format(
     full_db: Engine, make_db: MakeDb, tmp_path: Path, name: str, kind: str
@@ -512,14 +513,15 @@ def test_extension_chooses_the_format(
     assert report.kind == kind and report.path == path
     assert "Exported 7 cases" in report.summary()
     head = path.read_text(encoding="utf-8-sig").splitlines()[0]
-    assert head == ("format: casebot-cases/1" if kind == "yaml" else ",".join(COLUMNS))
+    heads = {"yaml": "format: casebot-cases/1", "json": "{", "csv": ",".join(COLUMNS)}
+    assert head == heads[kind]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
     with storage.database.engine.session_scope(make_db("c.db")) as session:
         assert len(import_file(session, path, default_tz=TZ).added) == 7
 
 
 def test_import_refuses_other_extensions(make_db: MakeDb, tmp_path: Path) -> None:
-    path = tmp_path / "cases.json"
+    path = tmp_path / "cases.txt"
     path.write_text(SAMPLE_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     engine = make_db("a.db")
     with (
@@ -527,7 +529,7 @@ def test_import_refuses_other_extensions(make_db: MakeDb, tmp_path: Path) -> Non
         storage.database.engine.session_scope(engine) as session,
     ):
         import_file(session, path, default_tz=TZ)
-    assert ".yaml, .yml or .csv" in caught.value.problems[0]
+    assert ".yaml, .yml, .json or .csv" in caught.value.problems[0]
     assert rows(engine)["cases"] == []
 
 

@@ -15,6 +15,7 @@ from storage.database.engine import session_scope
 from storage.database.models import Case, Court
 from storage.domain.search import SearchIndex, load_index
 from storage.files.importer import SAMPLE_FILE, import_file
+from storage.payloads import EventQuestion, NewCaseQuestion
 from storage.usecases.drafts import send_draft
 from storage.usecases.editing import (
     create_case,
@@ -122,7 +123,7 @@ def test_similar_cases_exact_key_then_close(engine: Engine) -> None:
 def test_a_question_is_answered_once_by_whom_it_asked(engine: Engine) -> None:
     with session_scope(engine) as session:
         question = ask(
-            session, actor_id=900, kind="new_case", params={"name": "X", "lang": "en"}, now=NOW
+            session, actor_id=900, kind="new_case", params=NewCaseQuestion("X", "en"), now=NOW
         )
     with session_scope(engine) as session:
         assert answer_question(
@@ -134,12 +135,13 @@ def test_a_question_is_answered_once_by_whom_it_asked(engine: Engine) -> None:
         assert (found.state, found.kind, found.params) == (
             "yes",
             "new_case",
-            {"name": "X", "lang": "en"},
+            NewCaseQuestion("X", "en"),
         )
     with session_scope(engine) as session:
         again = answer_question(session, question_id=question, actor_id=900, yes=True, now=NOW)
         assert again.state == "done"
-        late = ask(session, actor_id=900, kind="event", params={}, now=NOW, case_id=None)
+        event = EventQuestion(day=NOW.date(), precision="day", text="x", lang="en")
+        late = ask(session, actor_id=900, kind="event", params=event, now=NOW, case_id=None)
         later = NOW + timedelta(minutes=16)
         assert answer_question(
             session, question_id=late, actor_id=900, yes=False, now=later

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.render import SEND_TIME_KINDS
+import jobs.planner  # each of these registers its hooks
+import jobs.render  # noqa: F401
+import storage.usecases.drafts  # noqa: F401
 from messages import SUPPORTED_LANGUAGES, translator
-from messages.alerts import CHANGE_ALERTS
 from messages.catalogs import PLURAL_COUNTS, read_catalog
 from messages.common import LANGUAGE_MARKS, NAME_ORDER, TEXT_ORDER
+from storage import alertkinds
 from storage import vocabulary as v
+from storage.payloads import ALERT_PAYLOADS, DRAFT_PAYLOADS
 
 
 @pytest.mark.parametrize("lang", v.LANGUAGES)
@@ -40,9 +43,34 @@ def test_every_language_has_a_catalog_plurals_and_orders(lang: str) -> None:
     assert lang in LANGUAGE_MARKS
 
 
-def test_every_alert_kind_has_a_renderer() -> None:
-    assert set(v.AlertKind) == set(CHANGE_ALERTS) | set(SEND_TIME_KINDS)
-    assert not set(CHANGE_ALERTS) & set(SEND_TIME_KINDS)
+def test_every_alert_kind_has_a_payload_renderer_revert_and_correction() -> None:
+    assert alertkinds.missing() == []
+    for kind in v.AlertKind:
+        spec = alertkinds.spec(kind)
+        assert spec.payload is ALERT_PAYLOADS[kind]
+        assert spec.render and spec.revert and spec.correction, kind
+        assert spec.payload.VERSION >= 1
+    planned = {spec.kind for spec in alertkinds.specs() if spec.plan is not None}
+    assert planned == {v.AlertKind.HEARING_REMINDER, v.AlertKind.RELEASE_REMINDER}
+
+
+def test_a_kind_without_its_hooks_is_missing() -> None:
+    class VisitDay:
+        VERSION = 1
+
+    alertkinds.define("visit_day_test", VisitDay, "planner")
+    try:
+        assert set(alertkinds.missing()) == {
+            f"visit_day_test: {hook}" for hook in ("render", "correction", "plan")
+        }
+    finally:
+        alertkinds._SPECS.pop("visit_day_test")
+        ALERT_PAYLOADS.pop("visit_day_test")
+
+
+def test_every_draft_kind_has_a_payload_type() -> None:
+    for kind in v.DraftKind:
+        assert DRAFT_PAYLOADS[kind].VERSION >= 1
 
 
 def test_urgency_and_custody_come_from_the_statuses() -> None:
