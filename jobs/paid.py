@@ -40,7 +40,7 @@ from messages.paid import budget_spent_text
 from storage.database.engine import session_scope
 from storage.database.models import JobState, Subscriber
 from storage.outbox import DeliveryWork
-from storage.vocabulary import HELD, AlertKind
+from storage.vocabulary import CUSTODY, URGENT_CUSTODY, AlertKind
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,6 @@ STATE_NAME = "paid_broadcast"
 """The ``job_state`` row that keeps the day's spending."""
 
 
-URGENT_CUSTODY = HELD | {"released"}
-"""Custody changes whose alerts count as urgent for paid broadcasts: detention, release."""
-
-
 def is_urgent_alert(work: DeliveryWork) -> bool:
     """Urgent for ``CASEBOT_PAID_BROADCAST=urgent``: the outbox's urgent rows (a deportation
     threatened or ordered) and status alerts of a detention or a release."""
@@ -63,7 +59,7 @@ def is_urgent_alert(work: DeliveryWork) -> bool:
     payload = work.payload
     return (
         work.kind == AlertKind.STATUS
-        and payload.get("dimension") == "custody"
+        and payload.get("dimension") == CUSTODY
         and payload.get("new") in URGENT_CUSTODY
     )
 
