@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
 from handlers import miniapp
+from handlers.broadcasts import recent_lines
 from handlers.cases import command_argument
 from handlers.common import Context, answer, edit_in_place, run_db, services
 from handlers.drafts import case_name
@@ -30,6 +31,7 @@ from messages.audit import audit_text, organizers_text
 from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import admins_only, organizer_changed, stats_text
+from messages.paid import paid_summary_text
 from storage.usecases.editing import (
     list_organizers,
     set_organizer,
@@ -78,7 +80,14 @@ async def stats(update: Update, context: Context, t: Translator) -> None:
 
     figures, items = await run_db(context, stats_with_cases, language_of=resolve_language)
     names = {item.id: case_title(t, item.names) for item in items}
-    await answer(update, stats_text(t, figures, names))
+    text = stats_text(t, figures, names)
+    lines = await run_db(context, recent_lines, t=t, zone=services(context).settings.timezone)
+    if lines:
+        text += "\n\n" + "\n".join(lines)
+    paid = getattr(context.bot_data.get("dispatcher"), "paid", None)
+    if paid is not None:
+        text += "\n\n" + paid_summary_text(t, paid.summary())
+    await answer(update, text)
 
 
 async def _send_audit(

@@ -254,7 +254,7 @@ def test_old_rows_load_render_and_send_after_the_upgrade(
     assert set(OLD_DRAFTS) == set(DRAFT_PAYLOADS)
     _store_old_rows(old_engine)
     upgrade(old_engine)
-    assert current_revision(old_engine) == "0008"
+    assert (current_revision(old_engine) or "") >= "0008"  # 0008 and any later migration
     with Session(old_engine) as session:
         for delivery in session.exec(select(Delivery)).all():
             if delivery.status == "pending":
