@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, text
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -78,7 +78,6 @@ def seed(engine: Engine, subscribers: int, cases: int) -> list[int]:
     """
     rng = random.Random(7)
     now = datetime.now(UTC)
-    weights = [1 / (rank + 1) for rank in range(cases)]
     with session_scope(engine) as session:
         session.execute(
             insert(Case),
@@ -108,33 +107,42 @@ def seed(engine: Engine, subscribers: int, cases: int) -> list[int]:
                 for case_id in ids
             ],
         )
-        chats = range(FIRST_CHAT, FIRST_CHAT + subscribers)
-        session.execute(
-            insert(Subscriber),
-            [
-                {
-                    "chat_id": chat,
-                    "chat_type": "private",
-                    "lang": ("kk", "ru", "en")[chat % 3],
-                    "blocked": False,
-                    "gone": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for chat in chats
-            ],
-        )
-        rows = []
-        for chat in chats:
-            for case_index in set(rng.choices(range(cases), weights, k=rng.randint(1, 3))):
-                rows.append({"chat_id": chat, "case_id": ids[case_index], "created_at": now})
-        for start in range(0, len(rows), 20_000):
-            session.execute(insert(Subscription), rows[start : start + 20_000])
+        _seed_followers(session, [i for i in ids if i is not None], subscribers, rng, now)
     with session_scope(engine) as session:
         counts = session.exec(
             select(Subscription.case_id, func.count()).group_by(col(Subscription.case_id))
         ).all()
     return [case_id for case_id, _ in sorted(counts, key=lambda row: -row[1])]
+
+
+def _seed_followers(
+    session: Session, ids: list[int], subscribers: int, rng: random.Random, now: datetime
+) -> None:
+    """The subscribers (a third in each language), each following 1-3 cases drawn from a
+    Zipf-like law over `ids`."""
+    chats = range(FIRST_CHAT, FIRST_CHAT + subscribers)
+    session.execute(
+        insert(Subscriber),
+        [
+            {
+                "chat_id": chat,
+                "chat_type": "private",
+                "lang": ("kk", "ru", "en")[chat % 3],
+                "blocked": False,
+                "gone": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for chat in chats
+        ],
+    )
+    weights = [1 / (rank + 1) for rank in range(len(ids))]
+    rows = []
+    for chat in chats:
+        for case_index in set(rng.choices(range(len(ids)), weights, k=rng.randint(1, 3))):
+            rows.append({"chat_id": chat, "case_id": ids[case_index], "created_at": now})
+    for start in range(0, len(rows), 20_000):
+        session.execute(insert(Subscription), rows[start : start + 20_000])
 
 
 def enqueue(engine: Engine, case_id: int, key: str) -> tuple[int, float]:
