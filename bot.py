@@ -38,12 +38,14 @@ import handlers.miniapp
 from handlers.attendance_buttons import reminder_buttons
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from handlers.stale import stale_rows
+from jobs.dispatch_setup import build_dispatcher, read_star_balance, start_progress
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
 from jobs.limiter import PriorityRateLimiter
 from jobs.logsetup import add_secret, configure_logging
 from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
-from jobs.ratelimit import ChatPacer, SendGate
+from jobs.progress import ProgressReporter
+from jobs.ratelimit import ChatPacer, free_gate
 from jobs.render import AlertRenderer
 from jobs.schedule import schedule_jobs
 from jobs.startup import (
@@ -87,8 +89,9 @@ BOT_DEFAULTS = Defaults(
 
 
 def make_limiter(settings: Settings) -> PriorityRateLimiter:
-    """The one gate every message of this process passes, at CASEBOT_RATE."""
-    return PriorityRateLimiter(SendGate(settings.rate), pacer=ChatPacer())
+    """The one free gate every message of this process passes: CASEBOT_RATE up to 30/s
+    (paid broadcasts, beyond it, have a gate of their own: jobs.paid)."""
+    return PriorityRateLimiter(free_gate(settings.free_rate), pacer=ChatPacer())
 
 
 def make_dispatcher(
@@ -101,21 +104,20 @@ def make_dispatcher(
     worker_id: str = "main",
 ) -> Dispatcher:
     """The alert dispatcher of `run`, `chat` and `worker`, sharing the process's gate."""
-    dispatcher = Dispatcher(
-        engine=engine,
+    return build_dispatcher(
         bot=bot,
+        limiter=limiter,
+        engine=engine,
+        settings=settings,
         renderer=AlertRenderer(
             zone=settings.timezone,
             attend_buttons=reminder_buttons,
             stale_after=settings.stale_after,
             stale_buttons=stale_rows,
         ),
-        gate=limiter.gate,
-        pacer=limiter.pacer,
         clock=clock,
         worker_id=worker_id,
     )
-    return dispatcher
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
@@ -135,8 +137,10 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         settings=services.settings,
         clock=lambda: services.clock(),  # looked up each time: tests move the clock
     )
+    await read_star_balance(app.bot, dispatcher.paid)
     await dispatcher.start()
     app.bot_data["dispatcher"] = dispatcher
+    app.bot_data["progress"] = start_progress(app.bot, services)
     services.outbox_signal.listen(dispatcher.wake)
     schedule_jobs(app)
 
@@ -153,6 +157,9 @@ async def _set_profile(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    progress: ProgressReporter | None = app.bot_data.get("progress")
+    if progress is not None:
+        await progress.stop()
     dispatcher: Dispatcher | None = app.bot_data.get("dispatcher")
     if dispatcher is not None:
         await dispatcher.stop(timeout=5.0)
@@ -359,6 +366,7 @@ async def _dispatch_until_stopped(settings: Settings, engine: Engine, *, worker_
             clock=lambda: datetime.now(UTC),
             worker_id=worker_id,
         )
+        await read_star_balance(bot, dispatcher.paid)
         await dispatcher.start()
         log.info("worker %s is sending; stop it with Ctrl-C or SIGTERM", worker_id)
         await stop.wait()

@@ -25,6 +25,10 @@ TOKEN_RE = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,64}$")
 OFFSET_RE = re.compile(r"^([0-9]{1,4})([mhdw])$")
 OFFSET_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_RATE = 1000
+FREE_RATE = 30
+"""Telegram's free broadcast limit: messages a second to different chats without paying."""
+PAID_MODES = ("off", "urgent", "all")
+MAX_BUDGET = 1_000_000
 SIZE_RE = re.compile(r"^([0-9]{1,13})\s*(?:([kmg])(?:i?b)?|b)?$", re.IGNORECASE)
 SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 IMPORT_SIZES = (1 << 10, 1 << 30)  # the smallest and largest import cap allowed
@@ -39,6 +43,8 @@ VARIABLES = (
     "CASEBOT_REMINDERS",
     "CASEBOT_RELEASE_REMINDERS",
     "CASEBOT_RATE",
+    "CASEBOT_PAID_BROADCAST",
+    "CASEBOT_PAID_BUDGET",
     "CASEBOT_STALL_AFTER",
     "CASEBOT_IMPORT_MAX_BYTES",
     "CASEBOT_STALE_AFTER",
@@ -85,6 +91,10 @@ class Settings:
     """CASEBOT_APPROVAL: off, urgent or all: which alerts a second organizer approves."""
     approval_over: int = 1000
     """CASEBOT_APPROVAL_OVER: with ``urgent``, an alert to more readers needs approval too."""
+    paid_broadcast: str = "off"
+    """Which alerts may use paid broadcasts: off, urgent or all."""
+    paid_budget: int = 0
+    """Most Stars a day paid broadcasts may spend."""
     public_url: str = DEFAULT_PUBLIC_URL
     """The base of the website's absolute links (CASEBOT_PUBLIC_URL)."""
     public_url_set: bool = False
@@ -93,6 +103,11 @@ class Settings:
     """The bot's @username for `casebot web` alone (the bot itself asks Telegram)."""
     app_max_age: timedelta = timedelta(hours=1)
     """How old a Mini App's signed initData may be (its auth_date) and still be accepted."""
+
+    @property
+    def free_rate(self) -> int:
+        """The rate of sends without ``allow_paid_broadcast`` (replies and unpaid alerts)."""
+        return min(self.rate, FREE_RATE)
 
     @property
     def links_to_website(self) -> bool:
@@ -238,6 +253,52 @@ def _check_rate(raw: str, problems: list[str]) -> int:
     return 30
 
 
+def _check_database_url(url: str, problems: list[str]) -> None:
+    if "://" not in url:
+        problems.append(
+            "DATABASE_URL must be an SQLAlchemy URL such as sqlite:///data/casebot.db "
+            "or postgresql+psycopg://user@host/dbname"
+        )
+
+
+def _check_paid(raw: str, problems: list[str]) -> str:
+    mode = raw.lower()
+    if mode in PAID_MODES:
+        return mode
+    problems.append(
+        f"CASEBOT_PAID_BROADCAST must be off, urgent or all; {raw[:40]!r} is not one of them"
+    )
+    return "off"
+
+
+def _check_budget(raw: str, problems: list[str]) -> int:
+    if re.fullmatch(r"[0-9]{1,7}", raw) and int(raw) <= MAX_BUDGET:
+        return int(raw)
+    problems.append(
+        f"CASEBOT_PAID_BUDGET must be a whole number of Stars a day, 0 to {MAX_BUDGET:,}"
+    )
+    return 0
+
+
+def _check_paid_rate(rate: int, mode: str, budget: int, problems: list[str]) -> None:
+    """A rate above Telegram's free 30/s is only possible with paid broadcasts."""
+    if rate <= FREE_RATE:
+        return
+    if mode == "off":
+        problems.append(
+            f"CASEBOT_RATE={rate} is above Telegram's free limit of {FREE_RATE} messages a "
+            "second, which only paid broadcasts may exceed (Telegram answers the excess with "
+            "429 Too Many Requests). Set CASEBOT_RATE=30, or turn on paid broadcasts with "
+            "CASEBOT_PAID_BROADCAST=urgent (or all) and a daily cap in CASEBOT_PAID_BUDGET "
+            "(Stars; each message above 30 a second costs 0.1 Star)"
+        )
+    elif budget == 0:
+        problems.append(
+            f"CASEBOT_RATE={rate} needs paid broadcasts, but CASEBOT_PAID_BUDGET is 0 Stars a "
+            "day, so none could be paid for: set a daily cap such as CASEBOT_PAID_BUDGET=10000"
+        )
+
+
 def _check_stall(
     raw: str,
     problems: list[str],
@@ -314,11 +375,7 @@ def load_settings(
     api_url = _check_api_url(values.get("TELEGRAM_API_URL") or "https://api.telegram.org", problems)
     data_dir = Path(values.get("CASEBOT_DATA_DIR") or "./data")
     database_url = values.get("DATABASE_URL") or f"sqlite:///{data_dir / 'casebot.db'}"
-    if "://" not in database_url:
-        problems.append(
-            "DATABASE_URL must be an SQLAlchemy URL such as sqlite:///data/casebot.db "
-            "or postgresql+psycopg://user@host/dbname"
-        )
+    _check_database_url(database_url, problems)
     settings = Settings(
         token=token,
         api_url=api_url,
@@ -340,6 +397,8 @@ def load_settings(
             values.get("CASEBOT_IMPORT_MAX_BYTES") or str(MAX_FILE_BYTES), problems
         ),
         **_casework(values, problems),
+        paid_broadcast=_check_paid(values.get("CASEBOT_PAID_BROADCAST") or "off", problems),
+        paid_budget=_check_budget(values.get("CASEBOT_PAID_BUDGET") or "0", problems),
         public_url=_check_public_url(
             values.get("CASEBOT_PUBLIC_URL") or DEFAULT_PUBLIC_URL, problems
         ),
@@ -347,6 +406,7 @@ def load_settings(
         bot_username=_check_username(values.get("CASEBOT_BOT_USERNAME", ""), problems),
         app_max_age=_check_app_max_age(values.get("CASEBOT_APP_MAX_AGE") or "3600", problems),
     )
+    _check_paid_rate(settings.rate, settings.paid_broadcast, settings.paid_budget, problems)
     if problems:
         raise SettingsError(problems)
     return settings

@@ -251,6 +251,49 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
     return best
 
 
+def _enqueue(engine: Engine, case_id: int, subscribers: int) -> float:
+    """Queue one status alert to every follower; the seconds it took."""
+    started = time.perf_counter()
+    with session_scope(engine) as session:
+        written = enqueue_for_followers(
+            session,
+            case_id=case_id,
+            kind="status",
+            what="custody:v2",
+            payload=StatusAlert(dimension="custody", old="detained", new="released"),
+            due_at=utcnow(),
+            urgent=True,
+        )
+    seconds = time.perf_counter() - started
+    if written < 0:  # the driver did not report a row count (PostgreSQL: see the report)
+        with Session(engine) as session:
+            written = session.exec(select(func.count()).select_from(Delivery)).one()
+        print(f"note: enqueue_for_followers returned -1; {written} rows are there")
+    assert written == subscribers, (written, subscribers)
+    return seconds
+
+
+async def _probe(bot: ExtBot[Any], done: asyncio.Event, probes: dict[str, float]) -> None:
+    """An interactive reply every half second until `done`, each one's send time kept."""
+    number = 0
+    while not done.is_set():
+        label = f"probe {number}"
+        probes[label] = time.monotonic()
+        await bot.send_message(PROBE_CHAT, label)
+        number += 1
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(0.5):
+                await done.wait()
+
+
+async def _lag_meter(done: asyncio.Event, lags: list[float]) -> None:
+    """How late a 50 ms sleep wakes, until `done`: the event loop's lag."""
+    while not done.is_set():
+        before = time.monotonic()
+        await asyncio.sleep(0.05)
+        lags.append(time.monotonic() - before - 0.05)
+
+
 async def broadcast(
     engine: Engine,
     url: str,
@@ -280,46 +323,14 @@ async def broadcast(
             clock=utcnow,
             max_in_flight=in_flight,
         )
-        started = time.perf_counter()
-        with session_scope(engine) as session:
-            written = enqueue_for_followers(
-                session,
-                case_id=case_id,
-                kind="status",
-                what="custody:v2",
-                payload=StatusAlert(dimension="custody", old="detained", new="released"),
-                due_at=utcnow(),
-                urgent=True,
-            )
-        enqueue_seconds = time.perf_counter() - started
-        if written < 0:  # the driver did not report a row count (PostgreSQL: see the report)
-            with Session(engine) as session:
-                written = session.exec(select(func.count()).select_from(Delivery)).one()
-            print(f"note: enqueue_for_followers returned -1; {written} rows are there")
-        assert written == subscribers, (written, subscribers)
-
+        enqueue_seconds = _enqueue(engine, case_id, subscribers)
         done = asyncio.Event()
-
-        async def probe() -> None:
-            number = 0
-            while not done.is_set():
-                label = f"probe {number}"
-                probes[label] = time.monotonic()
-                await bot.send_message(PROBE_CHAT, label)
-                number += 1
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(0.5):
-                        await done.wait()
-
-        async def lag_meter() -> None:
-            while not done.is_set():
-                before = time.monotonic()
-                await asyncio.sleep(0.05)
-                lags.append(time.monotonic() - before - 0.05)
-
         run_started = time.monotonic()
         await dispatcher.start()
-        side = [asyncio.create_task(probe()), asyncio.create_task(lag_meter())]
+        side = [
+            asyncio.create_task(_probe(bot, done, probes)),
+            asyncio.create_task(_lag_meter(done, lags)),
+        ]
         await dispatcher.drain(timeout=subscribers / rate * 3 + 60)
         run_seconds = time.monotonic() - run_started
         done.set()
@@ -361,6 +372,19 @@ def run_once(kind: str, subscribers: int, rate: float, in_flight: int = 64) -> N
             )
         engine.dispose()
 
+    _report_delivery(result, calls, stats, statuses, subscribers, rate)
+    _report_timings(result, calls)
+
+
+def _report_delivery(
+    result: dict[str, Any],
+    calls: list[Call],
+    stats: dict[str, int],
+    statuses: dict[str, int],
+    subscribers: int,
+    rate: float,
+) -> None:
+    """Print what was delivered: how fast, how many 429s, exactly once or not."""
     alerts = [c for c in calls if c.status == 200 and c.chat_id != PROBE_CHAT]
     received = sorted(c.timestamp for c in alerts)
     everything = sorted(c.timestamp for c in calls if c.status == 200)
@@ -368,19 +392,8 @@ def run_once(kind: str, subscribers: int, rate: float, in_flight: int = 64) -> N
     duplicates = sum(n - 1 for n in per_chat.values() if n > 1)
     span = received[-1] - received[0] if len(received) > 1 else 0.0
     sustained = (len(received) - 1) / span if span > 0 else float("nan")
-    probes: dict[str, float] = result["probes"]
-    latencies = [
-        (c.timestamp - probes[c.text]) * 1000
-        for c in calls
-        if c.chat_id == PROBE_CHAT and c.status == 200
-    ]
     dispatcher: TimedDispatcher = result["dispatcher"]
     limiter: PriorityRateLimiter = result["limiter"]
-    lags_ms = [lag * 1000 for lag in result["lags"]]
-    claims = [seconds for seconds, rows in dispatcher.claim_times if rows]
-    claim_rows = [rows for _, rows in dispatcher.claim_times if rows]
-    flushes = [seconds for seconds, _ in dispatcher.flush_times]
-    flush_rows = [rows for _, rows in dispatcher.flush_times]
 
     print(f"enqueue_for_followers ({subscribers} rows): {result['enqueue_seconds']:.3f} s")
     print(
@@ -402,6 +415,22 @@ def run_once(kind: str, subscribers: int, rate: float, in_flight: int = 64) -> N
         f"exactly once: {len(per_chat)}/{subscribers} chats reached, {duplicates} duplicates; "
         f"outbox statuses {statuses}"
     )
+
+
+def _report_timings(result: dict[str, Any], calls: list[Call]) -> None:
+    """Print the interactive replies' latency, the event loop's lag, claims and flushes."""
+    probes: dict[str, float] = result["probes"]
+    latencies = [
+        (c.timestamp - probes[c.text]) * 1000
+        for c in calls
+        if c.chat_id == PROBE_CHAT and c.status == 200
+    ]
+    dispatcher: TimedDispatcher = result["dispatcher"]
+    lags_ms = [lag * 1000 for lag in result["lags"]]
+    claims = [seconds for seconds, rows in dispatcher.claim_times if rows]
+    claim_rows = [rows for _, rows in dispatcher.claim_times if rows]
+    flushes = [seconds for seconds, _ in dispatcher.flush_times]
+    flush_rows = [rows for _, rows in dispatcher.flush_times]
     if latencies:
         print(
             f"interactive replies during the broadcast: {len(latencies)}, latency "

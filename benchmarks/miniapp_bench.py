@@ -73,6 +73,19 @@ async def timed(label: str, count: int, call: Callable[[int], Awaitable[Any]]) -
     print(f"{label:<28} {figures(samples)}  ({count} requests)")
 
 
+async def _concurrent_me(get: Callable[[str], Awaitable[Any]], *, total: int, clients: int) -> None:
+    """Print how many ``/me`` calls `clients` concurrent clients get answered a second."""
+    start = time.perf_counter()
+
+    async def client(share: int) -> None:
+        for _ in range(share):
+            await get("me")
+
+    await asyncio.gather(*(client(total // clients) for _ in range(clients)))
+    elapsed = time.perf_counter() - start
+    print(f"/me with {clients} concurrent clients: {total / elapsed:.0f} requests/s")
+
+
 async def run(subscribers: int, requests: int, folder: Path) -> None:
     settings = load_settings(
         {"CASEBOT_DATA_DIR": str(folder), "CASEBOT_ADMINS": "900"}, env_file=None
@@ -126,16 +139,7 @@ async def run(subscribers: int, requests: int, folder: Path) -> None:
         estimate = {"months": "12", "ratio": "2", "detained": "2019-10-18", "verdict": "2020-01-21"}
         await timed("sentence estimate", requests, lambda n: post("estimate", estimate))
 
-        total, clients = requests * 4, 16
-        start = time.perf_counter()
-
-        async def client(share: int) -> None:
-            for _ in range(share):
-                await get("me")
-
-        await asyncio.gather(*(client(total // clients) for _ in range(clients)))
-        elapsed = time.perf_counter() - start
-        print(f"/me with {clients} concurrent clients: {total / elapsed:.0f} requests/s")
+        await _concurrent_me(get, total=requests * 4, clients=16)
     await runner.cleanup()
     engine.dispose()
 

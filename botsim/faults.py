@@ -4,6 +4,7 @@
 make Telegram misbehave (:meth:`Faults.fail_next`, :meth:`Faults.block`,
 :meth:`Faults.delay_next`) and which the Bot API methods consult before they act,
 along with Telegram's flood control: at most ``messages_per_second`` sends overall
+(``paid_per_second`` for those with ``allow_paid_broadcast``, which cost Stars)
 and ``per_chat_per_second`` per chat within any sliding one-second window. It keeps
 its own records under the lock of the shared
 :class:`~botsim.state.TelegramState` and counts in its stats.
@@ -20,6 +21,12 @@ from typing import Any
 from botsim.objects import ApiError
 from botsim.state import TelegramState
 from botsim.wire import Request
+
+PAID_PER_SECOND = 1000.0
+"""Telegram's limit for sends with ``allow_paid_broadcast`` (Bot API 7.11)."""
+
+PAID_MESSAGE_NANOSTARS = 100_000_000
+"""What one paid broadcast message costs: 0.1 Star."""
 
 __all__ = ["Faults"]
 
@@ -75,8 +82,9 @@ def _default_description(status: int, retry_after: int | None) -> str:
 class Faults:
     """Injected failures, delays and blocks, and the flood-control limits.
 
-    ``messages_per_second`` and ``per_chat_per_second`` (None disables) may be changed
-    at any time; they apply from the next send.
+    ``messages_per_second`` (sends without ``allow_paid_broadcast``),
+    ``paid_per_second`` (sends with it) and ``per_chat_per_second`` (None disables) may
+    be changed at any time; they apply from the next send.
     """
 
     def __init__(
@@ -93,6 +101,8 @@ class Faults:
         self._delays: dict[int, deque[_Delay]] = {}
         self._blocked: set[int] = set()
         self._sent_times: deque[float] = deque()
+        self._paid_times: deque[float] = deque()
+        self.paid_per_second: float | None = PAID_PER_SECOND
         self._chat_sent_times: dict[int, deque[float]] = {}
 
     def fail_next(
@@ -121,6 +131,18 @@ class Faults:
             self._failures.setdefault(chat_id, deque()).append(
                 _Failure(status, text, retry_after, times)
             )
+
+    def set_star_balance(self, stars: float) -> None:
+        """Set the bot's Stars balance (what ``getMyStarBalance`` answers; paid sends spend it)."""
+        if stars < 0:
+            raise ValueError("stars must be >= 0")
+        with self._state.lock:
+            self._state.star_balance_nano = round(stars * 1_000_000_000)
+
+    def star_balance(self) -> float:
+        """The bot's Stars balance now."""
+        with self._state.lock:
+            return self._state.star_balance_nano / 1_000_000_000
 
     def block(self, chat_id: int) -> None:
         """Act as if the user blocked the bot: sends to ``chat_id`` get 403 until unblocked."""
@@ -170,18 +192,27 @@ class Faults:
                 self._state.stats.failed_injected += 1
                 raise ApiError(failure.status, failure.description, retry_after=failure.retry_after)
 
-    def _check_rate(self, chat_id: int) -> None:
-        """Count a send to ``chat_id``, or refuse it with 429 if a window is full."""
+    def _check_rate(self, chat_id: int, paid: bool = False) -> None:
+        """Count a send to ``chat_id``, or refuse it with 429 if a window is full.
+
+        Sends without ``allow_paid_broadcast`` share ``messages_per_second`` (30 by
+        default, Telegram's free limit); paid ones share ``paid_per_second`` (1000) and
+        cost 0.1 Star each from the balance (400 when it is too low).
+        """
         now = time.monotonic()
         per_chat = self._chat_sent_times.setdefault(chat_id, deque())
-        for window, limit in (
-            (self._sent_times, self.messages_per_second),
-            (per_chat, self.per_chat_per_second),
-        ):
+        overall = self._paid_times if paid else self._sent_times
+        limit = self.paid_per_second if paid else self.messages_per_second
+        for window, cap in ((overall, limit), (per_chat, self.per_chat_per_second)):
             while window and window[0] <= now - 1.0:
                 window.popleft()
-            if limit is not None and len(window) >= limit:
+            if cap is not None and len(window) >= cap:
                 self._state.stats.rate_limited += 1
                 raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
-        self._sent_times.append(now)
+        if paid:
+            if self._state.star_balance_nano < PAID_MESSAGE_NANOSTARS:
+                raise ApiError(400, "Bad Request: not enough Stars to pay for the broadcast")
+            self._state.star_balance_nano -= PAID_MESSAGE_NANOSTARS
+            self._state.stats.paid += 1
+        overall.append(now)
         per_chat.append(now)

@@ -77,8 +77,9 @@ def _inline_of(markup: JSONDict | None) -> JSONDict | None:
 class BotApiMethods:
     """The Bot API methods over one :class:`~botsim.state.TelegramState`.
 
-    ``apply_faults(request, chat)`` and ``check_rate(chat_id)`` are called, with the
-    lock held, before a send or edit acts; they raise :class:`ApiError` to refuse it.
+    ``apply_faults(request, chat)`` and ``check_rate(chat_id, paid)`` are called, with
+    the lock held, before a send or edit acts; they raise :class:`ApiError` to refuse it.
+    ``paid`` is whether the send carries ``allow_paid_broadcast=true``.
     """
 
     def __init__(
@@ -86,7 +87,7 @@ class BotApiMethods:
         state: TelegramState,
         *,
         apply_faults: Callable[[Request, JSONDict], None],
-        check_rate: Callable[[int], None],
+        check_rate: Callable[[int, bool], None],
     ) -> None:
         self._state = state
         self._apply_faults = apply_faults
@@ -110,6 +111,7 @@ class BotApiMethods:
     def _handlers(self) -> list[tuple[str, Handler]]:
         return [
             ("getMe", self._api_get_me),
+            ("getMyStarBalance", self._api_get_my_star_balance),
             ("getUpdates", self._api_get_updates),
             ("setWebhook", self._api_set_webhook),
             ("deleteWebhook", self._api_delete_webhook),
@@ -197,7 +199,8 @@ class BotApiMethods:
         params = request.params
         markup = normalize_reply_markup(params.get("reply_markup"))
         reply_to = self._reply_target(params, chat["id"])
-        self._check_rate(chat["id"])
+        paid = truthy(params.get("allow_paid_broadcast"))
+        self._check_rate(chat["id"], paid)
         if document is not None and document.file_id not in self._state.files:
             self._state.files[document.file_id] = document
         message = SentMessage(
@@ -214,6 +217,7 @@ class BotApiMethods:
             entities=content.entities,
             reply_to_message_id=reply_to,
             disable_notification=truthy(params.get("disable_notification")),
+            paid_broadcast=paid,
         )
         result = self._state.record_sent(message)
         request.notify.append(message.snapshot())
@@ -346,6 +350,10 @@ class BotApiMethods:
 
     def _api_get_me(self, request: Request) -> JSONDict:
         return self._state.bot_user(full=True)
+
+    def _api_get_my_star_balance(self, request: Request) -> JSONDict:
+        stars, nano = divmod(self._state.star_balance_nano, 1_000_000_000)
+        return {"amount": stars, "nanostar_amount": nano}
 
     def _api_get_updates(self, request: Request) -> list[JSONDict]:
         params = request.params

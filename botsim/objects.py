@@ -123,6 +123,8 @@ class SentMessage:
     disable_notification: bool = False
     deleted: bool = False
     edit_date: int | None = None
+    paid_broadcast: bool = False
+    """Sent with ``allow_paid_broadcast=true`` (and paid for in Stars)."""
 
     def buttons(self) -> list[tuple[str, str | None, str | None]]:
         """Return ``(text, callback_data, url)`` for each inline keyboard button, in order."""
@@ -168,7 +170,7 @@ class Stats:
     ``sent``: messages delivered (sendMessage/sendDocument); ``edited``: successful
     edits; ``rate_limited``: 429s issued by the built-in limiter; ``failed_injected``:
     failures from :meth:`BotApiServer.fail_next`; ``blocked``: 403s caused by
-    :meth:`BotApiServer.block`.
+    :meth:`BotApiServer.block`; ``paid``: messages sent with ``allow_paid_broadcast``.
     """
 
     sent: int = 0
@@ -176,6 +178,7 @@ class Stats:
     rate_limited: int = 0
     failed_injected: int = 0
     blocked: int = 0
+    paid: int = 0
 
 
 # ---------------------------------------------------------------------------------------

@@ -76,6 +76,8 @@ class TelegramState:
 
         self.calls: list[ApiCall] = []
         self.stats = Stats()
+        self.star_balance_nano = 0
+        """The bot's Stars balance in nanostars (10⁹ a Star); paid broadcasts spend it."""
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.descriptions: dict[tuple[str, str], str] = {}
         self.menu_buttons: dict[int, JSONDict] = {}  # chat id (0: the default) → MenuButton

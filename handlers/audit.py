@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
 from handlers import miniapp
+from handlers.broadcasts import recent_lines
 from handlers.cases import command_argument
 from handlers.common import Context, answer, edit_in_place, run_db, services
 from handlers.drafts import case_name
@@ -32,6 +33,7 @@ from messages.audit import audit_text, organizers_text
 from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import admins_only, organizer_changed, stats_text
+from messages.paid import paid_summary_text
 from storage.usecases.editing import (
     list_organizers,
     set_organizer,
@@ -91,6 +93,12 @@ async def stats(update: Update, context: Context, t: Translator) -> None:
     text = stats_text(t, screen.figures, names)
     text += "\n\n" + attendance_stats(t, screen.attending, names)
     text += "\n\n" + mode_line(t, screen.mode, settings.approval_over)
+    lines = await run_db(context, recent_lines, t=t, zone=services(context).settings.timezone)
+    if lines:
+        text += "\n\n" + "\n".join(lines)
+    paid = getattr(context.bot_data.get("dispatcher"), "paid", None)
+    if paid is not None:
+        text += "\n\n" + paid_summary_text(t, paid.summary())
     await answer(update, text)
 
 

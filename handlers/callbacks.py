@@ -193,6 +193,17 @@ class DraftAction(Button):
     """How many the change alerted (shown when Undo asks once more)."""
 
 
+@dataclass(frozen=True)
+class BroadcastAction(Button):
+    """Pause or Resume on a broadcast's progress message."""
+
+    PREFIX = "bc"
+    CHOICES: ClassVar[Choices] = {"action": frozenset({"pause", "resume"})}
+    action: str
+    broadcast_id: int
+
+
+@dataclass(frozen=True)
 class AuditPage(CasePageButton):
     """A page of a case's audit log."""
 
@@ -288,7 +299,7 @@ class Approval(Button):
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, Picture, Shared, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
-    Attend, AttendListed, Letter, StaleConfirm, TimelineFollow, Approval,
+    Attend, AttendListed, Letter, StaleConfirm, TimelineFollow, Approval, BroadcastAction,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

@@ -21,6 +21,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import approval
 from handlers import callbacks as cb
+from handlers.broadcasts import show_progress
 from handlers.common import Context, answer, edit_in_place, run_db, services
 from handlers.rights import organizers_only
 from messages import SUPPORTED_LANGUAGES, Translator, translator
@@ -31,7 +32,6 @@ from messages.organizer import (
     LanguagePreview,
     draft_state_text,
     preview_by_language,
-    sent_text,
     sentence_saved,
     undo_offer,
     undo_question,
@@ -169,7 +169,7 @@ async def draft_button(update: Update, context: Context, t: Translator) -> None:
         services(context).wake_dispatcher()
     if outcome.state == "sent":
         count = outcome.result.alerts if outcome.result else 0
-        await edit_in_place(query, sent_text(t, count))
+        await show_progress(query, context, t, outcome)
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
         chat = update.effective_chat
         assert chat is not None

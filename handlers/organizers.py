@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from handlers import audit, drafts
+from handlers import audit, broadcasts, drafts
 from handlers import callbacks as cb
 from handlers.cases import command_argument
 from handlers.common import Context, answer, edit_in_place, run_db, services
@@ -432,4 +432,5 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(question_button, pattern=cb.of(cb.Question)))
     drafts.register(app)
+    broadcasts.register(app)
     return COMMANDS | audit.register(app)

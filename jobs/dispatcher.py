@@ -33,23 +33,23 @@ that timed out after Telegram accepted it is retried and may also arrive twice;
 that is inherent to the Bot API, and why sends wait 35 s for an answer
 (:mod:`jobs.sendpolicy`). A clean ``stop()`` duplicates nothing.
 
-Outcomes
---------
-success → sent (with Telegram's message id); ``RetryAfter`` → pending again at
-``now + retry_after``, that chat paused, the others continue; ``Forbidden`` →
-blocked (``record_results`` marks the subscriber and closes its other rows); a
-``BadRequest`` saying the chat is gone → gone; any other ``BadRequest`` → failed (it
-would fail again); network errors, time-outs and 5xx → pending with exponential
-backoff and one more attempt, failed after ``max_attempts``. When several chats in a
-row fail that way with no success between them, or time-outs cluster, Telegram itself
-is unreachable or slow: the :class:`~jobs.sendpolicy.SendBrake` holds every new send
-(those under way finish) with a growing backoff, then resumes one send at a time and
-speeds up with each success; meanwhile attempts are not counted, so an outage never
-turns alerts into failures. A database that cannot be reached (a locked SQLite file,
-a dropped PostgreSQL connection) only delays claims and the recording of outcomes,
-which stay in memory and are retried; each trouble is logged once when it starts and
-once when it ends (:mod:`jobs.retrylog`). Logs carry counts and error types only,
-never texts or chat ids.
+Outcomes (:mod:`jobs.outcomes`)
+-------------------------------
+sent, pending again after a 429 (that chat paused, the others continue), blocked, gone,
+failed, or pending with backoff after a network error; when Telegram itself is
+unreachable or slow, the :class:`~jobs.sendpolicy.SendBrake` holds every new send and
+attempts are not counted, so an outage never turns alerts into failures. A database
+that cannot be reached only delays claims and the recording of outcomes, which stay
+in memory and are retried (:mod:`jobs.dispatch_db`, :mod:`jobs.retrylog`). Logs carry
+counts and error types only, never texts or chat ids.
+
+Sending (:mod:`jobs.sender`) and paid broadcasts (:mod:`jobs.paid`)
+-------------------------------------------------------------------
+Alerts go out through :class:`~jobs.sender.FastSender` (aiohttp, the answer read
+only for its message id) when one is given, else through the bot's ``send_message``.
+With a :class:`~jobs.paid.PaidBroadcasts` policy, an alert opted into paid broadcasts
+takes a free slot when one is free and otherwise a paid one, with
+``allow_paid_broadcast``; the others wait for the free gate.
 """
 
 from __future__ import annotations
@@ -58,137 +58,50 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import Engine, and_, or_
-from sqlalchemy.exc import DBAPIError, PendingRollbackError
-from sqlmodel import Session, col, func, select
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from sqlalchemy import Engine
+from telegram import Bot
 from telegram.ext import ExtBot
 
+from jobs import dispatch_db
+from jobs.dispatch_send import Item, SendingMixin
+from jobs.dispatch_types import Closed, DispatcherStats, Rendered, Renderer
 from jobs.lease import HEARTBEAT_INTERVAL, ClaimLease
 from jobs.limiter import BROADCAST, BROADCAST_GATED, PriorityRateLimiter
-from jobs.ratelimit import ChatPacer, SendGate, retry_after_seconds
+from jobs.outcomes import GONE_MARKERS, OutcomeRules
+from jobs.paid import PaidBroadcasts
+from jobs.ratelimit import ChatPacer, SendGate
 from jobs.retrylog import RetryLog
-from jobs.sendpolicy import (
-    SendBrake,
-    SendTimeouts,
-    Ticket,
-    default_backoff,
-    maybe_delivered,
-)
-from storage.database.engine import session_scope
-from storage.database.models import Delivery
+from jobs.sender import PtbSender, Sender
+from jobs.sendpolicy import SendBrake, SendTimeouts, default_backoff
 from storage.outbox import (
-    BLOCKED,
     CLAIM_LEASE,
-    DROPPED,
-    FAILED,
-    GONE,
     PENDING,
-    SENDING,
-    SENT,
-    SKIPPED,
     DeliveryResult,
     DeliveryWork,
-    claim_due,
-    next_due_at,
-    record_results,
-    resume_in_flight,
 )
+
+__all__ = ["GONE_MARKERS", "Closed", "Dispatcher", "DispatcherStats", "Rendered", "Renderer"]
 
 log = logging.getLogger(__name__)
 
 
-# BadRequest descriptions that mean the chat no longer exists for this bot.
-GONE_MARKERS = (
-    "chat not found",
-    "user not found",
-    "user is deactivated",
-    "chat was deleted",
-    "peer_id_invalid",
-    "channel_private",
-    "bot was kicked",
-    "not a member of",
-)
+def _pacing(
+    bot: Bot, gate: SendGate, pacer: ChatPacer | None
+) -> tuple[ChatPacer, dict[str, Any] | None]:
+    """The pacer to use (the bot's limiter's unless given) and the sends' ``rate_limit_args``."""
+    limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
+    if not isinstance(limiter, PriorityRateLimiter):
+        return (pacer if pacer is not None else ChatPacer()), None
+    args = BROADCAST_GATED if limiter.gate is gate else BROADCAST
+    return (pacer if pacer is not None else limiter.pacer), args
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A delivery ready to send: HTML text (≤ 4096 chars), optional inline buttons."""
-
-    text: str
-    buttons: list[list[tuple[str, str]]] | None = None
-    """Rows of (label, callback_data)."""
-    disable_notification: bool = False
-
-
-@dataclass(frozen=True)
-class Closed:
-    """Don't send this delivery: close its row with ``status`` (SKIPPED or DROPPED)."""
-
-    status: str
-    reason: str
-
-
-class Renderer(Protocol):
-    """Turns claimed deliveries into messages."""
-
-    def prepare(
-        self, session: Session, batch: list[DeliveryWork], now: datetime
-    ) -> dict[int, Rendered | Closed]:
-        """Runs in a worker thread with the claiming session; renders every delivery of a batch
-        (each in its recipient's current language), caching per case and language."""
-        ...
-
-
-@dataclass
-class DispatcherStats:
-    """Counters since start (``in_flight`` is the number of sends under way now)."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    blocked: int = 0
-    gone: int = 0
-    skipped: int = 0
-    rate_limited: int = 0
-    in_flight: int = 0
-    claimed: int = 0
-    resumed: int = 0
-    flushes: int = 0
-    timed_out: int = 0
-    """Sends that timed out (those reading the answer may have reached Telegram)."""
-    holds: int = 0
-    """How often the send brake held every new send (Telegram slow or unreachable)."""
-    taken_over: int = 0
-    """Rows of other workers taken over after their lease ran out."""
-
-
-class _StoppedError(Exception):
-    """A claimed delivery was not sent: the dispatcher is stopping, or lost its lease."""
-
-
-def _is_database_error(error: Exception) -> bool:
-    return isinstance(error, DBAPIError | PendingRollbackError)
-
-
-_Item = tuple[DeliveryWork, Rendered | Closed | None]
-
-
-class Dispatcher:
+class Dispatcher(SendingMixin):
     """Sends due deliveries from the outbox; see the module docstring for the guarantees.
 
     ``bot`` may be a plain ``telegram.Bot`` or the Application's ``ExtBot``. With a
@@ -227,6 +140,8 @@ class Dispatcher:
         timeout_cluster: int = 3,
         lease: timedelta = CLAIM_LEASE,
         heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        sender: Sender | None = None,
+        paid: PaidBroadcasts | None = None,
     ) -> None:
         if batch_size < 1 or max_in_flight < 1 or max_attempts < 1:
             raise ValueError("batch_size, max_in_flight and max_attempts must be >= 1")
@@ -242,42 +157,60 @@ class Dispatcher:
         self.flush_interval = flush_interval
         self.idle_poll = idle_poll
         self.backoff = backoff
-        self.outage_threshold = max(
-            1, outage_threshold if outage_threshold is not None else max(5, max_in_flight // 4)
-        )
         self.timeouts = timeouts if timeouts is not None else SendTimeouts()
+        self._init_policies(outage_threshold, timeout_cluster, lease, heartbeat_interval)
+        self.pacer, self._rate_limit_args = _pacing(bot, gate, pacer)
+        self.sender: Sender = (
+            sender
+            if sender is not None
+            else PtbSender(bot, rate_limit_args=self._rate_limit_args, timeouts=self.timeouts)
+        )
+        self.paid = paid
+        """The paid-broadcast policy (None: every send waits for ``gate``, never paid)."""
+        self.last_run_at: datetime | None = None  # the loop's last claim, for the health check
+        self._init_state()
+
+    def _init_policies(
+        self,
+        outage_threshold: int | None,
+        timeout_cluster: int,
+        lease: timedelta,
+        heartbeat_interval: float,
+    ) -> None:
+        default_outage = max(5, self.max_in_flight // 4)
+        self.outage_threshold = max(
+            1, default_outage if outage_threshold is None else outage_threshold
+        )
         self.brake = SendBrake(
-            limit=max_in_flight,
-            backoff=backoff,
+            limit=self.max_in_flight,
+            backoff=self.backoff,
             cluster=timeout_cluster,
             outage=self.outage_threshold,
         )
         self.lease = ClaimLease(
-            engine=engine,
-            worker_id=worker_id,
-            clock=clock,
+            engine=self.engine,
+            worker_id=self.worker_id,
+            clock=self.clock,
             lease=lease,
             interval=heartbeat_interval,
         )
 
-        limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
-        self._rate_limit_args: dict[str, Any] | None = None
-        if isinstance(limiter, PriorityRateLimiter):
-            self._rate_limit_args = BROADCAST_GATED if limiter.gate is gate else BROADCAST
-            if pacer is None:
-                pacer = limiter.pacer
-        self.pacer = pacer if pacer is not None else ChatPacer()
-
-        self.last_run_at: datetime | None = None
-        """When the loop last claimed or checked for due rows (for the health check)."""
-
+    def _init_state(self) -> None:
         self._stats = DispatcherStats()
+        self.outcomes = OutcomeRules(
+            clock=self.clock,
+            stats=self._stats,
+            brake=self.brake,
+            pacer=self.pacer,
+            backoff=self.backoff,
+            max_attempts=self.max_attempts,
+        )
         self._results: list[DeliveryResult] = []
         self._open_chats: set[int] = set()
         self._open_rows = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._http: set[asyncio.Task[Any]] = set()
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._slots = asyncio.Semaphore(self.max_in_flight)
         self._event = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_task: asyncio.Task[None] | None = None
@@ -316,7 +249,10 @@ class Dispatcher:
             raise RuntimeError("the dispatcher is already running")
         self._loop = asyncio.get_running_loop()
         self._stopping = False
-        resumed = await asyncio.to_thread(self._resume_sync)
+        resumed = await asyncio.to_thread(
+            dispatch_db.resume, self.engine, self.worker_id, self.paid
+        )
+        await self.sender.start()
         self._stats.resumed += resumed
         if resumed:
             log.info("resumed %d deliveries left in flight by a previous run", resumed)
@@ -375,6 +311,7 @@ class Dispatcher:
                 break
             await self._flush()
         await self.lease.stop()
+        await self.sender.close()
         log.info(
             "dispatcher stopped: %d sent, %d retried, %d failed",
             self._stats.sent,
@@ -397,7 +334,14 @@ class Dispatcher:
             if idle:
                 now = self.clock()
                 horizon = now + timedelta(seconds=max(0.0, deadline - time.monotonic()))
-                if await asyncio.to_thread(self._count_unfinished, now, horizon) == 0:
+                count = await asyncio.to_thread(
+                    dispatch_db.count_unfinished,
+                    self.engine,
+                    now=now,
+                    horizon=horizon,
+                    worker=self.worker_id,
+                )
+                if count == 0:
                     return
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"deliveries still due after {timeout} s")
@@ -439,7 +383,8 @@ class Dispatcher:
 
     def _ahead(self) -> int:
         """How many rows to keep claimed: about two seconds of sending, at most a batch."""
-        return min(self.batch_size, max(16, int(self.gate.rate * 2)))
+        rate = self.paid.rate if self.paid is not None else self.gate.rate
+        return min(self.batch_size, max(16, int(rate * 2)))
 
     def _should_claim(self) -> bool:
         if self._stopping or self._open_rows >= self._ahead():
@@ -469,7 +414,7 @@ class Dispatcher:
         try:
             works, prepared, next_due = await asyncio.to_thread(self._claim_sync, now, limit, skip)
         except Exception as error:
-            if not _is_database_error(error):
+            if not dispatch_db.is_database_error(error):
                 raise
             self._claim_log.failed(error)  # nothing was claimed: the transaction rolled back
             self._next_claim = time.monotonic() + min(self.idle_poll, 1.0)
@@ -487,7 +432,7 @@ class Dispatcher:
             return
         self._stats.claimed += len(works)
         self.lease.claimed((work.id for work in works), now + self.lease.lease)
-        by_chat: dict[int, list[_Item]] = {}
+        by_chat: dict[int, list[Item]] = {}
         for work in works:
             by_chat.setdefault(work.chat_id, []).append((work, prepared.get(work.id)))
         if self._stopping:  # stop() came while claiming: hand them straight back
@@ -500,75 +445,6 @@ class Dispatcher:
             task = asyncio.create_task(self._deliver_chat(chat_id, items))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-
-    def _claim_sync(
-        self, now: datetime, limit: int, skip: set[int]
-    ) -> tuple[list[DeliveryWork], dict[int, Rendered | Closed], datetime | None]:
-        with session_scope(self.engine) as session:
-            works = claim_due(
-                session,
-                now=now,
-                limit=limit,
-                worker=self.worker_id,
-                skip_chats=skip,
-                lease=self.lease.lease,
-            )
-            prepared = self._prepare(session, works, now) if works else {}
-            next_due = next_due_at(session) if len(works) < limit else None
-        return works, prepared, next_due
-
-    def _prepare(
-        self, session: Session, works: list[DeliveryWork], now: datetime
-    ) -> dict[int, Rendered | Closed]:
-        try:
-            return dict(self.renderer.prepare(session, works, now))
-        except Exception as error:
-            if _is_database_error(error):
-                raise  # the database, not the renderer: the claim is rolled back and retried
-            log.error(
-                "renderer failed on a batch of %d (%s); rendering one by one",
-                len(works),
-                type(error).__name__,
-            )
-        prepared: dict[int, Rendered | Closed] = {}
-        failures = 0
-        for work in works:
-            try:
-                prepared.update(self.renderer.prepare(session, [work], now))
-            except Exception as error:
-                if _is_database_error(error):
-                    raise
-                failures += 1
-        if failures:
-            log.error("renderer failed on %d deliveries; they will be retried", failures)
-        return prepared
-
-    def _resume_sync(self) -> int:
-        with session_scope(self.engine) as session:
-            return resume_in_flight(session, worker=self.worker_id)
-
-    def _count_unfinished(self, now: datetime, horizon: datetime) -> int:
-        with session_scope(self.engine) as session:
-            return int(
-                session.exec(
-                    select(func.count())
-                    .select_from(Delivery)
-                    .where(
-                        or_(
-                            and_(col(Delivery.status) == PENDING, col(Delivery.due_at) <= now),
-                            and_(
-                                col(Delivery.status) == PENDING,
-                                col(Delivery.last_error).is_not(None),
-                                col(Delivery.due_at) <= horizon,
-                            ),
-                            and_(
-                                col(Delivery.status) == SENDING,
-                                col(Delivery.claimed_by) == self.worker_id,
-                            ),
-                        )
-                    )
-                ).one()
-            )
 
     # -- results -----------------------------------------------------------------------
 
@@ -603,210 +479,22 @@ class Dispatcher:
             )
             self._next_claim = min(self._next_claim, time.monotonic() + soonest)
 
-    def _record_sync(self, batch: Sequence[DeliveryResult]) -> None:
-        with session_scope(self.engine) as session:
-            record_results(session, batch, worker=self.worker_id)
+    def _claim_sync(
+        self, now: datetime, limit: int, skip: set[int]
+    ) -> tuple[list[DeliveryWork], dispatch_db.Prepared, datetime | None]:
+        return dispatch_db.claim_batch(
+            self.engine,
+            self.renderer,
+            now=now,
+            limit=limit,
+            worker=self.worker_id,
+            skip=skip,
+            lease=self.lease.lease,
+        )
+
+    def _record_sync(self, batch: list[DeliveryResult]) -> None:
+        dispatch_db.record(self.engine, batch, worker=self.worker_id, paid=self.paid)
 
     def _unclaimed(self, work: DeliveryWork) -> DeliveryResult:
         """Back to pending, unchanged: the row was claimed but never sent."""
         return DeliveryResult(id=work.id, status=PENDING, at=self.clock())
-
-    # -- sending -----------------------------------------------------------------------
-
-    def _held(self, chat_id: int) -> bool:
-        return self.pacer.paused_until(chat_id) > self.pacer.now() or self.brake.held
-
-    async def _deliver_chat(self, chat_id: int, items: list[_Item]) -> None:
-        """Send one chat's claimed rows, one after the other."""
-        done = 0
-        try:
-            while done < len(items) and not self._stopping:
-                work, prepared = items[done]
-                try:
-                    result = await self._deliver_one(work, prepared)
-                except _StoppedError:
-                    break
-                self._add_result(result)
-                done += 1
-                if result.status in (BLOCKED, GONE):
-                    # Nothing more can reach this chat: close its other claimed rows unsent.
-                    for other, _ in items[done:]:
-                        self._add_result(replace(result, id=other.id, message_id=None))
-                        done += 1
-                elif result.status == PENDING and self._held(chat_id):
-                    break  # paused by a 429 or an outage: the rest waits with it
-        finally:
-            for work, _ in items[done:]:
-                self._add_result(self._unclaimed(work))
-            self._open_chats.discard(chat_id)
-            self._open_rows -= len(items)
-            if self._open_rows < self._ahead():
-                self._event.set()
-
-    async def _deliver_one(
-        self, work: DeliveryWork, prepared: Rendered | Closed | None
-    ) -> DeliveryResult:
-        if isinstance(prepared, Closed):
-            self._stats.skipped += 1
-            status = prepared.status if prepared.status in (SKIPPED, DROPPED) else SKIPPED
-            return DeliveryResult(id=work.id, status=status, at=self.clock(), error=prepared.reason)
-        if prepared is None:
-            return self._transient(work, "render failed", network=False)
-        await self.pacer.wait(work.chat_id)
-        async with self._slots:
-            await self.pacer.wait(work.chat_id)
-            while True:
-                async with self.brake.turn() as ticket:
-                    await self.gate.acquire(high=False)
-                    if self.brake.admits(ticket):
-                        return await self._call(work, prepared, ticket)
-                # The brake engaged while this send waited for the gate: wait for it too.
-
-    async def _call(self, work: DeliveryWork, rendered: Rendered, ticket: Ticket) -> DeliveryResult:
-        """One ``sendMessage`` and what its outcome means for the row."""
-        if self._stopping or not self.lease.holds(work.id):
-            raise _StoppedError
-        task = asyncio.current_task()
-        if task is not None:
-            self._http.add(task)
-        self._stats.in_flight += 1
-        try:
-            message = await self._send(work.chat_id, rendered)
-        except RetryAfter as error:
-            seconds = retry_after_seconds(error)
-            self.pacer.pause(work.chat_id, seconds)
-            self._stats.rate_limited += 1
-            return DeliveryResult(
-                id=work.id,
-                status=PENDING,
-                at=self.clock(),
-                retry_at=self.clock() + timedelta(seconds=seconds),
-                error=f"429 retry after {seconds:g}",
-            )
-        except Forbidden as error:
-            self._stats.blocked += 1
-            return DeliveryResult(id=work.id, status=BLOCKED, at=self.clock(), error=str(error))
-        except ChatMigrated as error:
-            self._stats.gone += 1
-            return DeliveryResult(
-                id=work.id,
-                status=GONE,
-                at=self.clock(),
-                error=f"migrated to supergroup {error.new_chat_id}",
-            )
-        except BadRequest as error:
-            return self._bad_request(work, error)
-        except TelegramError as error:  # NetworkError, TimedOut, 5xx, Conflict, …
-            return self._network_failure(work, error, ticket)
-        except Exception as error:  # a bug, not Telegram: retry, but count the attempts
-            log.error("unexpected error while sending (%s)", type(error).__name__)
-            return self._transient(work, f"{type(error).__name__}: {error}", network=False)
-        finally:
-            self._stats.in_flight -= 1
-            if task is not None:
-                self._http.discard(task)
-            self.pacer.note_sent(work.chat_id, work.chat_type != "private")
-        self._stats.sent += 1
-        if self.brake.note_success(ticket):
-            log.info("Telegram answers normally again; sending at full speed")
-        return DeliveryResult(
-            id=work.id,
-            status=SENT,
-            at=self.clock(),
-            message_id=message.message_id,
-            attempts=work.attempts + 1,
-        )
-
-    def _bad_request(self, work: DeliveryWork, error: BadRequest) -> DeliveryResult:
-        text = str(error)
-        if any(marker in text.lower() for marker in GONE_MARKERS):
-            self._stats.gone += 1
-            return DeliveryResult(id=work.id, status=GONE, at=self.clock(), error=text)
-        self._stats.failed += 1
-        log.warning("a delivery failed permanently (BadRequest)")
-        return DeliveryResult(
-            id=work.id, status=FAILED, at=self.clock(), error=text, attempts=work.attempts + 1
-        )
-
-    def _network_failure(
-        self, work: DeliveryWork, error: TelegramError, ticket: Ticket
-    ) -> DeliveryResult:
-        """A send failed on the way (no answer, 5xx, a time-out): tell the brake, retry later."""
-        timed_out = isinstance(error, TimedOut)
-        if timed_out:
-            self._stats.timed_out += 1
-        failing = self.brake.failing_chats + 1
-        if self.brake.note_failure(ticket, work.chat_id, timed_out=timed_out):
-            log.warning(
-                "Telegram is %s (%s, %d chats failing in a row); holding new sends for %.1f s",
-                "slow" if timed_out else "unreachable",
-                type(error).__name__,
-                failing,
-                self.brake.hold_remaining(),
-            )
-        # A send that may have reached Telegram waits at least a backoff before it is
-        # tried again, even when the brake did not engage.
-        wait = self.backoff(max(1, self.brake.level)) if maybe_delivered(error) else 0.0
-        return self._transient(
-            work, f"{type(error).__name__}: {error}", network=True, at_least=wait
-        )
-
-    async def _send(self, chat_id: int, rendered: Rendered) -> Message:
-        markup = (
-            InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                    for row in rendered.buttons
-                ]
-            )
-            if rendered.buttons
-            else None
-        )
-        kwargs: dict[str, Any] = {
-            "chat_id": chat_id,
-            "text": rendered.text,
-            "parse_mode": ParseMode.HTML,
-            "reply_markup": markup,
-            "disable_notification": rendered.disable_notification,
-            "link_preview_options": LinkPreviewOptions(is_disabled=True),
-        }
-        kwargs.update(self.timeouts.as_kwargs())
-        if isinstance(self.bot, ExtBot) and self._rate_limit_args is not None:
-            return await self.bot.send_message(**kwargs, rate_limit_args=self._rate_limit_args)
-        return await self.bot.send_message(**kwargs)
-
-    def _transient(
-        self, work: DeliveryWork, error: str, *, network: bool, at_least: float = 0.0
-    ) -> DeliveryResult:
-        """A failure that may pass: retry later with backoff, or give up after max_attempts."""
-        now = self.clock()
-        if network and self.brake.slowed:
-            # Telegram (or our network) is down or slow: don't spend this delivery's
-            # attempts; it is claimed again when the brake lets sends through.
-            self._stats.retried += 1
-            delay = max(at_least, self.brake.hold_remaining())
-            return DeliveryResult(
-                id=work.id,
-                status=PENDING,
-                at=now,
-                retry_at=now + timedelta(seconds=delay),
-                error=error,
-                attempts=work.attempts,
-            )
-        attempts = work.attempts + 1
-        if attempts >= self.max_attempts:
-            self._stats.failed += 1
-            log.warning(
-                "a delivery failed after %d attempts (%s)", attempts, error.split(":", 1)[0]
-            )
-            return DeliveryResult(id=work.id, status=FAILED, at=now, error=error, attempts=attempts)
-        self._stats.retried += 1
-        delay = max(at_least, self.backoff(attempts))
-        return DeliveryResult(
-            id=work.id,
-            status=PENDING,
-            at=now,
-            retry_at=now + timedelta(seconds=delay),
-            error=error,
-            attempts=attempts,
-        )

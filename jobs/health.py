@@ -126,6 +126,8 @@ class HealthReport:
     stuck_sending: int = 0
     stall_after: timedelta | None = None
     issues: tuple[Problem, ...] = field(default=())
+    paid_broadcast: dict[str, Any] | None = None
+    """Paid broadcasts: mode, Stars balance read at start, spent today, budget."""
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready values (instants in ISO 8601)."""
@@ -147,6 +149,7 @@ class HealthReport:
             ),
             "checked_at": instant(self.checked_at),
             "problems": list(self.problems),
+            "paid_broadcast": self.paid_broadcast,
         }
 
     def to_json(self) -> str:
@@ -396,7 +399,8 @@ def application_health(
             )
         except Exception as error:
             return failed_report(error)
-        return await asyncio.to_thread(
+        paid = getattr(dispatcher, "paid", None)
+        report = await asyncio.to_thread(
             health_report,
             engine,
             now=now,
@@ -406,6 +410,7 @@ def application_health(
             failed_threshold=failed_threshold,
             failed_window=failed_window,
         )
+        return report if paid is None else replace(report, paid_broadcast=paid.summary())
 
     return check
 

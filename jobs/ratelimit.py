@@ -134,6 +134,11 @@ class SendGate:
     429 pauses only its chat and the message is still delivered once; lower
     ``window_margin`` if a deployment sees them often.
 
+    :func:`free_gate` is the gate for Telegram's free 30/s: every slot of the window is
+    used (``window_margin=1``) but each window is ``FREE_GUARD`` longer than a second,
+    which keeps it at about 29.6/s with 15 ms for the jitter between this process and
+    the server's clock (``rate_margin`` 0.99 spaces the slots 1 % below the rate).
+
     The burst is 1: an idle gate lets the next caller through at once, and the one
     after that waits a full interval. When the event loop was busy and slots were
     missed, at most one missed slot is made up (catch-up is capped at one): the
@@ -150,14 +155,18 @@ class SendGate:
         rate: float = 30.0,
         *,
         window_margin: float = WINDOW_MARGIN,
+        rate_margin: float = RATE_MARGIN,
+        guard: float = _EPSILON,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not 0 < window_margin <= 1:
-            raise ValueError("window_margin must be in (0, 1]")
+        if not 0 < window_margin <= 1 or not 0 < rate_margin <= 1 or guard < 0:
+            raise ValueError("margins must be in (0, 1] and guard >= 0")
         self._clock = clock
         self._interval = 0.0
         self._window_cap = 1
         self._window_margin = window_margin
+        self._rate_margin = rate_margin
+        self._guard = guard
         self.rate = rate
         self._next_slot = -math.inf
         # One [time] cell per recent send: granted at, then moved to when the caller resumed.
@@ -180,7 +189,7 @@ class SendGate:
         if not value > 0:
             raise ValueError("rate must be positive")
         self._rate = float(value)
-        self._interval = 1.0 / (self._rate * RATE_MARGIN)
+        self._interval = 1.0 / (self._rate * self._rate_margin)
         self._window_cap = max(1, math.floor(self._rate * self._window_margin))
 
     @property
@@ -208,7 +217,7 @@ class SendGate:
         """The earliest instant the next caller may pass."""
         at = self._next_slot
         if len(self._released) >= self._window_cap:
-            at = max(at, self._released[-self._window_cap][0] + _WINDOW + _EPSILON)
+            at = max(at, self._released[-self._window_cap][0] + _WINDOW + self._guard)
         return at
 
     def _grant(self, now: float, *, catch_up: bool) -> list[float] | None:
@@ -295,6 +304,15 @@ class SendGate:
             if cell is not None:
                 (self._high if self._high and self._high[0] is waiter else self._low).popleft()
                 waiter.set_result(cell)
+
+
+FREE_GUARD = 0.015
+"""Seconds added to each sliding second of the free gate, for jitter."""
+
+
+def free_gate(rate: float = 30.0) -> SendGate:
+    """The gate of the sends without ``allow_paid_broadcast`` (replies, unpaid alerts)."""
+    return SendGate(rate, window_margin=1.0, rate_margin=0.99, guard=FREE_GUARD)
 
 
 class ChatPacer:

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
 from telegram.error import TelegramError, TimedOut
 
@@ -62,7 +63,9 @@ def maybe_delivered(error: TelegramError) -> bool:
     if not isinstance(error, TimedOut):
         return False
     cause = error.__cause__
-    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+    return not isinstance(
+        cause, httpx.ConnectTimeout | httpx.PoolTimeout | aiohttp.ConnectionTimeoutError
+    )
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +39,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from jobs.health import HealthCheck
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 log = logging.getLogger("casebot.webhook")
 
@@ -134,6 +136,14 @@ def make_web_app(
     _check_secret(secret_token)
     if not path.startswith("/") or path == HEALTH_PATH:
         raise ValueError(f"the webhook path must start with / and not be {HEALTH_PATH}")
+    app = web.Application(client_max_size=MAX_UPDATE_BYTES)
+    app.router.add_post(path, _update_receiver(application, secret_token))
+    app.router.add_get(HEALTH_PATH, _health_handler(health, health_timeout))
+    return app
+
+
+def _update_receiver(application: AnyApplication, secret_token: str) -> Handler:
+    """``POST {path}``: check the secret, read the update, queue it."""
     expected = secret_token.encode("ascii")
     refusals = _RefusalLog()
 
@@ -158,6 +168,12 @@ def make_web_app(
         await application.update_queue.put(update)
         return web.Response(status=200)
 
+    return receive_update
+
+
+def _health_handler(health: HealthCheck, health_timeout: float) -> Handler:
+    """``GET /healthz``: the health report, 200 or 503; 503 when it takes too long."""
+
     async def healthz(request: web.Request) -> web.Response:
         try:
             report = await asyncio.wait_for(health(), timeout=health_timeout)
@@ -175,10 +191,7 @@ def make_web_app(
             status=200 if report.ok else 503,
         )
 
-    app = web.Application(client_max_size=MAX_UPDATE_BYTES)
-    app.router.add_post(path, receive_update)
-    app.router.add_get(HEALTH_PATH, healthz)
-    return app
+    return healthz
 
 
 async def run_webhook(
@@ -236,12 +249,17 @@ async def run_webhook(
         log.info("stopping the webhook server")
     finally:
         await runner.cleanup()
-        try:
-            if application.running:
-                await application.stop()
-                if application.post_stop is not None:
-                    await application.post_stop(application)
-        finally:
-            await application.shutdown()
-            if application.post_shutdown is not None:
-                await application.post_shutdown(application)
+        await _stop(application)
+
+
+async def _stop(application: AnyApplication) -> None:
+    """Stop and shut down the application, running its post-stop and post-shutdown hooks."""
+    try:
+        if application.running:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)

@@ -384,7 +384,7 @@ def stats_text(t: Translator, stats: Any, case_names: dict[int, str]) -> str:
     labels = {
         "sent": N_("sent"), "pending": N_("waiting"), "sending": N_("being sent"),
         "failed": N_("failed"), "blocked": N_("blocked"), "gone": N_("chat gone"),
-        "skipped": N_("withdrawn"), "dropped": N_("too late"),
+        "skipped": N_("withdrawn"), "dropped": N_("too late"), "paused": N_("paused"),
     }  # fmt: skip
     for status, label in labels.items():
         lines.append(escape(f"{t.gettext(label)}: {stats.deliveries.get(status, 0)}"))

@@ -35,6 +35,7 @@ from storage.vocabulary import DeliveryState
 PENDING, SENDING, SENT = DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT
 BLOCKED, GONE, FAILED = DeliveryState.BLOCKED, DeliveryState.GONE, DeliveryState.FAILED
 SKIPPED, DROPPED = DeliveryState.SKIPPED, DeliveryState.DROPPED
+PAUSED = DeliveryState.PAUSED
 FINAL_STATUSES = frozenset({SENT, BLOCKED, GONE, FAILED, SKIPPED, DROPPED})
 
 CLAIM_LEASE = timedelta(seconds=45)
@@ -191,10 +192,13 @@ def resume_in_flight(session: Session, *, worker: str | None = None) -> int:
 
 def _due(
     session: Session, *, now: datetime, urgent: bool, count: int, skip: list[int]
-) -> list[tuple[Delivery, Subscriber]]:
-    """Due pending rows of one urgency, oldest first: an ordered range of ix_deliveries_claim."""
+) -> list[Any]:
+    """Due pending rows of one urgency, oldest first: an ordered range of ix_deliveries_claim.
+
+    Plain columns, not ORM objects: a claim at 1,000/s must cost little CPU.
+    """
     query = (
-        select(Delivery, Subscriber)
+        sa_select(*_CLAIM_COLUMNS)
         .join(Subscriber, col(Subscriber.chat_id) == col(Delivery.chat_id))
         .where(
             col(Delivery.status) == PENDING,
@@ -208,24 +212,39 @@ def _due(
         query = query.where(col(Delivery.chat_id).not_in(skip))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Delivery)
-    return list(session.exec(query).all())
+    return list(session.execute(query).all())
 
 
-def _work(delivery: Delivery, subscriber: Subscriber, lease_until: datetime) -> DeliveryWork:
+def _work(row: Any, lease_until: datetime) -> DeliveryWork:
     return DeliveryWork(
-        id=delivery.id or 0,
-        chat_id=delivery.chat_id,
-        chat_type=subscriber.chat_type,
-        lang=subscriber.lang,
-        telegram_lang=subscriber.telegram_lang,
-        case_id=delivery.case_id,
-        kind=delivery.kind,
-        payload=dict(delivery.payload),
-        urgent=delivery.urgent,
-        attempts=delivery.attempts,
-        due_at=delivery.due_at,
+        id=row.id,
+        chat_id=row.chat_id,
+        chat_type=row.chat_type,
+        lang=row.lang,
+        telegram_lang=row.telegram_lang,
+        case_id=row.case_id,
+        kind=row.kind,
+        payload=dict(row.payload),
+        urgent=row.urgent,
+        attempts=row.attempts,
+        due_at=row.due_at,
         lease_until=lease_until,
     )
+
+
+_CLAIM_COLUMNS = (
+    col(Delivery.id),
+    col(Delivery.chat_id),
+    col(Delivery.case_id),
+    col(Delivery.kind),
+    col(Delivery.payload),
+    col(Delivery.urgent),
+    col(Delivery.attempts),
+    col(Delivery.due_at),
+    col(Subscriber.chat_type),
+    col(Subscriber.lang),
+    col(Subscriber.telegram_lang),
+)
 
 
 def claim_due(
@@ -249,7 +268,7 @@ def claim_due(
         rows += _due(session, now=now, urgent=False, count=limit - len(rows), skip=skip)
     if not rows:
         return []
-    ids = [delivery.id for delivery, _ in rows]
+    ids = [row.id for row in rows]
     result = session.execute(
         update(Delivery)
         .where(col(Delivery.id).in_(ids), col(Delivery.status) == PENDING)
@@ -268,8 +287,8 @@ def claim_due(
                 )
             ).all()
         )
-        rows = [(delivery, subscriber) for delivery, subscriber in rows if delivery.id in mine]
-    return [_work(delivery, subscriber, now + lease) for delivery, subscriber in rows]
+        rows = [row for row in rows if row.id in mine]
+    return [_work(row, now + lease) for row in rows]
 
 
 def renew_leases(session: Session, *, ids: Iterable[int], worker: str, until: datetime) -> set[int]:

@@ -157,6 +157,13 @@ URGENT_RISKS: frozenset[str] = frozenset(
 HELD: frozenset[str] = frozenset(status.key for status in DIMENSIONS[0].statuses if status.held)
 """Custody keys that mean the person is held."""
 
+CUSTODY = DIMENSIONS[0].key
+"""The custody dimension's key."""
+
+URGENT_CUSTODY: frozenset[str] = HELD | frozenset({"released"})
+"""Custody changes that are urgent for paid broadcasts (``CASEBOT_PAID_BROADCAST=urgent``):
+a detention and a release."""
+
 
 class Basis(StrEnum):
     """How a fact is known: the basis of a status change or a timeline event."""
@@ -266,3 +273,5 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     DROPPED = "dropped"
+    PAUSED = "paused"
+    """Held by the organizer's Pause (its broadcast); Resume puts it back to pending."""

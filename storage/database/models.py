@@ -395,3 +395,28 @@ class Draft(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class Broadcast(SQLModel, table=True):
+    """The alerts of one Send, as the organizer follows them: the progress message, Pause.
+
+    Its deliveries are those whose ``dedupe_key`` starts with ``prefix``. ``paused``
+    is stored so that a Pause holds across restarts (its pending rows are ``paused``).
+    ``finished_at`` is set when none is left to send.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int | None = Field(default=None, unique=True)
+    case_id: int | None = _case_fk(nullable=True)
+    prefix: str = Field(max_length=200)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    lang: str = Field(default="en", max_length=8)
+    total: int = 0
+    paused: bool = False
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    paused_seconds: float = 0.0
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)

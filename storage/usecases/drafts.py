@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from storage.alertkinds import spec
 from storage.database.models import Case, Delivery, Draft, Subscriber
-from storage.outbox import PENDING, SENDING, SENT, SKIPPED, count_inserted, insert_for
+from storage.outbox import PAUSED, PENDING, SENDING, SENT, SKIPPED, count_inserted, insert_for
 from storage.payloads import (
     AlertPayload,
     CancelHearingDraft,
@@ -355,7 +355,7 @@ def _correct(session: Session, draft: Draft, result: DraftResult, now: datetime)
     # In-flight rows become sent if their send succeeds; otherwise they stay withdrawn.
     session.execute(
         update(Delivery)
-        .where(mine, col(Delivery.status).in_([PENDING, SENDING]))
+        .where(mine, col(Delivery.status).in_([PENDING, SENDING, PAUSED]))
         .values(status=SKIPPED, updated_at=now)
     )
     return written

@@ -102,7 +102,8 @@ def test_status_preview_send_once_and_undo(bot: RunningBot, engine: Engine) -> N
     offer = press_send(bot, preview)
     sent = bot.wait_for_edit(ADMIN, preview.message_id)
     assert "Sent: 3 subscribers will get it." in sent.text
-    assert sent.buttons() == []  # nothing is left where Send was: a second tap undoes nothing
+    # Nothing is left where Send was (a second tap sends nothing): only the broadcast's Pause.
+    assert [data for _, data, _ in sent.buttons()] == [f"bc:pause:{1}"]
     assert "You can undo it for 10 minutes." in offer.text
     bot.server.press_button(
         user_id=ADMIN, chat_id=ADMIN, message_id=preview.message_id, data=send, check=False

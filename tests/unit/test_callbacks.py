@@ -25,6 +25,8 @@ EXAMPLES: list[cb.Button] = [
     cb.Forget("yes"),
     cb.DraftAction("send", 12),
     cb.DraftAction("undoyes", 12),
+    cb.BroadcastAction("pause", 7),
+    cb.BroadcastAction("resume", 999_999_999),
     cb.AuditPage(1, 3),
     cb.Guided("key", 2, "released"),
     cb.Guided("hearing", 2),

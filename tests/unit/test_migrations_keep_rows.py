@@ -1,5 +1,6 @@
-"""Migrations 0008-0011 add and drop columns in place: on SQLite a copied table would
-delete (ON DELETE CASCADE) or empty (SET NULL) the rows of the tables that refer to it."""
+"""Migrations 0010-0013 (attendance, letters, timeline followers, basis) add and drop
+columns in place: on SQLite a copied table would delete (ON DELETE CASCADE) or empty
+(SET NULL) the rows of the tables that refer to it."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ are left as they are, as is the audit log.
 The conversion is written out here, not imported, so that this migration keeps doing
 what it did when the payload types change again. It reads and writes only the
 ``payload``, ``params`` and ``result`` columns, so the columns later migrations add to
-other tables (0009-0012) do not concern it; a ``basis`` or ``source`` already in an old
+other tables do not concern it; a ``basis`` or ``source`` already in an old
 payload is kept (the payload types have them, optional).
 """
 
