@@ -35,7 +35,9 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
 import handlers.miniapp
+from handlers.attendance_buttons import reminder_buttons
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
+from handlers.stale import stale_rows
 from jobs.dispatch_setup import build_dispatcher, read_star_balance, start_progress
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
@@ -44,6 +46,7 @@ from jobs.logsetup import add_secret, configure_logging
 from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
 from jobs.progress import ProgressReporter
 from jobs.ratelimit import ChatPacer, free_gate
+from jobs.render import AlertRenderer
 from jobs.schedule import schedule_jobs
 from jobs.startup import (
     TOKEN_REJECTED,
@@ -106,6 +109,12 @@ def make_dispatcher(
         limiter=limiter,
         engine=engine,
         settings=settings,
+        renderer=AlertRenderer(
+            zone=settings.timezone,
+            attend_buttons=reminder_buttons,
+            stale_after=settings.stale_after,
+            stale_buttons=stale_rows,
+        ),
         clock=clock,
         worker_id=worker_id,
     )

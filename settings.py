@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,12 +47,19 @@ VARIABLES = (
     "CASEBOT_PAID_BUDGET",
     "CASEBOT_STALL_AFTER",
     "CASEBOT_IMPORT_MAX_BYTES",
+    "CASEBOT_STALE_AFTER",
+    "CASEBOT_APPROVAL",
+    "CASEBOT_APPROVAL_OVER",
     "CASEBOT_PUBLIC_URL",
     "CASEBOT_BOT_USERNAME",
     "CASEBOT_APP_MAX_AGE",
 )
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+
+APPROVAL_MODES = ("off", "urgent", "all")
+"""CASEBOT_APPROVAL's values."""
 
 
 class SettingsError(ValueError):
@@ -77,6 +85,12 @@ class Settings:
     rate: int
     stall_after: timedelta = timedelta(minutes=10)
     import_max_bytes: int = MAX_FILE_BYTES
+    stale_after: timedelta = timedelta(days=90)
+    """CASEBOT_STALE_AFTER: a case unconfirmed this long needs a look (/stale, the digest)."""
+    approval: str = "urgent"
+    """CASEBOT_APPROVAL: off, urgent or all: which alerts a second organizer approves."""
+    approval_over: int = 1000
+    """CASEBOT_APPROVAL_OVER: with ``urgent``, an alert to more readers needs approval too."""
     paid_broadcast: str = "off"
     """Which alerts may use paid broadcasts: off, urgent or all."""
     paid_budget: int = 0
@@ -221,6 +235,17 @@ def _check_offsets(name: str, raw: str, problems: list[str]) -> tuple[timedelta,
         return ()
 
 
+def _check_approval(raw: str, over: str, problems: list[str]) -> tuple[str, int]:
+    mode = raw.lower()
+    if mode not in APPROVAL_MODES:
+        problems.append("CASEBOT_APPROVAL must be off, urgent or all")
+        mode = "urgent"
+    if not re.fullmatch(r"[0-9]{1,9}", over):
+        problems.append("CASEBOT_APPROVAL_OVER must be a whole number of subscribers, such as 1000")
+        return mode, 1000
+    return mode, int(over)
+
+
 def _check_rate(raw: str, problems: list[str]) -> int:
     if re.fullmatch(r"[0-9]{1,6}", raw) and 1 <= int(raw) <= MAX_RATE:
         return int(raw)
@@ -274,11 +299,17 @@ def _check_paid_rate(rate: int, mode: str, budget: int, problems: list[str]) -> 
         )
 
 
-def _check_stall(raw: str, problems: list[str]) -> timedelta:
-    offsets = _check_offsets("CASEBOT_STALL_AFTER", raw, problems)
+def _check_stall(
+    raw: str,
+    problems: list[str],
+    *,
+    name: str = "CASEBOT_STALL_AFTER",
+    default: timedelta = timedelta(minutes=10),
+) -> timedelta:
+    offsets = _check_offsets(name, raw, problems)
     if len(offsets) > 1:
-        problems.append("CASEBOT_STALL_AFTER must be one duration such as 10m or 1h")
-    return offsets[0] if offsets else timedelta(minutes=10)
+        problems.append(f"{name} must be one duration such as 10m, 1h or 90d")
+    return offsets[0] if offsets else default
 
 
 def _check_import_size(raw: str, problems: list[str]) -> int:
@@ -292,6 +323,37 @@ def _check_import_size(raw: str, problems: list[str]) -> int:
         f"(K, M or G, in units of 1024), such as 20M; {raw[:40]!r} is not one"
     )
     return MAX_FILE_BYTES
+
+
+def _check_token(token: str | None, require_token: bool, problems: list[str]) -> str | None:
+    if token is not None and not TOKEN_RE.match(token):
+        problems.append(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then "
+            "about 35 letters, digits, '-' or '_'); copy it again from @BotFather"
+        )
+    if token is None and require_token:
+        problems.append(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
+            "(send /newbot), put the token it gives you in TELEGRAM_BOT_TOKEN or in a .env "
+            "file, and start again. To try the bot without Telegram, run: casebot chat --demo"
+        )
+    return token
+
+
+def _casework(values: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """CASEBOT_APPROVAL, CASEBOT_APPROVAL_OVER and CASEBOT_STALE_AFTER, as Settings fields."""
+    approval, approval_over = _check_approval(
+        values.get("CASEBOT_APPROVAL") or "urgent",
+        values.get("CASEBOT_APPROVAL_OVER") or "1000",
+        problems,
+    )
+    stale_after = _check_stall(
+        values.get("CASEBOT_STALE_AFTER") or "90d",
+        problems,
+        name="CASEBOT_STALE_AFTER",
+        default=timedelta(days=90),
+    )
+    return {"approval": approval, "approval_over": approval_over, "stale_after": stale_after}
 
 
 def load_settings(
@@ -308,18 +370,7 @@ def load_settings(
     values = _read_environment(os.environ if environ is None else environ, env_file)
     problems: list[str] = []
 
-    token = values.get("TELEGRAM_BOT_TOKEN") or None
-    if token is not None and not TOKEN_RE.match(token):
-        problems.append(
-            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then "
-            "about 35 letters, digits, '-' or '_'); copy it again from @BotFather"
-        )
-    if token is None and require_token:
-        problems.append(
-            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
-            "(send /newbot), put the token it gives you in TELEGRAM_BOT_TOKEN or in a .env "
-            "file, and start again. To try the bot without Telegram, run: casebot chat --demo"
-        )
+    token = _check_token(values.get("TELEGRAM_BOT_TOKEN") or None, require_token, problems)
 
     api_url = _check_api_url(values.get("TELEGRAM_API_URL") or "https://api.telegram.org", problems)
     data_dir = Path(values.get("CASEBOT_DATA_DIR") or "./data")
@@ -345,6 +396,7 @@ def load_settings(
         import_max_bytes=_check_import_size(
             values.get("CASEBOT_IMPORT_MAX_BYTES") or str(MAX_FILE_BYTES), problems
         ),
+        **_casework(values, problems),
         paid_broadcast=_check_paid(values.get("CASEBOT_PAID_BROADCAST") or "off", problems),
         paid_budget=_check_budget(values.get("CASEBOT_PAID_BUDGET") or "0", problems),
         public_url=_check_public_url(

@@ -213,6 +213,22 @@ def _check_button_url(url: object) -> None:
         )
 
 
+MAX_COPY_TEXT = 256
+"""Telegram's limit on a CopyTextButton's text (1-256 characters)."""
+
+
+def _check_copy_text(copy_text: object) -> None:
+    text = copy_text.get("text") if isinstance(copy_text, dict) else None
+    if not isinstance(text, str):
+        raise ApiError(
+            400,
+            "Bad Request: can't parse inline keyboard button: "
+            'Field "copy_text" must be of type Object with a String "text"',
+        )
+    if not 1 <= len(text) <= MAX_COPY_TEXT:
+        raise ApiError(400, "Bad Request: BUTTON_COPY_TEXT_INVALID")
+
+
 def check_web_app(web_app: object) -> None:
     """A ``WebAppInfo``: an object whose ``url`` is an https address (Telegram refuses
     any other scheme for Mini Apps)."""
@@ -275,6 +291,8 @@ def normalize_reply_markup(markup: object) -> JSONDict | None:
                         raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
                 if "url" in button:
                     _check_button_url(button["url"])
+                if "copy_text" in button:
+                    _check_copy_text(button["copy_text"])
                 if "web_app" in button:
                     check_web_app(button["web_app"])
         return {"inline_keyboard": copy.deepcopy(rows)}

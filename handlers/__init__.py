@@ -5,13 +5,16 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers import (
+    attendance,
     cases,
     errors,
     flood,
     guided,
     inline,
+    letters,
     organizers,
     review,
+    stale,
     start,
     subscriptions,
 )
@@ -31,6 +34,9 @@ def register_all(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
         | organizers.register(app)
         | guided.register(app)
         | review.register(app)
+        | attendance.register(app)
+        | letters.register(app)
+        | stale.register(app)
         | inline.register(app)
     )
     start.register_fallback(app)

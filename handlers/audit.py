@@ -27,6 +27,8 @@ from handlers.organizing import (
 from handlers.rights import is_admin, organizers_only
 from handlers.syntax import UsageError, parse_case_only, parse_organizer
 from messages import Translator
+from messages.approval import mode_line
+from messages.attendance import attendance_stats
 from messages.audit import audit_text, organizers_text
 from messages.card import case_title
 from messages.i18n import resolve_language
@@ -36,7 +38,7 @@ from storage.usecases.editing import (
     list_organizers,
     set_organizer,
 )
-from storage.usecases.organizing import audit_page, stats_with_cases
+from storage.usecases.organizing import audit_page, stats_screen
 
 COMMANDS = frozenset({"organizer", "stats", "audit"})
 AUDIT_PAGE = 10
@@ -78,9 +80,19 @@ async def organizer(update: Update, context: Context, t: Translator) -> None:
 async def stats(update: Update, context: Context, t: Translator) -> None:
     """`/stats`: subscribers per case and language, deliveries by status."""
 
-    figures, items = await run_db(context, stats_with_cases, language_of=resolve_language)
-    names = {item.id: case_title(t, item.names) for item in items}
-    text = stats_text(t, figures, names)
+    settings = services(context).settings
+    screen = await run_db(
+        context,
+        stats_screen,
+        language_of=resolve_language,
+        now=services(context).clock(),
+        approval=settings.approval,
+        admins=settings.admins,
+    )
+    names = {item.id: case_title(t, item.names) for item in screen.items}
+    text = stats_text(t, screen.figures, names)
+    text += "\n\n" + attendance_stats(t, screen.attending, names)
+    text += "\n\n" + mode_line(t, screen.mode, settings.approval_over)
     lines = await run_db(context, recent_lines, t=t, zone=services(context).settings.timezone)
     if lines:
         text += "\n\n" + "\n".join(lines)

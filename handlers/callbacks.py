@@ -242,10 +242,64 @@ class Question(Button):
     question_id: int
 
 
+@dataclass(frozen=True)
+class Attend(Button):
+    """ "I'll attend" (``yes``) or "Can't come" (``no``) for a hearing."""
+
+    PREFIX = "att"
+    CHOICES: ClassVar[Choices] = {"answer": frozenset({"yes", "no"})}
+    hearing_id: int
+    answer: str
+
+
+@dataclass(frozen=True)
+class AttendListed(Button):
+    """The answer to "may organizers see your name among those attending?"."""
+
+    PREFIX = "attl"
+    CHOICES: ClassVar[Choices] = {"answer": frozenset({"yes", "no"})}
+    answer: str
+
+
+@dataclass(frozen=True)
+class Letter(Button):
+    """ "Write a letter" on a case's card."""
+
+    PREFIX = "let"
+    case_id: int
+
+
+@dataclass(frozen=True)
+class StaleConfirm(Button):
+    """ "Nothing changed" on a case listed by /stale or the weekly digest."""
+
+    PREFIX = "stc"
+    case_id: int
+
+
+@dataclass(frozen=True)
+class TimelineFollow(Button):
+    """/settings: get new timeline events too (``on``) or not (``off``)."""
+
+    PREFIX = "tlf"
+    CHOICES: ClassVar[Choices] = {"answer": frozenset({"on", "off"})}
+    answer: str
+
+
+@dataclass(frozen=True)
+class Approval(Button):
+    """Approve or Reject a change waiting for a second organizer."""
+
+    PREFIX = "apr"
+    CHOICES: ClassVar[Choices] = {"action": frozenset({"approve", "reject"})}
+    action: str
+    draft_id: int
+
+
 KINDS: tuple[type[Button], ...] = (
     Help, Language, Card, Timeline, TimelinePage, Calendar, Picture, Shared, CaseList, Subscribe,
     Unsubscribe, Reminders, Forget, DraftAction, AuditPage, Guided, GuidedStart, Question,
-    BroadcastAction,
+    Attend, AttendListed, Letter, StaleConfirm, TimelineFollow, Approval, BroadcastAction,
 )  # fmt: skip
 _BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
 

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
+from handlers.attendance_buttons import answer_buttons
 from handlers.common import (
     Context,
     edit_in_place,
@@ -26,6 +27,7 @@ from handlers.common import (
 )
 from handlers.miniapp import with_edit_button
 from messages import N_, Translator
+from messages.attendance import attendance_line
 from messages.calendar import render_calendar
 from messages.card import (
     case_title,
@@ -37,6 +39,7 @@ from messages.card import (
     render_not_found,
 )
 from messages.common import clip
+from messages.letters import letter_label
 from messages.timeline import timeline_pages
 from storage.domain.sentence import estimate_for
 from storage.reads.cases import (
@@ -46,7 +49,8 @@ from storage.reads.cases import (
     list_cases,
 )
 from storage.reads.screens import Lookup as Lookup
-from storage.reads.screens import calendar_of, card_of, look_up, timeline_of
+from storage.reads.screens import calendar_of, look_up, timeline_of
+from storage.usecases.attendance import CardReader, card_for_reader
 from web.picture import picture_of
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
@@ -88,8 +92,12 @@ def share_link(context: Context, slug: str) -> str | None:
 
 
 def _card_markup(
-    t: Translator, context: Context, view: CaseView, subscribed: bool
+    t: Translator, context: Context, view: CaseView, reader: CardReader
 ) -> InlineKeyboardMarkup:
+    subscribed = reader.subscribed
+    rows = []
+    if view.next_hearing is not None and view.next_hearing.starts_at > _now(context):
+        rows.append(answer_buttons(t, view.next_hearing.id, chosen=reader.answer))
     row = [cb.Timeline(view.id, 0).button(t.gettext("Timeline"))]
     if "subscribe" in registered_commands(context):
         if subscribed:
@@ -97,12 +105,14 @@ def _card_markup(
         else:
             row.append(cb.Subscribe(view.id).button(t.gettext("Subscribe")))
     row.append(cb.Calendar(view.id).button(t.gettext("Calendar")))
+    if view.letter_address:
+        rows.append([cb.Letter(view.id).button(letter_label(t))])
     share = [cb.Picture(view.id).button(t.gettext("Picture"))]
     settings = services(context).settings
     if settings.links_to_website:
         page = f"{settings.public_url}/{t.lang}/cases/{view.slug}"
         share.append(InlineKeyboardButton(t.gettext("Web page"), url=page))
-    return InlineKeyboardMarkup([row, share])
+    return InlineKeyboardMarkup([row, *rows, share])
 
 
 async def send_card(update: Update, context: Context, case_id: int) -> None:
@@ -111,17 +121,28 @@ async def send_card(update: Update, context: Context, case_id: int) -> None:
     assert chat is not None
     t = await user_translator(update, context)
     now = _now(context)
-    view, subscribed = await run_db(context, card_of, case_id=case_id, chat_id=chat.id, now=now)
+    user = update.effective_user
+    view, reader = await run_db(
+        context,
+        card_for_reader,
+        case_id=case_id,
+        chat_id=chat.id,
+        user_id=user.id if user else None,
+        now=now,
+        admins=services(context).settings.admins,
+    )
     if view is None:
         await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
         return
     estimate = estimate_for(view)
     text = render_card(t, view, estimate=estimate, today=_local_now(context).date())
+    if reader.attendance is not None and chat.type == "private":
+        text += "\n" + attendance_line(t, reader.attendance)
     link = share_link(context, view.slug)
     if link:
         text += "\n" + escape(t.gettext("Share: %(link)s") % {"link": link})
     markup = await with_edit_button(
-        update, context, t, _card_markup(t, context, view, subscribed), view.id
+        update, context, t, _card_markup(t, context, view, reader), view.id
     )
     await chat.send_message(text, reply_markup=markup)
 

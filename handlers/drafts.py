@@ -19,6 +19,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from handlers import approval
 from handlers import callbacks as cb
 from handlers.broadcasts import show_progress
 from handlers.common import Context, answer, edit_in_place, run_db, services
@@ -146,6 +147,10 @@ async def draft_button(update: Update, context: Context, t: Translator) -> None:
         await query.answer()
         await _ask_or_offer_undo(query, t, button)
         return
+    if button.action == "send" and await approval.intercept_send(
+        update, context, t, button.draft_id
+    ):
+        return  # it waits for another organizer
     user = update.effective_user
     assert user is not None
     functions = {"send": send_draft, "cancel": cancel_draft, "undoyes": undo_draft}
@@ -201,3 +206,4 @@ async def _ask_or_offer_undo(query: Any, t: Translator, button: cb.DraftAction) 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the preview buttons' handler."""
     app.add_handler(CallbackQueryHandler(draft_button, pattern=cb.of(cb.DraftAction)))
+    approval.register(app)

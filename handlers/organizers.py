@@ -235,6 +235,8 @@ async def propose_status(
         key=args.key,
         note={note_lang: args.note} if args.note and note_lang else {},
         note_lang=note_lang,
+        basis=args.basis,
+        source=args.source_url,
     )
     await drafts.propose(update, context, t, case_id, params)
 
@@ -271,6 +273,7 @@ async def store_event(
         text=args.text,
         lang=detect_language(args.text, t.lang),
         source_url=args.source_url,
+        basis=args.basis,
     )
     day = today(context)
     if after_today(args.day, args.precision, day):

@@ -34,6 +34,11 @@ async def confirm(update: Update, context: Context, t: Translator) -> None:
     case_id = await resolve_case(update, context, t, args.case)
     if case_id is None:
         return
+    await confirm_and_say(update, context, t, case_id)
+
+
+async def confirm_and_say(update: Update, context: Context, t: Translator, case_id: int) -> None:
+    """Confirm a case as checked today (an organizer's act) and say so."""
     user = update.effective_user
     assert user is not None
     now = services(context).clock()

@@ -34,6 +34,7 @@ from storage.usecases.subscriptions import (
     forget_chat,
     migrate_chat,
     set_reminder_preset,
+    set_timeline_follow,
     subscribe,
     unsubscribe,
 )
@@ -203,10 +204,22 @@ async def settings_command(update: Update, context: Context) -> None:
     for preset, label in PRESET_LABELS.items():
         chosen = (REMINDER_PRESETS[preset] or None) == current
         rows.append([cb.Reminders(preset).button(("✓ " if chosen else "") + t.gettext(label))])
-    await chat.send_message(
-        escape(t.gettext("When should I remind you of hearings?")),
-        reply_markup=InlineKeyboardMarkup(rows),
+    on = subscriber is not None and subscriber.timeline
+    rows.append(
+        [
+            cb.TimelineFollow("on").button(("✓ " if on else "") + t.gettext("Timeline events too")),
+            cb.TimelineFollow("off").button(("" if on else "✓ ") + t.gettext("No timeline events")),
+        ]
     )
+    text = (
+        t.gettext("When should I remind you of hearings?")
+        + "\n\n"
+        + t.gettext(
+            "Besides status changes and hearings, do you want new timeline events of the cases "
+            "you follow?"
+        )
+    )
+    await chat.send_message(escape(text), reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def forget_command(update: Update, context: Context) -> None:
@@ -253,6 +266,17 @@ async def subscription_button(update: Update, context: Context) -> None:
             await chat.send_message(
                 escape(t.gettext("Hearing reminders: %(choice)s.") % {"choice": label})
             )
+    elif isinstance(button, cb.TimelineFollow):
+        t = await user_translator(update, context)
+        if await _may_change(update, context, t):
+            on = button.answer == "on"
+            await run_db(context, set_timeline_follow, chat_id=chat.id, on=on)
+            text = (
+                t.gettext("You will also get new timeline events of the cases you follow.")
+                if on
+                else t.gettext("You will get status changes and hearings, not timeline events.")
+            )
+            await chat.send_message(escape(text))
     elif isinstance(button, cb.Forget):
         t = await user_translator(update, context)
         if button.answer != "yes":
@@ -302,6 +326,6 @@ def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("mysubs", mysubs))
     app.add_handler(CommandHandler("settings", settings_command))
     app.add_handler(CommandHandler("forget", forget_command))
-    buttons = cb.of(cb.Subscribe, cb.Unsubscribe, cb.Reminders, cb.Forget)
+    buttons = cb.of(cb.Subscribe, cb.Unsubscribe, cb.Reminders, cb.Forget, cb.TimelineFollow)
     app.add_handler(CallbackQueryHandler(subscription_button, pattern=buttons))
     return COMMANDS

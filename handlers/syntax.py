@@ -16,7 +16,7 @@ from typing import Any
 
 from storage.files.casefile import parse_term
 from storage.vocabulary import KEY_TO_DIMENSION as KEY_TO_DIMENSION
-from storage.vocabulary import LANGUAGES, NAME_LANGUAGES
+from storage.vocabulary import LANGUAGES, NAME_LANGUAGES, Basis
 
 DATE_SHAPE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})$")
 """A full date as people write it: 20.12.2026 (day first), or 2026-12-20."""
@@ -148,6 +148,8 @@ class StatusArgs:
     dimension: str
     key: str
     note: str | None
+    basis: str | None = None
+    source_url: str | None = None
 
 
 def parse_setstatus(text: str) -> StatusArgs:
@@ -160,10 +162,26 @@ def parse_setstatus(text: str) -> StatusArgs:
         raise UsageError("bad_key", tokens[-1])
     case = _before(tokens, index)
     key = tokens[index].lower()
-    note = " ".join(tokens[index + 1 :]).strip()
+    words, basis = take_basis(tokens[index + 1 :])
+    source = words.pop() if words and _is_link(words[-1]) else None
+    note = " ".join(words).strip()
     if len(note) > MAX_NOTE:
         raise UsageError("too_long", str(MAX_NOTE))
-    return StatusArgs(case, KEY_TO_DIMENSION[key], key, note or None)
+    return StatusArgs(case, KEY_TO_DIMENSION[key], key, note or None, basis, source)
+
+
+def _is_link(token: str) -> bool:
+    return bool(re.match(r"^https?://\S+$", token)) and len(token) <= 500
+
+
+def take_basis(words: list[str]) -> tuple[list[str], str | None]:
+    """The words without a ``basis=<key>`` token, and that key (None when absent)."""
+    found = [word for word in words if word.lower().startswith("basis=")]
+    if not found:
+        return list(words), None
+    if len(found) > 1 or found[0][6:].lower() not in set(Basis):
+        raise UsageError("bad_basis", found[-1][6:])
+    return [word for word in words if word is not found[0]], found[0][6:].lower()
 
 
 @dataclass(frozen=True)
@@ -175,6 +193,7 @@ class EventArgs:
     precision: str
     text: str
     source_url: str | None
+    basis: str | None = None
 
 
 def parse_addevent(text: str) -> EventArgs:
@@ -187,16 +206,14 @@ def parse_addevent(text: str) -> EventArgs:
         raise UsageError("missing_case" if not tokens else "missing_date")
     case = _before(tokens, index)
     day, precision = parse_partial_day(tokens[index])
-    words = tokens[index + 1 :]
-    source = None
-    if words and re.match(r"^https?://\S+$", words[-1]) and len(words[-1]) <= 500:
-        source = words.pop()
+    words, basis = take_basis(tokens[index + 1 :])
+    source = words.pop() if words and _is_link(words[-1]) else None
     body = " ".join(words).strip()
     if not body:
         raise UsageError("missing_text")
     if len(body) > MAX_NOTE:
         raise UsageError("too_long", str(MAX_NOTE))
-    return EventArgs(case, day, precision, body, source)
+    return EventArgs(case, day, precision, body, source, basis)
 
 
 @dataclass(frozen=True)

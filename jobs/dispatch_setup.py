@@ -40,8 +40,10 @@ def build_dispatcher(
     settings: Settings,
     clock: Callable[[], datetime],
     worker_id: str = "main",
+    renderer: AlertRenderer | None = None,
 ) -> Dispatcher:
-    """The alert dispatcher, with the paid-broadcast policy of the settings."""
+    """The alert dispatcher, with the paid-broadcast policy of the settings (``renderer``:
+    the texts and buttons, by default in the settings' zone with no handler buttons)."""
     paid = PaidBroadcasts(
         mode=settings.paid_broadcast,
         budget_stars=settings.paid_budget,
@@ -63,7 +65,7 @@ def build_dispatcher(
     return Dispatcher(
         engine=engine,
         bot=bot,
-        renderer=AlertRenderer(zone=settings.timezone),
+        renderer=renderer or AlertRenderer(zone=settings.timezone),
         gate=limiter.gate,
         pacer=limiter.pacer,
         clock=clock,

@@ -29,6 +29,7 @@ from storage.database.models import Case, Hearing, JobState, Subscriber, Subscri
 from storage.domain.sentence import estimate_for
 from storage.outbox import dedupe_prefix, enqueue_rows
 from storage.payloads import HearingReminder, ReleaseReminder
+from storage.usecases.attendance import plan_attend_notes
 from storage.vocabulary import AlertKind
 
 log = logging.getLogger("casebot.planner")
@@ -58,6 +59,8 @@ class PlanReport:
     hearing_reminders: int
     release_reminders: int
     dropped: int
+    attend_notes: int = 0
+    """Evening-before notes for people attending a hearing."""
 
 
 def follower_offsets(
@@ -166,6 +169,12 @@ def release_instant(release_on: Any, zone: str) -> datetime:
     return datetime.combine(release_on, RELEASE_HOUR, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+@registers("plan", AlertKind.ATTEND_NOTE)
+def plan_notes(session: Session, plan_input: PlanInput) -> list[dict[str, Any]]:
+    """The evening-before notes to the chats attending a hearing (with a practical note)."""
+    return plan_attend_notes(session, now=plan_input.now, lookahead=LOOKAHEAD)
+
+
 @registers("plan", AlertKind.RELEASE_REMINDER)
 def plan_releases(session: Session, plan_input: PlanInput) -> list[dict[str, Any]]:
     """The release reminders due within LOOKAHEAD, one row per follower and offset."""
@@ -242,6 +251,7 @@ def plan(
     }
     written_hearings = written.get(AlertKind.HEARING_REMINDER, 0)
     written_releases = written.get(AlertKind.RELEASE_REMINDER, 0)
+    written_notes = written.get(AlertKind.ATTEND_NOTE, 0)
     state = session.get(JobState, JOB_NAME)
     dropped = 0
     if state is not None and now - state.last_run_at > timedelta(minutes=5):
@@ -256,7 +266,11 @@ def plan(
         state = JobState(name=JOB_NAME, last_run_at=now)
         session.add(state)
     state.last_run_at = now
-    state.detail = {"hearing_reminders": written_hearings, "release_reminders": written_releases}
+    state.detail = {
+        "hearing_reminders": written_hearings,
+        "release_reminders": written_releases,
+        "attend_notes": written_notes,
+    }
     if written_hearings or written_releases:
         log.info("planned %d hearing and %d release reminders", written_hearings, written_releases)
-    return PlanReport(written_hearings, written_releases, dropped)
+    return PlanReport(written_hearings, written_releases, dropped, written_notes)

@@ -9,13 +9,15 @@ ever names an old time), one whose hearing already began is dropped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+import messages.followup  # noqa: F401 (registers the follow-up kinds' texts)
 from jobs.dispatcher import Closed, Rendered
 from messages import Translator, resolve_language, translator
 from messages.alerts import AlertContext, render_alert
@@ -24,8 +26,17 @@ from storage.alertkinds import registers, spec
 from storage.database.models import Court, Hearing
 from storage.domain.sentence import estimate_for
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
-from storage.payloads import HearingReminder, PayloadError, ReleaseReminder
-from storage.reads.cases import CaseView, get_case_view
+from storage.payloads import (
+    AttendNote,
+    HearingReminder,
+    PayloadError,
+    ReleaseReminder,
+    StaleDigest,
+    TimelineAlert,
+)
+from storage.reads.cases import CaseView, get_case_view, list_case_items, list_events
+from storage.reads.stale import list_stale
+from storage.usecases.attendance import CourtNote, still_attending
 from storage.usecases.changes import hearing_time
 from storage.vocabulary import AlertKind
 
@@ -59,19 +70,84 @@ def release_now(
     return estimate
 
 
+@registers("present", AlertKind.ATTEND_NOTE)
+def attend_note_now(
+    session: Session, view: CaseView, payload: AttendNote, now: datetime, today: date
+) -> Any | Closed:
+    """The hearing and its court as they are now, unless the hearing moved (the chat's
+    answer is checked in :meth:`AlertRenderer.prepare`, which knows the chat)."""
+    reminded = HearingReminder(hearing_id=payload.hearing_id, version=payload.version, offset=0)
+    at = hearing_now(session, view, reminded, now, today)
+    if isinstance(at, Closed):
+        return at
+    hearing = session.get(Hearing, payload.hearing_id)
+    court = session.get(Court, hearing.court_id) if hearing and hearing.court_id else None
+    if court is None:
+        return Closed(SKIPPED, "court gone")
+    return at, CourtNote(dict(court.address), dict(court.note), court.lat, court.lon)
+
+
+@registers("present", AlertKind.TIMELINE_EVENT)
+def event_now(
+    session: Session, view: CaseView, payload: TimelineAlert, now: datetime, today: date
+) -> Any | Closed:
+    """The new event as it is now, unless it was deleted."""
+    found = [e for e in list_events(session, case_id=view.id) if e.id == payload.event_id]
+    return found[0] if found else Closed(SKIPPED, "event deleted")
+
+
 @dataclass
 class AlertRenderer:
     """The dispatcher's renderer: delivery rows → texts with Open and Unsubscribe buttons."""
 
     zone: str
+    attend_buttons: Callable[[Translator, int], list[tuple[str, str]]] | None = None
+    """The "I'll attend" / "Can't come" row of a hearing reminder (built by the handlers,
+    which own every button's data); None: reminders carry no such row."""
+    stale_after: timedelta = timedelta(days=90)
+    stale_buttons: Callable[[Translator, list[tuple[int, str]]], list[list[tuple[str, str]]]] = (
+        lambda t, items: []
+    )
+    """The digest's rows: "Nothing changed" and "Update" for each (case id, name)."""
 
-    def _buttons(self, t: Translator, case_id: int) -> list[list[tuple[str, str]]]:
-        return [
+    def _digest(self, session: Session, work: DeliveryWork, now: datetime) -> Rendered | Closed:
+        """The weekly digest, listing the cases that need a look now."""
+        stale = list_stale(session, now=now, zone=self.zone, stale_after=self.stale_after)
+        if not stale:
+            return Closed(SKIPPED, "no case needs a look any more")
+        t = translator(resolve_language(work.lang, work.telegram_lang))
+        names = {
+            item.id: case_title(t, item.names)
+            for item in list_case_items(session, case_ids=[item.case_id for item in stale])
+        }
+        items = [(names[item.case_id], item) for item in stale if item.case_id in names]
+        buttons = self.stale_buttons(t, [(item.case_id, name) for name, item in items])
+        try:
+            payload: StaleDigest = work.alert()
+        except PayloadError as error:
+            return Closed(SKIPPED, f"unreadable {work.kind}: {error}"[:200])
+        today = now.astimezone(ZoneInfo(self.zone)).date()
+        context = AlertContext(t, "", today, now, None, items)
+        return Rendered(text=render_alert(context, work.kind, payload), buttons=buttons or None)
+
+    def _buttons(self, t: Translator, work: DeliveryWork) -> list[list[tuple[str, str]]]:
+        case_id = work.case_id
+        if work.kind == AlertKind.APPROVAL_NOTICE:  # to an organizer, not a follower
+            return [[(t.gettext("Open the case"), f"card:{case_id}")]]
+        rows = [
             [
                 (t.gettext("Open the case"), f"card:{case_id}"),
                 (t.gettext("Unsubscribe"), f"unsub:{case_id}"),
             ]
         ]
+        hearing_id = work.payload.get("hearing_id")
+        if (
+            self.attend_buttons is not None
+            and work.kind in (AlertKind.HEARING_REMINDER, AlertKind.ATTEND_NOTE)
+            and isinstance(hearing_id, int)
+        ):
+            rows.insert(0, self.attend_buttons(t, hearing_id))
+        return rows
 
     def _text(
         self, session: Session, work: DeliveryWork, view: CaseView, t: Translator, now: datetime
@@ -98,6 +174,9 @@ class AlertRenderer:
         cache: dict[tuple[Any, ...], Rendered | Closed] = {}
         out: dict[int, Rendered | Closed] = {}
         for work in batch:
+            if work.kind == AlertKind.STALE_DIGEST:
+                out[work.id] = self._digest(session, work, now)
+                continue
             if work.case_id is None:
                 out[work.id] = Closed(SKIPPED, "case deleted")
                 continue
@@ -107,6 +186,14 @@ class AlertRenderer:
             if view is None:
                 out[work.id] = Closed(SKIPPED, "case deleted")
                 continue
+            if work.kind == AlertKind.ATTEND_NOTE and not still_attending(
+                session,
+                chat_id=work.chat_id,
+                hearing_id=int(work.payload.get("hearing_id", 0)),
+                version=int(work.payload.get("version", -1)),
+            ):
+                out[work.id] = Closed(SKIPPED, "no longer attending, or the hearing changed")
+                continue
             lang = resolve_language(work.lang, work.telegram_lang)
             key = (work.case_id, work.kind, repr(sorted(work.payload.items())), work.urgent, lang)
             if key not in cache:
@@ -115,7 +202,7 @@ class AlertRenderer:
                 cache[key] = (
                     text
                     if isinstance(text, Closed)
-                    else Rendered(text=text, buttons=self._buttons(t, work.case_id))
+                    else Rendered(text=text, buttons=self._buttons(t, work))
                 )
             out[work.id] = cache[key]
         dropped = sum(

@@ -12,9 +12,11 @@ from telegram.ext import Application, ContextTypes
 
 from jobs import deadman
 from jobs.planner import plan
+from jobs.stale import plan_digest
 from services import Services
 from storage.database.engine import session_scope
 from storage.outbox import reclaim_stale
+from storage.usecases.approval import expire_approvals
 
 log = logging.getLogger("casebot.jobs")
 
@@ -56,7 +58,16 @@ def run_planner(services: Services) -> int:
             release_reminders=settings.release_reminders,
             zone=settings.timezone,
         )
-    return report.hearing_reminders + report.release_reminders
+        expired = expire_approvals(session, now=services.clock())
+        digests = plan_digest(
+            session,
+            now=services.clock(),
+            zone=settings.timezone,
+            admins=settings.admins,
+            stale_after=settings.stale_after,
+        )
+    written = report.hearing_reminders + report.release_reminders + report.attend_notes
+    return written + digests + expired
 
 
 async def planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:

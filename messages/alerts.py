@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from messages.card import hearing_lines
 from messages.common import (
     DIMENSION_LABELS,
+    basis_words,
     days_from_now,
     local_text,
     status_label,
@@ -31,7 +32,7 @@ from storage.payloads import (
     StatusAlert,
 )
 from storage.reads.cases import CaseView
-from storage.vocabulary import HEARING_ALERTS, AlertKind
+from storage.vocabulary import BASIS_LABELS, HEARING_ALERTS, UNCONFIRMED_BASES, AlertKind
 
 URGENT_MARK = "⚠️"
 
@@ -96,6 +97,14 @@ def render_status_alert(t: Translator, name: str, payload: StatusAlert) -> str:
     note = local_text(t, payload.note, payload.note_lang)
     if note:
         lines.append(note)
+    how = basis_words(t, payload.basis, payload.source)
+    if how:
+        lines.append(escape(t.gettext("How it is known:")) + " " + how)
+    if payload.urgent and payload.basis in UNCONFIRMED_BASES:
+        top = t.gettext("NOT YET CONFIRMED: %(basis)s") % {
+            "basis": t.gettext(BASIS_LABELS[payload.basis])
+        }
+        lines.insert(0, URGENT_MARK + " <b>" + escape(top) + "</b>")
     return "\n".join(lines)
 
 

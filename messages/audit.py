@@ -39,6 +39,14 @@ ACTIONS: dict[str, str] = {
     "translate": N_("translation"),
     "undo": N_("undone"),
     "confirm": N_("checked, nothing changed"),
+    "set_court": N_("court address and note"),
+    "letters": N_("letters"),
+    "letter_guide": N_("letter guide"),
+    "approval_asked": N_("asked another organizer to approve"),
+    "approval_approved": N_("approved and sent"),
+    "approval_rejected": N_("rejected"),
+    "approval_expired": N_("not approved within 30 minutes"),
+    "approval_self_refused": N_("tried to approve their own change (refused)"),
 }
 
 TRANSLATION_INTO: dict[str, str] = {

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from messages.common import (
     DIMENSION_LABELS,
     URGENT_RISKS,
+    basis_words,
     best_name,
     clip,
     days_from_now,
@@ -109,7 +110,12 @@ def render_card(
         key = getattr(view, dimension)
         mark = "⚠️ " if dimension == "risk" and key in URGENT_RISKS else ""
         label = t.gettext(DIMENSION_LABELS[dimension])
-        lines.append(f"<b>{escape(label)}:</b> {mark}{escape(status_label(t, dimension, key))}")
+        known = view.basis.get(dimension) or {}
+        how = basis_words(t, known.get("basis"), known.get("source")) if key else ""
+        how = f" — <i>{how}</i>" if how else ""
+        lines.append(
+            f"<b>{escape(label)}:</b> {mark}{escape(status_label(t, dimension, key))}{how}"
+        )
     lines.append("")
     heading = "<b>" + escape(t.gettext("Next hearing:")) + "</b>"
     if view.next_hearing is None:

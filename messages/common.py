@@ -12,6 +12,7 @@ from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
 from messages.i18n import Translator
+from storage.vocabulary import BASIS_LABELS
 from storage.vocabulary import DIMENSION_LABELS as DIMENSION_LABELS
 from storage.vocabulary import LANGUAGE_MARKS as LANGUAGE_MARKS
 from storage.vocabulary import NAME_ORDER as NAME_ORDER
@@ -75,6 +76,16 @@ def status_label(t: Translator, dimension: str, key: str | None) -> str:
     if key is None or key not in STATUS_LABELS[dimension]:
         return t.gettext("not known")
     return t.gettext(STATUS_LABELS[dimension][key])
+
+
+def basis_words(t: Translator, basis: str | None, source: str | None) -> str:
+    """How a fact is known, in words, with its source as a link (escaped HTML; "" when
+    neither is stated)."""
+    words = escape(t.gettext(BASIS_LABELS[basis])) if basis in BASIS_LABELS else ""
+    if source:
+        link = f'<a href="{escape(source, quote=True)}">{escape(t.gettext("source"))}</a>'
+        words = f"{words} ({link})" if words else link
+    return words
 
 
 def days_from_now(t: Translator, target: date, today: date) -> str:

@@ -82,6 +82,7 @@ PROBLEMS: dict[str, str] = {
     "bad_action": N_("Say list, add or remove."),
     "bad_user_id": N_("“%(value)s” is not a Telegram user id (digits only)."),
     "bad_event": N_("“%(value)s” is not an event number."),
+    "bad_basis": N_("“%(value)s” is not a basis: use court, lawyer, family, media or unconfirmed."),
 }
 
 
@@ -100,6 +101,13 @@ def usage_text(t: Translator, command: str, problem: str | None = None, value: s
     if problem in PROBLEMS:
         parts.append(t.gettext(PROBLEMS[problem]) % {"value": clip(value, 40)})
     parts.append(t.gettext(USAGES[command]))
+    if command in ("setstatus", "addevent"):
+        parts.append(
+            t.gettext(
+                "Say how it is known with basis=court, lawyer, family, media or unconfirmed, "
+                "and end with the source link if there is one."
+            )
+        )
     if command == "setstatus" and problem in ("bad_key", "missing_key", None):
         parts.append(t.gettext("Valid keys:") + "\n" + status_keys_text(t))
     return escape("\n".join(parts))

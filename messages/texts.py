@@ -15,6 +15,7 @@ PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
     ("mysubs", N_("The cases you follow")),
     ("settings", N_("When to be reminded of hearings")),
     ("calendar", N_("Upcoming hearings as a calendar file")),
+    ("whohelps", N_("Cases that few people follow: where help is needed")),
     ("language", N_("Change the language")),
     ("forget", N_("Delete everything the bot keeps about you")),
     ("help", N_("How to use the bot")),
@@ -34,6 +35,10 @@ ORGANIZER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("audit", N_("Who changed what, when")),
     ("organizer", N_("List the organizers; add or remove one (admins)")),
     ("confirm", N_("Checked today, nothing changed: moves a case's “facts as of”")),
+    ("stale", N_("Cases that need a look: release or hearing passed, long unconfirmed")),
+    ("setcourt", N_("A court's address, map position and note for people attending")),
+    ("setletters", N_("A case's address for letters, whether they reach, their languages")),
+    ("letterguide", N_("The guide to writing a letter, in one language")),
     ("cancel", N_("Leave a step-by-step flow such as /update")),
 )
 

@@ -7,6 +7,7 @@ from html import escape
 from messages.common import local_text, partial_date
 from messages.i18n import Translator
 from storage.reads.cases import EventView
+from storage.vocabulary import BASIS_LABELS
 
 PAGE_BUDGET = 3600  # characters of entries per page; the heading and markup stay under 4096
 MAX_EVENTS_PER_PAGE = 10
@@ -30,7 +31,16 @@ def render_event(t: Translator, event: EventView) -> str:
         text = text[:MAX_ENTRY].rsplit(" ", 1)[0] + " …"
     when = escape(partial_date(t, event.occurred_on, event.precision))
     source = _source(t, event)
+    if event.basis in BASIS_LABELS:
+        how = escape(t.gettext(BASIS_LABELS[event.basis]))
+        source = f"{how}; {source}" if source else how
     return f"<b>{when}</b> — {text}" + (f" ({source})" if source else "")
+
+
+def render_timeline_alert(t: Translator, name: str, event: EventView) -> str:
+    """A new timeline event, for followers who chose to get them."""
+    head = escape(t.gettext("%(name)s: new in the timeline") % {"name": name})
+    return f"<b>{head}</b>\n{render_event(t, event)}"
 
 
 def timeline_pages(t: Translator, title: str, events: list[EventView]) -> list[str]:

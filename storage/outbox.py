@@ -114,8 +114,10 @@ def enqueue_for_followers(
     payload: Versioned,
     due_at: datetime,
     urgent: bool = False,
+    timeline_only: bool = False,
 ) -> int:
-    """One delivery per chat following the case (not blocked, not gone), in one statement.
+    """One delivery per chat following the case (not blocked, not gone), in one statement;
+    with ``timeline_only``, only to chats that chose to get timeline events.
 
     `what` identifies this alert among the case's alerts of that kind (a
     version, a hearing id and version, an offset); a repeated call with the
@@ -141,6 +143,7 @@ def enqueue_for_followers(
             col(Subscription.case_id) == case_id,
             col(Subscriber.blocked).is_(False),
             col(Subscriber.gone).is_(False),
+            *([col(Subscriber.timeline).is_(True)] if timeline_only else []),
         )
     )
     columns = [

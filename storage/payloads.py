@@ -69,6 +69,10 @@ class StatusAlert:
     new: str
     note: LocalText = field(default_factory=dict)
     note_lang: str | None = None
+    basis: str | None = None
+    """How the new status is known (a ``Basis``); None when not said."""
+    source: str | None = None
+    """A link to where it is known from."""
 
     @property
     def urgent(self) -> bool:
@@ -135,6 +139,40 @@ class ReleaseReminder:
     offset: int
 
 
+@dataclass(frozen=True)
+class AttendNote:
+    """The evening-before note to a chat attending version ``version`` of a hearing."""
+
+    VERSION: ClassVar[int] = 1
+    hearing_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class StaleDigest:
+    """The weekly digest to organizers of the cases that need a look (``week``: ISO week)."""
+
+    VERSION: ClassVar[int] = 1
+    week: str
+
+
+@dataclass(frozen=True)
+class TimelineAlert:
+    """A new timeline event, to the followers who chose to get them."""
+
+    VERSION: ClassVar[int] = 1
+    event_id: int
+
+
+@dataclass(frozen=True)
+class ApprovalNotice:
+    """To a draft's author: approved (and sent), rejected, or expired unapproved."""
+
+    VERSION: ClassVar[int] = 1
+    draft_id: int
+    outcome: str
+
+
 AlertPayload = (
     StatusAlert
     | HearingAlert
@@ -143,6 +181,10 @@ AlertPayload = (
     | CorrectionAlert
     | HearingReminder
     | ReleaseReminder
+    | AttendNote
+    | StaleDigest
+    | TimelineAlert
+    | ApprovalNotice
 )
 
 ALERT_PAYLOADS: dict[str, type[Any]] = {
@@ -154,6 +196,10 @@ ALERT_PAYLOADS: dict[str, type[Any]] = {
     AlertKind.CORRECTION: CorrectionAlert,
     AlertKind.HEARING_REMINDER: HearingReminder,
     AlertKind.RELEASE_REMINDER: ReleaseReminder,
+    AlertKind.ATTEND_NOTE: AttendNote,
+    AlertKind.STALE_DIGEST: StaleDigest,
+    AlertKind.TIMELINE_EVENT: TimelineAlert,
+    AlertKind.APPROVAL_NOTICE: ApprovalNotice,
 }
 """Each alert kind's payload type (other helpers' kinds register with :func:`register_alert`)."""
 
@@ -170,6 +216,10 @@ class StatusDraft:
     key: str
     note: LocalText = field(default_factory=dict)
     note_lang: str | None = None
+    basis: str | None = None
+    """How the new status is known (a ``Basis``)."""
+    source: str | None = None
+    """A link to where it is known from."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +279,8 @@ class EventQuestion:
     text: str
     lang: str
     source_url: str | None = None
+    basis: str | None = None
+    """How the event is known (a ``Basis``)."""
 
 
 DraftPayload = (

@@ -165,6 +165,29 @@ URGENT_CUSTODY: frozenset[str] = HELD | frozenset({"released"})
 a detention and a release."""
 
 
+class Basis(StrEnum):
+    """How a fact is known: the basis of a status change or a timeline event."""
+
+    COURT_DOCUMENT = "court"
+    LAWYER = "lawyer"
+    FAMILY = "family"
+    MEDIA = "media"
+    UNCONFIRMED = "unconfirmed"
+
+
+BASIS_LABELS: dict[str, str] = {
+    Basis.COURT_DOCUMENT: N_("according to a court document"),
+    Basis.LAWYER: N_("according to the lawyer"),
+    Basis.FAMILY: N_("according to the family"),
+    Basis.MEDIA: N_("reported by media, not yet confirmed"),
+    Basis.UNCONFIRMED: N_("unconfirmed"),
+}
+"""Each basis as readers see it, in words."""
+
+UNCONFIRMED_BASES: frozenset[str] = frozenset({Basis.MEDIA, Basis.UNCONFIRMED})
+"""Bases that do not confirm a fact: an urgent alert on one says so at its top."""
+
+
 class AlertKind(StrEnum):
     """What a delivery tells its subscriber."""
 
@@ -176,12 +199,21 @@ class AlertKind(StrEnum):
     CORRECTION = "correction"
     HEARING_REMINDER = "hearing_reminder"
     RELEASE_REMINDER = "release_reminder"
+    ATTEND_NOTE = "attend_note"
+    """The evening before a hearing, to those attending: the court's practical note."""
+    TIMELINE_EVENT = "timeline_event"
+    """A new timeline event, to followers who chose to get them (/settings)."""
+    APPROVAL_NOTICE = "approval_notice"
+    """To an author: their change was approved and sent, rejected, or expired unapproved."""
+    STALE_DIGEST = "stale_digest"
+    """Weekly, to organizers: the cases that need a look (:class:`StaleReason`)."""
 
 
 ALERT_ORIGINS: dict[str, str] = {
     AlertKind.CORRECTION: "undo",
     AlertKind.HEARING_REMINDER: "planner",
     AlertKind.RELEASE_REMINDER: "planner",
+    AlertKind.ATTEND_NOTE: "planner",
 }
 """Where alerts of a kind come from when not from an organizer's change: the planner
 (reminders) or an undo (corrections). ``storage.alertkinds`` says what each needs."""
@@ -190,6 +222,24 @@ HEARING_ALERTS: frozenset[str] = frozenset(
     {AlertKind.HEARING_SET, AlertKind.HEARING_MOVED, AlertKind.HEARING_CANCELLED}
 )
 """The alerts of a hearing set, moved or cancelled."""
+
+
+class AttendAnswer(StrEnum):
+    """A chat's answer to "will you attend this hearing?"."""
+
+    YES = "yes"
+    NO = "no"
+
+
+class StaleReason(StrEnum):
+    """Why a case needs an organizer's look."""
+
+    RELEASE_PASSED = "release_passed"
+    """The expected release day passed and custody still says held."""
+    HEARING_NO_OUTCOME = "hearing_no_outcome"
+    """A hearing passed and nothing was recorded since it began."""
+    UNCONFIRMED = "unconfirmed"
+    """Nothing stated or confirmed for ``CASEBOT_STALE_AFTER``."""
 
 
 class DraftKind(StrEnum):
@@ -205,6 +255,8 @@ class DraftState(StrEnum):
     """Where a draft is: open (previewed), then sent, cancelled or (after Send) undone."""
 
     OPEN = "open"
+    AWAITING = "awaiting"
+    """Sent by its author, waiting for another organizer's approval (two-person rule)."""
     SENT = "sent"
     CANCELLED = "cancelled"
     UNDONE = "undone"

@@ -104,6 +104,14 @@ class Case(SQLModel, table=True):
     """Whether the sentence is suspended; None when the sources do not say."""
     confirmed_on: date | None = None
     """The day an organizer last checked the case and found nothing changed (/confirm)."""
+    letter_address: str | None = Field(default=None, max_length=500)
+    """Where letters to the person go (a postal address), when organizers know one."""
+    letters_reach: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+    """Whether letters reach the person; None: not known."""
+    letter_langs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    basis: dict[str, Any] = _json_column()
+    """How each status is known: {dimension: {"basis": Basis, "source": url}} (set with it)."""
+    """The languages letters may be written in (censors may hold back others)."""
     version: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -133,6 +141,13 @@ class Court(SQLModel, table=True):
     tz: str = Field(max_length=64)
     name: LocalText = _json_column()
     city: LocalText = _json_column()
+    address: LocalText = _json_column()
+    """Its street address, in the languages organizers wrote it in."""
+    lat: float | None = None
+    lon: float | None = None
+    """Its map position (WGS 84 degrees), when known."""
+    note: LocalText = _json_column()
+    """The practical note for people attending (entrance, what to bring), per language."""
 
 
 class Hearing(SQLModel, table=True):
@@ -184,9 +199,23 @@ class TimelineEvent(SQLModel, table=True):
     source_title: str | None = Field(default=None, max_length=300)
     source_outlet: str | None = Field(default=None, max_length=120)
     source_url: str | None = Field(default=None, max_length=500)
+    basis: str | None = Field(default=None, max_length=16)
+    """How the event is known (``Basis``); None: not stated."""
     position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """The order among events of the same date (lower first; then in the order added)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LetterGuide(SQLModel, table=True):
+    """The organizers' short guide to writing a letter (what to write, what not to), one per
+    interface language."""
+
+    __tablename__ = "letter_guides"
+
+    lang: str = Field(primary_key=True, max_length=8)
+    text: str = Field(max_length=2000)
+    updated_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Subscriber(SQLModel, table=True):
@@ -199,6 +228,11 @@ class Subscriber(SQLModel, table=True):
     lang: str | None = Field(default=None, max_length=8)
     telegram_lang: str | None = Field(default=None, max_length=16)
     reminders: str | None = Field(default=None, max_length=64)
+    listed: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+    """Whether organizers may see this chat's name among a hearing's attendees; None: not
+    asked yet (counted only)."""
+    timeline: bool = False
+    """Whether the chat also gets new timeline events of the cases it follows (/settings)."""
     blocked: bool = False
     gone: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -222,6 +256,33 @@ class Subscription(SQLModel, table=True):
     )
     case_id: int = _case_fk()
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Attendance(SQLModel, table=True):
+    """A chat's answer to "will you attend this hearing?" (``AttendAnswer``); pressing again
+    changes it. ``name`` is kept only while the chat agreed to be listed."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("hearing_id", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    hearing_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("hearings.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    chat_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("subscribers.chat_id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    answer: str = Field(max_length=8)
+    name: str | None = Field(default=None, max_length=160)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Organizer(SQLModel, table=True):

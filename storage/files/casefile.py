@@ -18,8 +18,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storage.files.courtplace import degrees
 from storage.files.filesafety import MAX_PROBLEMS as MAX_PROBLEMS
 from storage.files.filesafety import CaseFileError as CaseFileError
+from storage.files.terms import TERM_RE as TERM_RE
+from storage.files.terms import format_partial_date as format_partial_date
+from storage.files.terms import format_term as format_term
+from storage.files.terms import parse_clock as parse_clock
+from storage.files.terms import parse_partial_date as parse_partial_date
+from storage.files.terms import parse_term as parse_term
 from storage.files.yamlload import Checker, LineDict, load_yaml, quoted
 from storage.vocabulary import LANGUAGES, NAME_LANGUAGES, STATUS_KEYS
 
@@ -31,7 +38,6 @@ PERSON_ROLES = ("lawyer", "judge", "prosecutor", "organisation", "official", "fa
 PRECISIONS = ("day", "month", "year")
 RATIOS = (1.0, 1.5, 2.0)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-TERM_RE = re.compile(r"^(?:(\d{1,2})y)?(?:(\d{1,3})m)?(?:(\d{1,4})d)?$")
 MAX_TEXT = 1000
 
 
@@ -62,6 +68,11 @@ class CourtSpec:
     tz: str
     name: dict[str, str]
     city: dict[str, str]
+    address: dict[str, str] = field(default_factory=dict)
+    note: dict[str, str] = field(default_factory=dict)
+    """The practical note for people attending (entrance, what to bring)."""
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass
@@ -145,52 +156,6 @@ class CaseFile:
     cases: list[CaseSpec]
 
 
-def parse_term(text: str) -> tuple[int, int]:
-    """Parse a term like `1y6m` or `3m3d` into (months, days); raise ValueError if bad."""
-    match = TERM_RE.match(text.strip().lower())
-    if not match or not any(match.groups()):
-        raise ValueError(f"{text[:40]!r} is not a term like 1y, 6m, 1y6m or 3m3d")
-    years, months, days = (int(group) if group else 0 for group in match.groups())
-    if years == months == days == 0:
-        raise ValueError("a term of zero")
-    return years * 12 + months, days
-
-
-def format_term(months: int, days: int) -> str:
-    """The compact form of a term: (18, 0) → `1y6m`."""
-    years, months = divmod(months, 12)
-    parts = [
-        f"{years}y" if years else "",
-        f"{months}m" if months else "",
-        f"{days}d" if days else "",
-    ]
-    return "".join(parts) or "0d"
-
-
-def parse_partial_date(text: str) -> tuple[date, str]:
-    """Parse `YYYY-MM-DD`, `YYYY-MM` or `YYYY` into (first day, precision)."""
-    text = text.strip()
-    try:
-        if re.fullmatch(r"\d{4}", text):
-            return date(int(text), 1, 1), "year"
-        if re.fullmatch(r"\d{4}-\d{2}", text):
-            year, month = text.split("-")
-            return date(int(year), int(month), 1), "month"
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return date.fromisoformat(text), "day"
-    except ValueError:
-        pass
-    raise ValueError(f"{text[:40]!r} is not a date like 2020-01-21, 2019-10 or 2018")
-
-
-def parse_clock(text: str) -> time:
-    """Parse a local time like `10:00` or `9:30`; raise ValueError if bad."""
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
-    if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
-        return time(int(match.group(1)), int(match.group(2)))
-    raise ValueError(f"{text[:20]!r} is not a time like 10:00")
-
-
 def is_zone(name: str) -> bool:
     """True when `name` is a known IANA time zone."""
     try:
@@ -198,15 +163,6 @@ def is_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
-
-
-def format_partial_date(day: date, precision: str) -> str:
-    """The inverse of `parse_partial_date`."""
-    if precision == "year":
-        return f"{day.year:04d}"
-    if precision == "month":
-        return f"{day.year:04d}-{day.month:02d}"
-    return day.isoformat()
 
 
 def _local_text(check: Checker, value: Any, line: int, what: str) -> dict[str, str]:
@@ -232,7 +188,8 @@ def _local_text(check: Checker, value: Any, line: int, what: str) -> dict[str, s
 def _parse_courts(check: Checker, root: LineDict) -> list[CourtSpec]:
     courts: list[CourtSpec] = []
     for data in check.records(root, "courts", "a court"):
-        check.keys(data, {"slug", "tz", "name", "city"}, {"slug", "tz", "name"}, "a court")
+        allowed = {"slug", "tz", "name", "city", "address", "note", "lat", "lon"}
+        check.keys(data, allowed, {"slug", "tz", "name"}, "a court")
         slug = check.word(data, "slug", "court slug")
         if slug is not None and not SLUG_RE.match(slug):
             check.fail(data.line, f"court slug {slug[:40]!r} must be lower-case letters, digits, -")
@@ -245,6 +202,12 @@ def _parse_courts(check: Checker, root: LineDict) -> list[CourtSpec]:
                 tz=tz or "",
                 name=_local_text(check, data.get("name"), data.line_of("name"), "court name"),
                 city=_local_text(check, data.get("city"), data.line_of("city"), "court city"),
+                address=_local_text(
+                    check, data.get("address"), data.line_of("address"), "court address"
+                ),
+                note=_local_text(check, data.get("note"), data.line_of("note"), "court note"),
+                lat=degrees(check, data, "lat", 90),
+                lon=degrees(check, data, "lon", 180),
             )
         )
     return courts

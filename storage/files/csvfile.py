@@ -46,6 +46,7 @@ from storage.files.casefile import (
     parse_partial_date,
     parse_term,
 )
+from storage.files.courtplace import position
 from storage.files.filesafety import Problems, unguard_cell
 from storage.vocabulary import STATUS_KEYS
 
@@ -81,11 +82,25 @@ COLUMNS: tuple[str, ...] = (
     "note_lang",
     *SOURCE_COLUMNS,
     "order",
+    *_local_columns("address"),
+    "lat",
+    "lon",
 )
 """Every column, in the order `storage.files.csvwrite.write_csv` writes them."""
 
 RECORDS: dict[str, frozenset[str]] = {
-    "court": frozenset({"court", "tz", *_local_columns("name"), *_local_columns("city")}),
+    "court": frozenset(
+        {
+            "court",
+            "tz",
+            *_local_columns("name"),
+            *_local_columns("city"),
+            *_local_columns("address"),
+            *_local_columns("note"),
+            "lat",
+            "lon",
+        }
+    ),
     "case": frozenset(
         {
             "case",
@@ -209,7 +224,21 @@ def _parse_court(row: _Row) -> CourtSpec | None:
         row.fail(f"time zone {tz[:40]!r} is not a known IANA zone")
         ok = False
     name, city = row.local("name"), row.local("city")
-    return CourtSpec(slug=slug, tz=tz, name=name, city=city) if ok else None
+    lat, lon, wrong = position(row.raw("lat"), row.raw("lon"))
+    for problem in wrong:
+        row.fail(problem)
+    if not ok or wrong:
+        return None
+    return CourtSpec(
+        slug=slug,
+        tz=tz,
+        name=name,
+        city=city,
+        address=row.local("address"),
+        note=row.local("note"),
+        lat=lat,
+        lon=lon,
+    )
 
 
 def _parse_sentence(row: _Row) -> SentenceSpec | None:

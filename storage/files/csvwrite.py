@@ -58,6 +58,10 @@ def _court_row(court: CourtSpec) -> dict[str, str]:
     row = {"record": "court", "court": court.slug, "tz": court.tz}
     _put_local(row, "name", court.name)
     _put_local(row, "city", court.city)
+    _put_local(row, "address", court.address)
+    _put_local(row, "note", court.note)
+    if court.lat is not None and court.lon is not None:
+        row["lat"], row["lon"] = repr(court.lat), repr(court.lon)
     return row
 
 

@@ -181,12 +181,19 @@ def collect_case_file(session: Session) -> CaseFile:
                 timeline=[_event(row) for row in events[case.id]],
             )
         )
-    return CaseFile(
-        courts=[
-            CourtSpec(slug=row.slug, tz=row.tz, name=_ordered(row.name), city=_ordered(row.city))
-            for row in court_rows
-        ],
-        cases=cases,
+    return CaseFile(courts=[_court(row) for row in court_rows], cases=cases)
+
+
+def _court(row: Court) -> CourtSpec:
+    return CourtSpec(
+        slug=row.slug,
+        tz=row.tz,
+        name=_ordered(row.name),
+        city=_ordered(row.city),
+        address=_ordered(row.address),
+        note=_ordered(row.note),
+        lat=row.lat,
+        lon=row.lon,
     )
 
 
@@ -266,6 +273,9 @@ def case_file_document(data: CaseFile) -> dict[str, Any]:
         "courts": [
             {"slug": court.slug, "tz": court.tz, "name": court.name}
             | ({"city": court.city} if court.city else {})
+            | ({"address": court.address} if court.address else {})
+            | ({"lat": court.lat, "lon": court.lon} if court.lat is not None else {})
+            | ({"note": court.note} if court.note else {})
             for court in data.courts
         ],
         "sources": [

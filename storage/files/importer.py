@@ -115,6 +115,10 @@ def _upsert_courts(session: Session, data: CaseFile, report: ImportReport) -> di
     courts = {court.slug: court for court in session.exec(select(Court)).all()}
     for spec in data.courts:
         values: dict[str, Any] = {"tz": spec.tz, "name": spec.name, "city": spec.city}
+        # A file without a court's place leaves what /setcourt stored.
+        values |= {"address": spec.address} if spec.address else {}
+        values |= {"note": spec.note} if spec.note else {}
+        values |= {"lat": spec.lat, "lon": spec.lon} if spec.lat is not None else {}
         court = courts.get(spec.slug)
         if court is None:
             court = Court(slug=spec.slug, **values)

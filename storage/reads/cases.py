@@ -6,7 +6,7 @@ is a frozen dataclass holding only what a card, a list or a timeline shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -74,6 +74,10 @@ class CaseView:
     was last written: an import of old facts does not make them current)."""
     facts_precision: str = "day"
     """How precisely ``facts_as_of`` is known: day, month or year (a fact dated "2019")."""
+    letter_address: str | None = None
+    """Where letters to the person go (the card then offers "Write a letter")."""
+    basis: dict[str, Any] = field(default_factory=dict)
+    """How each status is known: {dimension: {"basis": Basis key, "source": url or None}}."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class EventView:
     source_title: str | None
     source_outlet: str | None
     source_url: str | None
+    basis: str | None = None
+    """How the event is known (a ``Basis`` key), when stated."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,9 @@ def get_case_view(session: Session, *, case_id: int, now: datetime) -> CaseView 
         suspended=case.suspended,
         updated_at=case.updated_at,
         next_hearing=upcoming[0] if upcoming else None,
-        **_facts_as_of(session, case),
+        letter_address=case.letter_address,
+        basis=dict(case.basis),
+        **facts_as_of(session, case),
     )
 
 
@@ -180,7 +188,7 @@ ORGANIZER_FACTS = frozenset({
 """Audit actions that state a fact as of their day (an import or a name does not)."""
 
 
-def _facts_as_of(session: Session, case: Case) -> dict[str, Any]:
+def facts_as_of(session: Session, case: Case) -> dict[str, Any]:
     """The latest of: the latest dated event, an organizer's change, a confirmation."""
     assert case.id is not None
     candidates: list[tuple[date, str]] = []
@@ -263,6 +271,7 @@ def list_events(session: Session, *, case_id: int) -> list[EventView]:
             source_title=row.source_title,
             source_outlet=row.source_outlet,
             source_url=row.source_url,
+            basis=row.basis,
         )
         for row in rows
     ]

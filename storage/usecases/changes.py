@@ -113,12 +113,16 @@ def change_status(
     key: str,
     note: dict[str, str] | None = None,
     note_lang: str | None = None,
+    basis: str | None = None,
+    source_url: str | None = None,
     actor_id: int | None = None,
     now: datetime,
 ) -> ChangeResult | None:
     """Set one status dimension; alert followers (urgently for a rising deportation risk).
 
-    Returns None when the case already had that status (nothing is written).
+    ``basis`` (a ``Basis``) and ``source_url`` say how the new status is known; they go
+    with the status on the card and in the alert. Returns None when the case already had
+    that status (nothing is written).
     """
     if dimension not in STATUS_KEYS or key not in STATUS_KEYS[dimension]:
         raise ValueError(f"{dimension}={key} is not a status")
@@ -127,13 +131,25 @@ def change_status(
     if old == key:
         return None
     setattr(case, dimension, key)
+    known = {"basis": basis, "source": source_url} if basis or source_url else None
+    case.basis = {k: v for k, v in case.basis.items() if k != dimension} | (
+        {dimension: known} if known else {}
+    )
     case.version += 1
     case.updated_at = now
-    alert = StatusAlert(dimension=dimension, old=old, new=key, note=note or {}, note_lang=note_lang)
+    alert = StatusAlert(
+        dimension=dimension,
+        old=old,
+        new=key,
+        note=note or {},
+        note_lang=note_lang,
+        basis=basis,
+        source=source_url,
+    )
     change = _Change(
         AlertKind.STATUS,
         before={dimension: old},
-        after={dimension: key, "note": note or {}},
+        after={dimension: key, "note": note or {}, "basis": basis, "source": source_url},
         alert=alert,
         what=f"v{case.version}",
     )

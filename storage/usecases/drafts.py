@@ -146,6 +146,8 @@ def _apply(
             key=params.key,
             note=params.note or None,
             note_lang=params.note_lang,
+            basis=params.basis,
+            source_url=params.source,
             actor_id=actor_id,
             now=now,
         )

@@ -31,9 +31,11 @@ from storage.database.models import (
 from storage.domain.names import name_key, to_latin
 from storage.domain.scripts import chinese
 from storage.domain.search import IndexedCase, SearchIndex, SearchResult
-from storage.outbox import count_by_status
+from storage.outbox import count_by_status, enqueue_for_followers
+from storage.payloads import TimelineAlert
 from storage.usecases.auditing import record_audit as _audit
 from storage.usecases.subscribers import KnownName, known_names
+from storage.vocabulary import AlertKind
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -181,10 +183,12 @@ def add_event(
     source_url: str | None,
     actor_id: int | None,
     now: datetime,
+    basis: str | None = None,
 ) -> TimelineEvent:
-    """Add a timeline event written in one language."""
+    """Add a timeline event written in one language (``basis``: how it is known)."""
     event = TimelineEvent(
         case_id=case_id,
+        basis=basis,
         occurred_on=day,
         precision=precision,
         lang=lang,
@@ -211,6 +215,15 @@ def add_event(
             "text": text,
         },
         now=now,
+    )
+    enqueue_for_followers(  # only to those who chose timeline events in /settings
+        session,
+        case_id=case_id,
+        kind=AlertKind.TIMELINE_EVENT,
+        what=str(event.id),
+        payload=TimelineAlert(event_id=event.id or 0),
+        due_at=now,
+        timeline_only=True,
     )
     return event
 

@@ -7,7 +7,7 @@ Handlers hand these to ``handlers.common.run_db`` and open no session themselves
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +16,8 @@ from sqlmodel import Session
 from storage.payloads import EventQuestion, NewCaseQuestion
 from storage.reads.cases import CaseListItem, list_case_items
 from storage.reads.lookup import LiveIndex
+from storage.usecases.approval import effective_mode
+from storage.usecases.attendance import HearingAttendance, list_upcoming_attendance
 from storage.usecases.editing import (
     AuditLine,
     Stats,
@@ -79,6 +81,7 @@ def store_event(
         text=params.text,
         lang=params.lang,
         source_url=params.source_url,
+        basis=params.basis,
         actor_id=actor_id,
         now=now,
     )
@@ -130,6 +133,33 @@ def stats_with_cases(
     figures = get_stats(session, language_of=language_of)
     ids = [case_id for case_id, _ in figures.per_case]
     return figures, list_case_items(session, case_ids=ids)
+
+
+@dataclass(frozen=True)
+class StatsScreen:
+    """/stats: the figures, who attends the coming hearings, the approval mode in force,
+    and the list items of the cases they name."""
+
+    figures: Stats
+    attending: list[HearingAttendance]
+    mode: str
+    items: list[CaseListItem]
+
+
+def stats_screen(
+    session: Session,
+    *,
+    language_of: Callable[[str | None, str | None], str],
+    now: datetime,
+    approval: str,
+    admins: Iterable[int],
+) -> StatsScreen:
+    """Everything /stats shows, read in one transaction."""
+    figures = get_stats(session, language_of=language_of)
+    mode = effective_mode(session, mode=approval, admins=admins)
+    attending = list_upcoming_attendance(session, now=now)
+    ids = {case_id for case_id, _ in figures.per_case} | {row.case_id for row in attending}
+    return StatsScreen(figures, attending, mode, list_case_items(session, case_ids=sorted(ids)))
 
 
 def audit_page(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from storage.alertkinds import registers
+from storage.alertkinds import never_undone, registers
 from storage.database.models import Case, Hearing
 from storage.outbox import retire_hearing_reminders
 from storage.payloads import DraftResult, hearing_from_audit
@@ -20,6 +20,14 @@ def revert_status(session: Session, case: Case, result: DraftResult, now: dateti
     """Put back the dimension's value before."""
     for dimension, value in result.before.items():
         setattr(case, dimension, value)
+    # The undone status's basis goes with it; the restored one's is not stated.
+    case.basis = {k: v for k, v in case.basis.items() if k not in result.before}
+
+
+# No draft sends these (digests, timeline events, approval notices): nothing to undo.
+registers("revert", AlertKind.STALE_DIGEST, AlertKind.TIMELINE_EVENT, AlertKind.APPROVAL_NOTICE)(
+    never_undone
+)
 
 
 @registers("revert", AlertKind.RELEASE_CHANGED)

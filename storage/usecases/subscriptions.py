@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from storage.database.models import Delivery, Subscriber, Subscription, utcnow
+from storage.database.models import Attendance, Delivery, Subscriber, Subscription, utcnow
 from storage.outbox import PENDING
 from storage.usecases.subscribers import upsert_subscriber
 
@@ -100,8 +100,15 @@ def forget_chat(session: Session, *, chat_id: int) -> bool:
         return False
     session.execute(delete(Delivery).where(col(Delivery.chat_id) == chat_id))
     session.execute(delete(Subscription).where(col(Subscription.chat_id) == chat_id))
+    session.execute(delete(Attendance).where(col(Attendance.chat_id) == chat_id))
     session.delete(subscriber)
     return True
+
+
+def set_timeline_follow(session: Session, *, chat_id: int, on: bool) -> None:
+    """Whether this chat also gets new timeline events of the cases it follows."""
+    subscriber = upsert_subscriber(session, chat_id=chat_id)
+    subscriber.timeline = on
 
 
 def set_reminder_preset(session: Session, *, chat_id: int, preset: str) -> None:

@@ -64,6 +64,7 @@ def test_command_menu_is_set_in_three_languages(
         "language",
         "forget",
         "help",
+        "whohelps",
     }
     assert set(descriptions["kk"]) == set(descriptions["ru"]) == expected
     assert descriptions["kk"]["help"] == "Ботты қалай пайдалану керек"

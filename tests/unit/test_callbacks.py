@@ -33,6 +33,16 @@ EXAMPLES: list[cb.Button] = [
     cb.GuidedStart(7),
     cb.Question("yes", 12),
     cb.Question("no", 999_999_999),
+    cb.Attend(41, "yes"),
+    cb.Attend(999_999_999, "no"),
+    cb.AttendListed("yes"),
+    cb.AttendListed("no"),
+    cb.Letter(3),
+    cb.StaleConfirm(7),
+    cb.TimelineFollow("on"),
+    cb.TimelineFollow("off"),
+    cb.Approval("approve", 12),
+    cb.Approval("reject", 999_999_999),
 ]
 
 

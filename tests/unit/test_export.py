@@ -91,6 +91,10 @@ def add_rich_case(session: Session) -> None:
         tz="Asia/Oral",
         name={"ru": "Уральский суд", "en": "Oral court"},
         city={"en": "Oral"},
+        address={"ru": "ул. Достык, 1", "en": "1 Dostyk street"},
+        note={"kk": "Кіреберіс аулада", "en": "Entrance from the yard: bring an ID card"},
+        lat=51.233333,
+        lon=-0.5,
     )
     unused = Court(slug="unused-court", tz="Europe/Moscow", name={"en": "Unused"}, city={})
     session.add_all([oral, unused])

@@ -51,7 +51,12 @@ def test_every_alert_kind_has_a_payload_renderer_revert_and_correction() -> None
         assert spec.render and spec.revert and spec.correction, kind
         assert spec.payload.VERSION >= 1
     planned = {spec.kind for spec in alertkinds.specs() if spec.plan is not None}
-    assert planned == {v.AlertKind.HEARING_REMINDER, v.AlertKind.RELEASE_REMINDER}
+    assert planned == {
+        v.AlertKind.HEARING_REMINDER,
+        v.AlertKind.RELEASE_REMINDER,
+        v.AlertKind.ATTEND_NOTE,
+    }
+    assert planned == {kind for kind, origin in v.ALERT_ORIGINS.items() if origin == "planner"}
 
 
 def test_a_kind_without_its_hooks_is_missing() -> None:

@@ -12,7 +12,10 @@ params, sent ones undone from their results). Deliveries already closed are hist
 are left as they are, as is the audit log.
 
 The conversion is written out here, not imported, so that this migration keeps doing
-what it did when the payload types change again.
+what it did when the payload types change again. It reads and writes only the
+``payload``, ``params`` and ``result`` columns, so the columns later migrations add to
+other tables do not concern it; a ``basis`` or ``source`` already in an old
+payload is kept (the payload types have them, optional).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def _same(*keys: str, **defaults: Any) -> Convert:
 
 
 ALERTS: dict[str, Convert] = {
-    "status": _same("dimension", "old", "new", "note", "note_lang", note={}),
+    "status": _same("dimension", "old", "new", "note", "note_lang", "basis", "source", note={}),
     "hearing_set": _hearing,
     "hearing_cancelled": _hearing,
     "hearing_moved": _moved,
@@ -84,13 +87,13 @@ ALERTS: dict[str, Convert] = {
     "release_reminder": _same("release_on", "stated", "offset"),
 }
 DRAFTS: dict[str, Convert] = {
-    "status": _same("dimension", "key", "note", "note_lang", note={}),
+    "status": _same("dimension", "key", "note", "note_lang", "basis", "source", note={}),
     "hearing": _same("starts_at", "tz", "time_known", "court", "city", "court_lang", "court_id"),
     "cancel_hearing": _same(),
     "sentence": _same("values", values={}),
     "ask_sentence": _same("values", values={}),
     "ask_new_case": _same("name", "lang"),
-    "ask_event": _same("day", "precision", "text", "lang", "source_url"),
+    "ask_event": _same("day", "precision", "text", "lang", "source_url", "basis"),
 }
 RESULT = _same("kind", "prefix", "before", "hearing_id", "audit_id", "alerts")
 
