@@ -488,19 +488,3 @@ def count_by_status(session: Session) -> dict[str, int]:
     """How many deliveries are in each status."""
     rows = session.exec(select(Delivery.status, func.count()).group_by(col(Delivery.status))).all()
     return {status: int(count) for status, count in rows}
-
-
-def followers_count(session: Session, *, case_id: int) -> int:
-    """How many chats an alert about this case would reach now."""
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(Subscription)
-            .join(Subscriber, col(Subscriber.chat_id) == col(Subscription.chat_id))
-            .where(
-                col(Subscription.case_id) == case_id,
-                col(Subscriber.blocked).is_(False),
-                col(Subscriber.gone).is_(False),
-            )
-        ).one()
-    )
