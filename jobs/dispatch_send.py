@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import replace
 from typing import Any
 
@@ -32,8 +33,9 @@ class StoppedError(Exception):
     """A claimed delivery was not sent: the dispatcher is stopping, or lost its lease."""
 
 
-class SendingMixin:
-    """Delivery of claimed rows; :class:`jobs.dispatcher.Dispatcher` provides the state."""
+class SendingMixin(ABC):
+    """Delivery of claimed rows; :class:`jobs.dispatcher.Dispatcher` provides the state
+    and the three bookkeeping methods below."""
 
     pacer: ChatPacer
     brake: SendBrake
@@ -50,14 +52,17 @@ class SendingMixin:
     _open_rows: int
     _event: asyncio.Event
 
+    @abstractmethod
     def _add_result(self, result: DeliveryResult) -> None:
-        raise NotImplementedError
+        """Keep a delivery's result for the next batched write (its lease released)."""
 
+    @abstractmethod
     def _unclaimed(self, work: DeliveryWork) -> DeliveryResult:
-        raise NotImplementedError
+        """The result that puts a claimed, unsent row back to pending."""
 
+    @abstractmethod
     def _ahead(self) -> int:
-        raise NotImplementedError
+        """How many rows to keep claimed ahead of sending."""
 
     def _held(self, chat_id: int) -> bool:
         return self.pacer.paused_until(chat_id) > self.pacer.now() or self.brake.held
