@@ -8,6 +8,10 @@ is written in a week with no case to look at, nor before the first Monday 09:00 
 day after the bot first ran on this database (a new installation, or `casebot chat --demo`,
 does not open with a digest). The list itself is read again when the digest
 is sent (jobs/render.py), so a case confirmed meanwhile is not in it.
+
+Finding the stale cases reads every case, so the planner does it once a week when
+the digest is written (the week is kept in ``job_state``) and, in a week with nothing
+to look at, at most once an hour (``RECHECK``), not at every minutely run.
 """
 
 from __future__ import annotations
@@ -29,17 +33,27 @@ DIGEST_TIME = time(9, 0)
 FIRST_DELAY = timedelta(days=1)
 """The first digest is the first Monday's at least this long after the bot first ran."""
 JOB_NAME = "stale_digest"
+RECHECK = timedelta(hours=1)
+"""How often a week with no stale case is looked at again."""
 
 
-def _first_seen(session: Session, now: datetime) -> datetime:
-    """When this database first ran the digest planner (recorded on the first run)."""
+def _state(session: Session, now: datetime) -> JobState:
+    """The digest planner's record: when it first ran on this database (kept from the
+    first run), the week it last wrote and when it last found nothing stale."""
     state = session.get(JobState, JOB_NAME)
     if state is None:
         state = JobState(name=JOB_NAME, last_run_at=now, detail={"first_seen": now.isoformat()})
         session.add(state)
         session.flush()
-        return now
-    return datetime.fromisoformat(str(state.detail.get("first_seen", state.last_run_at)))
+    return state
+
+
+def _looked_lately(state: JobState, week: str, now: datetime) -> bool:
+    """Whether this week's digest is written, or nothing was stale within RECHECK."""
+    if state.detail.get("week") == week:
+        return True
+    checked = state.detail.get("nothing_stale_at")
+    return checked is not None and now - datetime.fromisoformat(str(checked)) < RECHECK
 
 
 def week_start(now: datetime, zone: str) -> datetime:
@@ -92,11 +106,15 @@ def plan_digest(
     stale_after: timedelta,
 ) -> int:
     """Write this week's digest for every organizer who has none yet; return how many."""
-    first_seen = _first_seen(session, now)
+    state = _state(session, now)
+    first_seen = datetime.fromisoformat(str(state.detail.get("first_seen", state.last_run_at)))
     week = digest_week(now, zone)
     if week is None or week_start(now, zone) < first_seen + FIRST_DELAY:
         return 0  # a new installation starts with next week's digest, never at once
+    if _looked_lately(state, week, now):
+        return 0
     if not list_stale(session, now=now, zone=zone, stale_after=stale_after):
+        state.detail = {**state.detail, "nothing_stale_at": now.isoformat()}
         return 0
     key = dedupe_prefix(AlertKind.STALE_DIGEST, None, week)
     rows = [
@@ -110,4 +128,5 @@ def plan_digest(
         }
         for chat_id in _recipients(session, admins)
     ]
+    state.detail = {**state.detail, "week": week}
     return enqueue_rows(session, rows)
