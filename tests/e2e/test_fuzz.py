@@ -27,8 +27,8 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from botsim.objects import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, ApiCall
 from botsim.server import BotApiServer
 from botsim.text import utf16_len
+from handlers import callbacks
 from handlers.flood import BOT_DATA_KEY
 from services import Services
 from storage.database.engine import make_engine, session_scope, upgrade
@@ -50,19 +51,19 @@ GROUP = -100_777
 
 PUBLIC_COMMANDS = (
     "start", "help", "language", "case", "timeline", "calendar",
-    "subscribe", "unsubscribe", "mysubs", "settings", "forget",
+    "subscribe", "unsubscribe", "mysubs", "settings", "forget", "whohelps", "cancel",
 )  # fmt: skip
 ORGANIZER_COMMANDS = (
     "newcase", "sethearing", "cancelhearing", "setstatus", "addevent", "setsentence",
-    "addname", "organizer", "stats", "audit", "translate", "update",
+    "addname", "organizer", "stats", "audit", "translate", "update", "confirm",
+    "setcourt", "setletters", "letterguide", "stale",
 )  # fmt: skip
 COMMANDS = PUBLIC_COMMANDS + ORGANIZER_COMMANDS
 # Each button prefix, with how many ":"-separated fields its real data has.
-BUTTONS = {
-    "card:": 1, "tl:": 2, "tlp:": 2, "cal:": 1, "cases:": 1, "list:": 2, "sub:": 1,
-    "unsub:": 1, "rem:": 1, "forget:": 1, "draft:": 3, "audit:": 2, "upd:": 1, "gu:": 3,
-    "lang:": 1, "help": 0,
-}  # fmt: skip
+BUTTON_FIELDS = {kind.PREFIX: len(fields(cast(Any, kind))) for kind in callbacks.KINDS}
+BUTTONS = {prefix + (":" if arity else ""): arity for prefix, arity in BUTTON_FIELDS.items()} | {
+    "cases:": 1
+}  # every button kind, and a prefix no button has (any more)
 BUTTON_PREFIXES = tuple(BUTTONS)
 
 # (user, chat, chat type) of who sends.
@@ -405,3 +406,7 @@ def test_typed_hearing_after_the_guided_update(fuzz: Harness, text: str) -> None
 def test_superscript_digits_in_button_data(fuzz: Harness, data: str) -> None:
     """Superscript digits pass str.isdigit() but not int(): found by the fuzzing above."""
     fuzz.press(data, "admin-private")
+
+
+def test_the_fuzzed_commands_are_every_command_the_bot_answers(running_bot: RunningBot) -> None:
+    assert set(running_bot.app.bot_data["commands"]) == set(COMMANDS)
