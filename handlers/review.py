@@ -13,13 +13,14 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from handlers.cases import command_argument
+from handlers.cases import command_argument, send_list
 from handlers.common import Context, answer, run_db, services
 from handlers.drafts import case_name
 from handlers.organizing import resolve_case, send_usage
 from handlers.rights import organizers_only
 from handlers.syntax import UsageError, parse_case_only
 from messages import Translator
+from messages.card import render_case_gone
 from storage.usecases.changes import confirm_case
 
 
@@ -43,9 +44,13 @@ async def confirm_and_say(update: Update, context: Context, t: Translator, case_
     assert user is not None
     now = services(context).clock()
     today = now.astimezone(services(context).settings.zone).date()
-    changed = await run_db(
-        context, confirm_case, case_id=case_id, actor_id=user.id, today=today, now=now
-    )
+    try:
+        changed = await run_db(
+            context, confirm_case, case_id=case_id, actor_id=user.id, today=today, now=now
+        )
+    except LookupError:  # deleted since it was listed (a "Nothing changed" button)
+        await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
+        return
     name = await case_name(context, t, case_id)
     text = (
         t.gettext(

@@ -117,6 +117,10 @@ def test_stale_lists_exactly_the_cases_that_qualify(
     [guided] = bot.press(after, cb.GuidedStart(hearing).data, user_id=ADMIN)
     assert "What changes for Hearing Case?" in guided.text
 
+    # "Nothing changed" on a case deleted since it was listed says so and lists the cases.
+    [gone] = bot.press(after, cb.StaleConfirm(99_999).data, user_id=ADMIN, check=False)
+    assert "This case no longer exists" in gone.text
+
 
 def test_weekly_digest_once_a_week_to_each_organizer(
     running_bot: RunningBot, cases: dict[str, int]
