@@ -173,6 +173,7 @@ class AlertRenderer:
         views: dict[int, CaseView | None] = {}
         cache: dict[tuple[Any, ...], Rendered | Closed] = {}
         out: dict[int, Rendered | Closed] = {}
+        payload_keys: dict[int, str] = {}  # by id(): rows of a claim share their payload
         for work in batch:
             if work.kind == AlertKind.STALE_DIGEST:
                 out[work.id] = self._digest(session, work, now)
@@ -195,7 +196,10 @@ class AlertRenderer:
                 out[work.id] = Closed(SKIPPED, "no longer attending, or the hearing changed")
                 continue
             lang = resolve_language(work.lang, work.telegram_lang)
-            key = (work.case_id, work.kind, repr(sorted(work.payload.items())), work.urgent, lang)
+            payload_key = payload_keys.get(id(work.payload))
+            if payload_key is None:
+                payload_key = payload_keys[id(work.payload)] = repr(sorted(work.payload.items()))
+            key = (work.case_id, work.kind, payload_key, work.urgent, lang)
             if key not in cache:
                 t = translator(lang)
                 text = self._text(session, work, view, t, now)

@@ -82,15 +82,31 @@ class AiohttpRequest(BaseRequest):
     """A PTB request class on aiohttp, for JSON requests (no file uploads).
 
     ``connections`` caps the open connections (the dispatcher's ``max_in_flight``).
-    Time-outs: connect and read per call; a connect time-out is raised as ``TimedOut``
-    caused by ``aiohttp.ConnectionTimeoutError`` (nothing was sent), a read time-out
-    caused by ``aiohttp.SocketTimeoutError`` (the request may have arrived).
+    Time-outs: a connect time-out is raised as ``TimedOut`` caused by
+    ``aiohttp.ConnectionTimeoutError`` (nothing was sent); the answer must then come
+    within the read time-out (one timer for the whole call, ``total`` = connect +
+    read: a per-read timer is re-armed on every chunk received and costs CPU at
+    1,000/s), else ``TimedOut`` caused by ``TimeoutError`` (the request may have
+    arrived). The ``ClientTimeout`` of the usual time-outs is built once.
     """
 
     def __init__(self, *, connections: int = 64, timeouts: SendTimeouts | None = None) -> None:
         self._connections = connections
         self._timeouts = timeouts if timeouts is not None else SendTimeouts()
         self._session: aiohttp.ClientSession | None = None
+        self._usual = self._client_timeout(self._timeouts.read, self._timeouts.connect)
+
+    @staticmethod
+    def _client_timeout(read: float | None, connect: float | None) -> aiohttp.ClientTimeout:
+        total = None if read is None or connect is None else read + connect
+        return aiohttp.ClientTimeout(total=total, sock_connect=connect)
+
+    def _timeout(self, read: float | None, connect: float | None) -> aiohttp.ClientTimeout:
+        read = read if read is not None else self._timeouts.read
+        connect = connect if connect is not None else self._timeouts.connect
+        if read == self._timeouts.read and connect == self._timeouts.connect:
+            return self._usual
+        return self._client_timeout(read, connect)
 
     @property
     def read_timeout(self) -> float | None:
@@ -129,12 +145,7 @@ class AiohttpRequest(BaseRequest):
         assert self._session is not None
         if request_data is not None and request_data.contains_files:
             raise NetworkError("AiohttpRequest sends JSON only; use PTB's request for files")
-        read = _seconds(read_timeout)
-        connect = _seconds(connect_timeout)
-        timeout = aiohttp.ClientTimeout(
-            sock_connect=connect if connect is not None else self._timeouts.connect,
-            sock_read=read if read is not None else self._timeouts.read,
-        )
+        timeout = self._timeout(_seconds(read_timeout), _seconds(connect_timeout))
         body = request_data.json_payload if request_data is not None else None
         try:
             async with self._session.request(

@@ -17,12 +17,13 @@ leaves its rows for less than a minute.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, literal, or_, update
+from sqlalchemy import String, Text, and_, bindparam, cast, literal, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
@@ -54,7 +55,8 @@ class DeliveryWork:
     case_id: int | None
     kind: str
     payload: dict[str, Any]
-    """As stored; :meth:`alert` reads it as its kind's type."""
+    """As stored; :meth:`alert` reads it as its kind's type. Rows of one claim with the
+    same stored payload share one dict: read it, never change it."""
     urgent: bool
     attempts: int
     due_at: datetime
@@ -215,7 +217,10 @@ def _due(
     return list(session.execute(query).all())
 
 
-def _work(row: Any, lease_until: datetime) -> DeliveryWork:
+def _work(row: Any, lease_until: datetime, decoded: dict[str, dict[str, Any]]) -> DeliveryWork:
+    payload = decoded.get(row.payload)
+    if payload is None:
+        payload = decoded[row.payload] = json.loads(row.payload)
     return DeliveryWork(
         id=row.id,
         chat_id=row.chat_id,
@@ -224,7 +229,7 @@ def _work(row: Any, lease_until: datetime) -> DeliveryWork:
         telegram_lang=row.telegram_lang,
         case_id=row.case_id,
         kind=row.kind,
-        payload=dict(row.payload),
+        payload=payload,
         urgent=row.urgent,
         attempts=row.attempts,
         due_at=row.due_at,
@@ -237,7 +242,7 @@ _CLAIM_COLUMNS = (
     col(Delivery.chat_id),
     col(Delivery.case_id),
     col(Delivery.kind),
-    col(Delivery.payload),
+    cast(col(Delivery.payload), Text).label("payload"),  # decoded once per distinct text
     col(Delivery.urgent),
     col(Delivery.attempts),
     col(Delivery.due_at),
@@ -288,7 +293,8 @@ def claim_due(
             ).all()
         )
         rows = [row for row in rows if row.id in mine]
-    return [_work(row, now + lease) for row in rows]
+    decoded: dict[str, dict[str, Any]] = {}  # one status change: one payload for all
+    return [_work(row, now + lease, decoded) for row in rows]
 
 
 def renew_leases(session: Session, *, ids: Iterable[int], worker: str, until: datetime) -> set[int]:

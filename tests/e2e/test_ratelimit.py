@@ -20,6 +20,7 @@ from botsim.server import BotApiServer
 from jobs.deferred import ReplyDeferred
 from jobs.limiter import PriorityRateLimiter
 from jobs.ratelimit import (
+    TICK,
     ChatPacer,
     SendGate,
     chat_key,
@@ -87,6 +88,35 @@ def test_late_pump_makes_up_at_most_one_missed_slot() -> None:
     while gate._grant(clock(), catch_up=True) is not None:
         granted += 1
     assert granted == 2  # the slot due now plus one missed slot, not ten
+
+
+def test_above_a_hundred_per_second_a_late_pump_lets_one_ticks_slots_through() -> None:
+    clock = FakeClock()
+    gate = SendGate(1000, clock=clock)
+    assert gate._grant(clock(), catch_up=True)
+    clock.advance(TICK)  # the pump slept one tick
+    granted = 0
+    while gate._grant(clock(), catch_up=True) is not None:
+        granted += 1
+    assert granted == int(TICK / gate.interval) + 1  # the ten slots of the tick, in one turn
+    clock.advance(1.0)  # a stall of a second: still no more than one tick's slots
+    granted = 0
+    while gate._grant(clock(), catch_up=True) is not None:
+        granted += 1
+    assert granted == int(TICK / gate.interval) + 1
+
+
+def test_ticks_are_off_at_the_free_rate() -> None:
+    clock = FakeClock()
+    gate = SendGate(30, clock=clock)
+    assert gate._grant(clock(), catch_up=True)
+    clock.advance(TICK)
+    assert gate._grant(clock(), catch_up=True) is None  # a slot is 34 ms: nothing is due
+    clock.advance(gate.interval * 10)  # a stall: the one missed slot, as before ticks
+    granted = 0
+    while gate._grant(clock(), catch_up=True) is not None:
+        granted += 1
+    assert granted == 2
 
 
 @pytest.mark.parametrize("rate", [30, 1000])
