@@ -38,7 +38,12 @@ import handlers.miniapp
 from handlers.attendance_buttons import reminder_buttons
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from handlers.stale import stale_rows
-from jobs.dispatch_setup import build_dispatcher, read_star_balance, start_progress
+from jobs.dispatch_setup import (
+    build_dispatcher,
+    read_star_balance,
+    settle_memory,
+    start_progress,
+)
 from jobs.dispatcher import Dispatcher
 from jobs.health import webhook_health
 from jobs.limiter import PriorityRateLimiter
@@ -368,6 +373,7 @@ async def _dispatch_until_stopped(settings: Settings, engine: Engine, *, worker_
         )
         await read_star_balance(bot, dispatcher.paid)
         await dispatcher.start()
+        settle_memory()
         log.info("worker %s is sending; stop it with Ctrl-C or SIGTERM", worker_id)
         await stop.wait()
         await dispatcher.stop(timeout=5.0)

@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import botsim.server  # noqa: E402
+from benchmarks.broadcast_bench import without_collector_pauses  # noqa: E402
 from botsim.server import BotApiServer  # noqa: E402
 from storage.database.engine import make_engine, session_scope, upgrade  # noqa: E402
 from storage.database.models import Case, CaseName, Delivery, Subscriber, Subscription  # noqa: E402
@@ -245,7 +246,11 @@ def at_the_limit(url: str, subscribers: int, paid: bool) -> None:
     # socketserver listens with a backlog of 5: a pool opening many connections at once
     # gets some reset, which Telegram's servers don't do. Give it a server's backlog.
     botsim.server._HTTPServer.request_queue_size = 512
-    with BotApiServer(messages_per_second=30) as server, tempfile.TemporaryDirectory() as scratch:
+    with (
+        BotApiServer(messages_per_second=30) as server,
+        tempfile.TemporaryDirectory() as scratch,
+        without_collector_pauses(),
+    ):
         server.set_star_balance(subscribers)
         worker = start_worker(url, server, Path(scratch), env)
         try:
@@ -306,7 +311,8 @@ def report(server: BotApiServer, engine: Engine, expected: int, started: float, 
     print(f"  {sent:,} delivered {last - started:.1f} s after Send "
           f"(first after {first - started:.2f} s): {rate:,.1f} delivered/s")  # fmt: skip
     print(f"  paid: {server.stats.paid:,} messages, {server.stats.paid / 10:,.1f} Stars; "
-          f"429s: {server.stats.rate_limited}; lost: {lost}; duplicates: {duplicates}; "
+          f"429s: {server.stats.rate_limited} ({server.stats.rate_limited_paid} paid); "
+          f"lost: {lost}; duplicates: {duplicates}; "
           f"rows not sent: {left}; worker peak RSS {peak_kib / 1024:.0f} MiB")  # fmt: skip
 
 
@@ -328,7 +334,11 @@ def run(label: str, url: str, subscribers: int, cases: int) -> None:
         )
     with session_scope(engine) as session:
         session.execute(text("UPDATE deliveries SET status = 'sent'"))
-    with BotApiServer(messages_per_second=1000) as server, tempfile.TemporaryDirectory() as scratch:
+    with (
+        BotApiServer(messages_per_second=1000) as server,
+        tempfile.TemporaryDirectory() as scratch,
+        without_collector_pauses(),
+    ):
         for workers, key in ((1, "imprisoned"), (2, "released")):
             alerts, _ = enqueue(engine, biggest, key)
             drain(url, server, alerts, workers, Path(scratch))

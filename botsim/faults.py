@@ -208,6 +208,7 @@ class Faults:
                 window.popleft()
             if cap is not None and len(window) >= cap:
                 self._state.stats.rate_limited += 1
+                self._state.stats.rate_limited_paid += int(paid)
                 raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         if paid:
             if self._state.star_balance_nano < PAID_MESSAGE_NANOSTARS:

@@ -170,7 +170,8 @@ class Stats:
     ``sent``: messages delivered (sendMessage/sendDocument); ``edited``: successful
     edits; ``rate_limited``: 429s issued by the built-in limiter; ``failed_injected``:
     failures from :meth:`BotApiServer.fail_next`; ``blocked``: 403s caused by
-    :meth:`BotApiServer.block`; ``paid``: messages sent with ``allow_paid_broadcast``.
+    :meth:`BotApiServer.block`; ``paid``: messages sent with ``allow_paid_broadcast``;
+    ``rate_limited_paid``: the 429s among those (the paid window, or the chat's).
     """
 
     sent: int = 0
@@ -179,6 +180,7 @@ class Stats:
     failed_injected: int = 0
     blocked: int = 0
     paid: int = 0
+    rate_limited_paid: int = 0
 
 
 # ---------------------------------------------------------------------------------------
