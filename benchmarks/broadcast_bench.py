@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import multiprocessing
 import os
 import platform
@@ -121,26 +120,6 @@ class TimedDispatcher(Dispatcher):
         started = time.perf_counter()
         super()._record_sync(batch)
         self.flush_times.append((time.perf_counter() - started, len(batch)))
-
-
-@contextmanager
-def without_collector_pauses() -> Iterator[None]:
-    """No cyclic garbage collection in this process while the block runs.
-
-    For a benchmark whose botsim runs in this process: botsim keeps every message it
-    was sent, and Python's full collections over 100,000 of them stalled the server
-    for up to 760 ms (measured). Requests queued meanwhile were then counted at once,
-    as if they had arrived in a burst: 429s and lost seconds that Telegram's servers
-    would not have caused. Reference counting still frees everything without cycles.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.unfreeze()
 
 
 @contextmanager

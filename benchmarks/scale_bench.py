@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import botsim.server  # noqa: E402
-from benchmarks.broadcast_bench import without_collector_pauses  # noqa: E402
+from benchmarks.collector import without_collector_pauses  # noqa: E402
 from botsim.server import BotApiServer  # noqa: E402
 from storage.database.engine import make_engine, session_scope, upgrade  # noqa: E402
 from storage.database.models import Case, CaseName, Delivery, Subscriber, Subscription  # noqa: E402

@@ -382,8 +382,7 @@ class Dispatcher(SendingMixin):
         return max(self._last_flush + self.flush_interval, self._flush_after)
 
     def _ahead(self) -> int:
-        """How many rows to keep claimed: about two seconds of sending, at most a batch
-        (500: at 1,000/s a claim every half second; the case is read once per claim)."""
+        """Rows to keep claimed: two seconds of sending, at most a batch (500 by default)."""
         rate = self.paid.rate if self.paid is not None else self.gate.rate
         return min(self.batch_size, max(16, int(rate * 2)))
 
