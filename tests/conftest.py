@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from bot import build_application
 from botsim.server import BotApiServer
@@ -56,12 +57,28 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    """A migrated SQLite database file."""
+def engine(settings: Settings, migrated_template: Path) -> Iterator[Engine]:
+    """A migrated SQLite database file: a copy of the session's template, which is what
+    running every migration on an empty file gives (test_storage and the migration
+    tests run them for real)."""
+    database = make_url(settings.database_url).database
+    assert database is not None
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_template, database)
     eng = make_engine(settings.database_url)
-    upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with every migration applied, made once per test session."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    eng.dispose()  # the last connection closes: the write-ahead log is folded in
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
 
 
 @contextlib.contextmanager
