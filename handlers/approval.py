@@ -17,7 +17,15 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import callbacks as cb
-from handlers.common import Context, answer, edit_in_place, run_db, services
+from handlers.common import (
+    Context,
+    answer,
+    answer_press,
+    edit_in_place,
+    edit_pressed,
+    run_db,
+    services,
+)
 from handlers.rights import organizers_only
 from messages import Translator, translator
 from messages.alerts import render_change_alert
@@ -150,11 +158,8 @@ async def intercept_send(update: Update, context: Context, t: Translator, draft_
 @organizers_only
 async def approval_button(update: Update, context: Context, t: Translator) -> None:
     """Approve or Reject a change waiting for a second organizer."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    await query.answer()
-    button = cb.pressed(query.data, cb.Approval)
-    if button is None:
+    button, user = await answer_press(update, cb.Approval), update.effective_user
+    if button is None or user is None:
         return
     decide = approve if button.action == "approve" else reject
     outcome: ApprovalOutcome = await run_db(
@@ -170,10 +175,10 @@ async def approval_button(update: Update, context: Context, t: Translator) -> No
     if outcome.state == "sent" and outcome.sent is not None:
         services(context).wake_dispatcher()
         result = outcome.sent.result
-        await edit_in_place(query, approved_text(t, result.alerts if result else 0))
+        await edit_pressed(update, approved_text(t, result.alerts if result else 0))
         return
     services(context).wake_dispatcher()  # the author's notice
-    await edit_in_place(query, approver_outcome(t, outcome.state))
+    await edit_pressed(update, approver_outcome(t, outcome.state))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers import callbacks as cb
 from handlers.attendance_buttons import answer_buttons
 from handlers.cases import command_argument
-from handlers.common import Context, answer, run_db, services, user_translator
+from handlers.common import Context, answer, answer_press, run_db, services, user_translator
 from handlers.rights import organizers_only
 from messages import Translator
 from messages.attendance import (
@@ -125,10 +125,7 @@ def listed_name(user: User) -> str:
 async def attend_button(update: Update, context: Context) -> None:
     """ "I'll attend" / "Can't come": record (or change) the answer and say so; the first
     time, ask whether the name may be listed."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None
-    await query.answer()
-    button = cb.pressed(query.data, cb.Attend)
+    button, user = await answer_press(update, cb.Attend), update.effective_user
     if button is None or user is None:
         return
     t = await user_translator(update, context)
@@ -165,10 +162,7 @@ async def attend_button(update: Update, context: Context) -> None:
 
 async def listed_button(update: Update, context: Context) -> None:
     """The answer to the listing question."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None
-    await query.answer()
-    button = cb.pressed(query.data, cb.AttendListed)
+    button, user = await answer_press(update, cb.AttendListed), update.effective_user
     if button is None or user is None:
         return
     t = await user_translator(update, context)

@@ -16,7 +16,7 @@ from handlers import callbacks as cb
 from handlers import miniapp
 from handlers.broadcasts import recent_lines
 from handlers.cases import command_argument
-from handlers.common import Context, answer, edit_in_place, run_db, services
+from handlers.common import Context, answer, answer_press, edit_in_place, run_db, services
 from handlers.drafts import case_name
 from handlers.organizing import (
     answer_markup,
@@ -144,10 +144,7 @@ async def audit(update: Update, context: Context, t: Translator) -> None:
 @organizers_only
 async def audit_button(update: Update, context: Context, t: Translator) -> None:
     """The audit log's page buttons."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    button = cb.pressed(query.data, cb.AuditPage)
+    button = await answer_press(update, cb.AuditPage)
     if button is not None and button.page < 100_000:
         await _send_audit(update, context, t, button.case_id, button.page, edit=True)
 

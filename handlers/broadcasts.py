@@ -15,7 +15,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import callbacks as cb
-from handlers.common import Context, edit_in_place, run_db, services
+from handlers.common import Context, answer_press, edit_in_place, run_db, services
 from handlers.rights import organizers_only
 from jobs.progress import read_views, render, reporter_of
 from messages import Translator
@@ -67,10 +67,7 @@ async def _refresh(
 @organizers_only
 async def broadcast_button(update: Update, context: Context, t: Translator) -> None:
     """Pause or Resume: hold the broadcast's deliveries, or let them go on."""
-    query = update.callback_query
-    assert query is not None
-    button = cb.pressed(query.data, cb.BroadcastAction)
-    await query.answer()
+    button = await answer_press(update, cb.BroadcastAction)
     if button is None:
         return
     paused = button.action == "pause"
@@ -88,6 +85,8 @@ async def broadcast_button(update: Update, context: Context, t: Translator) -> N
         return
     if not paused:
         services(context).wake_dispatcher()
+    query = update.callback_query
+    assert query is not None
     await _refresh(query, context, button.broadcast_id, fallback=sent_text(t, 0))
 
 

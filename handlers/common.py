@@ -10,6 +10,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from handlers.callbacks import Button, pressed
 from messages import Translator, resolve_language, translator
 from services import Services
 from storage.database.engine import in_transaction
@@ -17,6 +18,7 @@ from storage.usecases.subscribers import get_chosen_language
 
 P = ParamSpec("P")
 T = TypeVar("T")
+B = TypeVar("B", bound=Button)
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -81,3 +83,21 @@ async def edit_in_place(
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def answer_press(update: Update, kind: type[B]) -> B | None:
+    """Answer the button press (its spinner stops) and return the button if it is a
+    ``kind``; None for anything else (forged, stale, malformed data)."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    return pressed(query.data, kind)
+
+
+async def edit_pressed(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit the message whose button was pressed (see :func:`edit_in_place`)."""
+    query = update.callback_query
+    assert query is not None
+    await edit_in_place(query, text, markup)

@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, InlineQueryHandler
 
 from handlers import callbacks as cb
-from handlers.common import Context, edit_in_place, run_db, services
+from handlers.common import Context, answer_press, edit_pressed, run_db, services
 from messages import Translator, translator
 from messages.card import case_title, render_card
 from messages.common import status_label
@@ -112,10 +112,7 @@ async def inline_query(update: Update, context: Context) -> None:
 
 async def shared_button(update: Update, context: Context) -> None:
     """Timeline, its pages and Card on a message shared inline: edit it in place."""
-    query = update.callback_query
-    assert query is not None
-    button = cb.pressed(query.data, cb.Shared)
-    await query.answer()
+    button = await answer_press(update, cb.Shared)
     if button is None:
         return
     t = translator(button.lang)
@@ -129,12 +126,12 @@ async def shared_button(update: Update, context: Context) -> None:
     if view is None:
         return  # the case was deleted: leave the shared message as it is
     if button.view == "card":
-        await edit_in_place(query, _card_text(t, context, view), shared_markup(t, context, view))
+        await edit_pressed(update, _card_text(t, context, view), shared_markup(t, context, view))
         return
     pages = timeline_pages(t, case_title(t, view.names), events)
     page = max(0, min(button.page, len(pages) - 1))
     markup = shared_markup(t, context, view, show="card", page=page, pages=len(pages))
-    await edit_in_place(query, pages[page], markup)
+    await edit_pressed(update, pages[page], markup)
 
 
 def register(app: Application) -> frozenset[str]:  # type: ignore[type-arg]

@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
 from handlers.cases import command_argument
-from handlers.common import Context, answer, run_db, services, user_translator
+from handlers.common import Context, answer, answer_press, run_db, services, user_translator
 from handlers.organizing import resolve_case
 from handlers.rights import organizers_only
 from messages import Translator
@@ -99,10 +99,7 @@ def letter_markup(t: Translator, view: LetterView) -> InlineKeyboardMarkup:
 
 async def letter_button(update: Update, context: Context) -> None:
     """ "Write a letter" on a card."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    button = cb.pressed(query.data, cb.Letter)
+    button = await answer_press(update, cb.Letter)
     if button is None:
         return
     t = await user_translator(update, context)

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
-from handlers.common import Context, answer, run_db, services
+from handlers.common import Context, answer, answer_press, run_db, services
 from handlers.review import confirm_and_say
 from handlers.rights import organizers_only
 from messages import Translator
@@ -62,10 +62,7 @@ async def stale(update: Update, context: Context, t: Translator) -> None:
 @organizers_only
 async def nothing_changed(update: Update, context: Context, t: Translator) -> None:
     """ "Nothing changed" on a listed case: the same as ``/confirm <case>``."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    button = cb.pressed(query.data, cb.StaleConfirm)
+    button = await answer_press(update, cb.StaleConfirm)
     if button is not None:
         await confirm_and_say(update, context, t, button.case_id)
 

@@ -11,7 +11,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from handlers import callbacks as cb
 from handlers import cases, subscriptions
 from handlers.cases import command_argument
-from handlers.common import Context, answer, registered_commands, run_db, services, user_translator
+from handlers.common import (
+    Context,
+    answer,
+    answer_press,
+    registered_commands,
+    run_db,
+    services,
+    user_translator,
+)
 from messages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translator, translator
 from messages.texts import help_text, start_text
 from messages.texts import unknown_command as unknown_command_text
@@ -123,11 +131,8 @@ async def language(update: Update, context: Context) -> None:
 
 async def language_button(update: Update, context: Context) -> None:
     """A language button: lang:menu shows the choice, lang:<code> switches."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    button = cb.pressed(query.data, cb.Language)
+    button = await answer_press(update, cb.Language)
     code = button.code if button else "menu"
-    await query.answer()
     if code in LANGUAGE_NAMES:
         await _store_language(update, context, code)
         await answer(update, escape(translator(code).gettext("Language set: English.")))

@@ -203,47 +203,63 @@ class Scan(enum.IntFlag):
     PINYIN = 2
 
 
-class FullKeys(Vocabulary):
-    """The full keys without spaces, also in buckets by kind (`Scan`) and length."""
+class ScanBuckets:
+    """Strings by id in buckets by kind (`Scan`) and length, for the fuzzy scan: each
+    string remembers the kinds of name it came from (a word may be in several)."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.kinds = bytearray()
         self.buckets: dict[tuple[int, int], tuple[list[str], list[int]]] = {}
 
-    def add_key(self, item: str, slot: int, scan: Scan) -> int:
-        """Record that `slot` has the full key `item`, from a name of kind `scan`."""
-        index, new = self.add(item, slot)
+    def mark(self, index: int, text: str, new: bool, flag: int) -> None:
+        """Record that string ``index`` (``text``; ``new`` the first time) comes from a
+        name of kind ``flag`` (an int: IntFlag arithmetic is slow, and this runs for
+        every word of every name)."""
         if new:
             self.kinds.append(0)
-        flag = int(scan)
         if not self.kinds[index] & flag:
             self.kinds[index] |= flag
-            self._bucket(flag, index)
-        return index
+            self._put(flag, index, text)
 
-    def _bucket(self, scan: int, index: int) -> None:
-        item = self.items[index]
-        strings, ids = self.buckets.setdefault((scan, len(item)), ([], []))
-        strings.append(item)
+    def _put(self, flag: int, index: int, text: str) -> None:
+        strings, ids = self.buckets.setdefault((flag, len(text)), ([], []))
+        strings.append(text)
         ids.append(index)
 
-    def pack(self) -> None:
-        """Pack the strings (see `Vocabulary.pack`) and refill the buckets in order."""
-        super().pack()
+    def refill(self, items: list[str]) -> None:
+        """Fill the buckets anew, in id order, from the (packed) strings."""
         self.buckets = {}
         flags = [int(scan) for scan in Scan]
         for index, kinds in enumerate(self.kinds):
             for flag in flags:
                 if kinds & flag:
-                    self._bucket(flag, index)
+                    self._put(flag, index, items[index])
+
+
+class FullKeys(Vocabulary):
+    """The full keys without spaces, also in buckets by kind (`Scan`) and length."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scan = ScanBuckets()
+
+    def add_key(self, item: str, slot: int, scan: Scan) -> int:
+        """Record that `slot` has the full key `item`, from a name of kind `scan`."""
+        index, new = self.add(item, slot)
+        self.scan.mark(index, item, new, int(scan))
+        return index
+
+    def pack(self) -> None:
+        """Pack the strings (see `Vocabulary.pack`) and refill the buckets in order."""
+        super().pack()
+        self.scan.refill(self.items)
 
     def hits(self, joined: str, cutoff: float, scan: Scan) -> Scores:
         """Ids of the full keys in use of kind `scan` scoring at least `cutoff` against `joined`."""
         found: Scores = {}
         lengths = length_range(len(joined), cutoff)
         keys = [(part, size) for part in Scan if scan & part for size in lengths]
-        scan_buckets(joined, cutoff, self.buckets, keys, found)
+        scan_buckets(joined, cutoff, self.scan.buckets, keys, found)
         return {index: score for index, score in found.items() if self.in_use(index)}
 
 
@@ -319,25 +335,13 @@ class WordVocabulary:
     def __init__(self) -> None:
         self.words = _Sorted()
         self.roots = _Sorted()
-        self.scanned = bytearray()
-        self.buckets: dict[tuple[int, int], tuple[list[str], list[int]]] = {}
+        self.scan = ScanBuckets()
 
     def add_word(self, word: str, slot: int, scan: Scan = Scan.KAZAKH) -> int:
         """Record that `slot` uses `word` (from a name of kind `scan`); return the word's id."""
         index, new = self.words.add(word, slot)
-        if new:
-            self.scanned.append(0)
-        flag = int(scan)  # (IntFlag arithmetic is slow; this runs for every word of every name)
-        if not self.scanned[index] & flag:
-            self.scanned[index] |= flag
-            self._bucket(flag, index)
+        self.scan.mark(index, word, new, int(scan))
         return index
-
-    def _bucket(self, scan: int, index: int) -> None:
-        word = self.words.items[index]
-        texts, ids = self.buckets.setdefault((scan, len(word)), ([], []))
-        texts.append(word)
-        ids.append(index)
 
     def add_root(self, root: str, slot: int) -> int:
         """Record that `slot` has a word whose root is `root`; return the root's id."""
@@ -376,12 +380,7 @@ class WordVocabulary:
         """Pack both vocabularies (see `Vocabulary.pack`) and refill the buckets in order."""
         self.words.pack()
         self.roots.pack()
-        self.buckets = {}
-        flags = [int(scan) for scan in Scan]
-        for index, scanned in enumerate(self.scanned):
-            for flag in flags:
-                if scanned & flag:
-                    self._bucket(flag, index)
+        self.scan.refill(self.words.items)
 
     def hits(self, word: str, cutoff: float, scan: Scan = Scan.KAZAKH) -> Scores:
         """The words and roots in use scoring at least `cutoff` against the query word.
@@ -403,7 +402,7 @@ class WordVocabulary:
     def _scan(self, word: str, cutoff: float, scan: Scan, hits: Scores) -> None:
         # (a word no name uses any more may be among the hits: it has no slots)
         lengths = length_range(len(word), cutoff)
-        scan_buckets(word, cutoff, self.buckets, [(scan, size) for size in lengths], hits)
+        scan_buckets(word, cutoff, self.scan.buckets, [(scan, size) for size in lengths], hits)
 
     def lazy_hits(self, word: str) -> LazyScores:
         """Scores of `word` against any word or root, worked out when first asked for.
