@@ -74,11 +74,12 @@ def latin_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", latin)[:SLUG_BASE].strip("-")
 
 
-def slug_for(session: Session, name: str) -> str:
-    """A free slug from a name: its Latin spelling with hyphens, numbered when taken."""
-    base = latin_slug(name) or "case"
+def slug_for(session: Session, name: str, model: type[Case | Court] = Case) -> str:
+    """A free slug for a case (or a court, ``model``) from a name: its Latin spelling with
+    hyphens, numbered when taken."""
+    base = latin_slug(name) or model.__name__.lower()
     slug, number = base, 2
-    while session.exec(select(Case.id).where(Case.slug == slug)).first() is not None:
+    while session.exec(select(model.id).where(model.slug == slug)).first() is not None:
         slug, number = f"{base}-{number}", number + 1
     return slug
 
@@ -422,17 +423,8 @@ def find_or_create_court(
     found = match_court(list(session.exec(select(Court).order_by(col(Court.id))).all()), name)
     if found is not None:
         return found
-    court = Court(
-        slug=_court_slug(session, name), tz=tz, name={lang: name}, city={lang: city} if city else {}
-    )
+    city_names = {lang: city} if city else {}
+    court = Court(slug=slug_for(session, name, Court), tz=tz, name={lang: name}, city=city_names)
     session.add(court)
     session.flush()
     return court
-
-
-def _court_slug(session: Session, name: str) -> str:
-    base = latin_slug(name) or "court"
-    slug, number = base, 2
-    while session.exec(select(Court.id).where(Court.slug == slug)).first() is not None:
-        slug, number = f"{base}-{number}", number + 1
-    return slug
