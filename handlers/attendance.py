@@ -19,7 +19,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers import callbacks as cb
 from handlers.attendance_buttons import answer_buttons
 from handlers.cases import command_argument
-from handlers.common import Context, answer, answer_press, run_db, services, user_translator
+from handlers.common import (
+    Context,
+    answer,
+    answer_press,
+    case_name,
+    run_db,
+    services,
+    user_translator,
+)
 from handlers.rights import organizers_only
 from messages import Translator
 from messages.attendance import (
@@ -31,9 +39,7 @@ from messages.attendance import (
     render_listing_answer,
     render_setcourt_done,
 )
-from messages.card import case_title
 from messages.common import plain_local_text
-from storage.reads.cases import get_case_view
 from storage.usecases.attendance import (
     AttendOutcome,
     find_court,
@@ -131,23 +137,20 @@ async def attend_button(update: Update, context: Context) -> None:
     t = await user_translator(update, context)
     now = services(context).clock()
 
-    def write(session: Session) -> tuple[AttendOutcome | None, str]:
-        outcome = set_attendance(
-            session,
-            chat_id=user.id,
-            hearing_id=button.hearing_id,
-            answer=AttendAnswer(button.answer),
-            name=listed_name(user),
-            telegram_lang=user.language_code,
-            now=now,
-        )
-        view = get_case_view(session, case_id=outcome.case_id, now=now) if outcome else None
-        return outcome, case_title(t, view.names) if view else ""
-
-    outcome, name = await run_db(context, write)
+    outcome: AttendOutcome | None = await run_db(
+        context,
+        set_attendance,
+        chat_id=user.id,
+        hearing_id=button.hearing_id,
+        answer=AttendAnswer(button.answer),
+        name=listed_name(user),
+        telegram_lang=user.language_code,
+        now=now,
+    )
     if outcome is None:
         await answer(update, render_hearing_gone(t))
         return
+    name = await case_name(context, t, outcome.case_id)
     text = render_answer(
         t, name, outcome.answer, outcome.starts_at, outcome.tz, ask=outcome.ask_listing
     )

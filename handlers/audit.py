@@ -16,8 +16,15 @@ from handlers import callbacks as cb
 from handlers import miniapp
 from handlers.broadcasts import recent_lines
 from handlers.cases import command_argument
-from handlers.common import Context, answer, answer_press, edit_in_place, run_db, services
-from handlers.drafts import case_name
+from handlers.common import (
+    Context,
+    answer,
+    answer_press,
+    case_name,
+    edit_in_place,
+    run_db,
+    services,
+)
 from handlers.organizing import (
     answer_markup,
     command_for_case,

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -52,6 +53,8 @@ from storage.reads.screens import Lookup as Lookup
 from storage.reads.screens import calendar_of, look_up, timeline_of
 from storage.usecases.attendance import CardReader, card_for_reader
 from web.picture import picture_of
+
+Shown = TypeVar("Shown")
 
 COMMANDS = frozenset({"case", "timeline", "calendar"})
 TIMELINE_USAGE = N_("Usage: /timeline followed by a name or number. Or choose:")
@@ -292,17 +295,33 @@ def _timeline_markup(
     return InlineKeyboardMarkup(rows)
 
 
+async def _case_screen(
+    update: Update,
+    context: Context,
+    t: Translator,
+    read: Callable[..., tuple[CaseView | None, list[Shown]]],
+    *,
+    case_id: int,
+    target: str,
+) -> tuple[CaseView, list[Shown]] | None:
+    """A case and what a screen of it shows (``read``); None, with the list of cases and
+    a word that this one is gone, when it was deleted since its button was sent."""
+    view, shown = await run_db(context, read, case_id=case_id, now=_now(context))
+    if view is None:
+        await send_list(update, context, t, page=0, target=target, intro=render_case_gone(t))
+        return None
+    return view, shown
+
+
 async def send_timeline(
     update: Update, context: Context, case_id: int, *, page: int, edit: bool
 ) -> None:
     """Send a timeline page, or turn the page of the message the button is on."""
     t = await user_translator(update, context)
-    now = _now(context)
-
-    view, events = await run_db(context, timeline_of, case_id=case_id, now=now)
-    if view is None:
-        await send_list(update, context, t, page=0, target="tl", intro=render_case_gone(t))
+    screen = await _case_screen(update, context, t, timeline_of, case_id=case_id, target="tl")
+    if screen is None:
         return
+    view, events = screen
     pages = timeline_pages(t, case_title(t, view.names), events)
     page = max(0, min(page, len(pages) - 1))
     markup = _timeline_markup(t, case_id, page, len(pages))
@@ -320,12 +339,10 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
     chat = update.effective_chat
     assert chat is not None
     t = await user_translator(update, context)
-    now = _now(context)
-
-    view, hearings = await run_db(context, calendar_of, case_id=case_id, now=now)
-    if view is None:
-        await send_list(update, context, t, page=0, target="cal", intro=render_case_gone(t))
+    screen = await _case_screen(update, context, t, calendar_of, case_id=case_id, target="cal")
+    if screen is None:
         return
+    view, hearings = screen
     title = case_title(t, view.names)
     if not hearings:
         text = t.gettext("No upcoming hearings are known for %(name)s.") % {"name": title}
@@ -338,7 +355,7 @@ async def send_calendar(update: Update, context: Context, case_id: int) -> None:
         hearings=hearings,
         case_url=share_link(context, view.slug),
         domain=f"{username}.t.me",
-        stamp=now,
+        stamp=_now(context),
     )
     caption = t.ngettext(
         "%(count)d upcoming hearing of %(name)s. Open the file to add it to your calendar.",

@@ -12,8 +12,10 @@ from telegram.ext import ContextTypes
 
 from handlers.callbacks import Button, pressed
 from messages import Translator, resolve_language, translator
+from messages.card import case_title
 from services import Services
 from storage.database.engine import in_transaction
+from storage.reads.cases import list_case_items
 from storage.usecases.subscribers import get_chosen_language
 
 P = ParamSpec("P")
@@ -101,3 +103,14 @@ async def edit_pressed(
     query = update.callback_query
     assert query is not None
     await edit_in_place(query, text, markup)
+
+
+async def case_name_or_none(context: Context, t: Translator, case_id: int) -> str | None:
+    """A case's name in the reader's script, or None when the case is gone."""
+    items = await run_db(context, list_case_items, case_ids=[case_id])
+    return case_title(t, items[0].names) if items else None
+
+
+async def case_name(context: Context, t: Translator, case_id: int) -> str:
+    """A case's name in the reader's script (``#id`` when it is gone)."""
+    return await case_name_or_none(context, t, case_id) or f"#{case_id}"

@@ -22,11 +22,10 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import approval
 from handlers import callbacks as cb
 from handlers.broadcasts import show_progress
-from handlers.common import Context, answer, edit_in_place, run_db, services
+from handlers.common import Context, answer, case_name, edit_in_place, run_db, services
 from handlers.rights import organizers_only
 from messages import SUPPORTED_LANGUAGES, Translator, translator
 from messages.alerts import render_change_alert
-from messages.card import case_title
 from messages.i18n import resolve_language
 from messages.organizer import (
     LanguagePreview,
@@ -38,7 +37,6 @@ from messages.organizer import (
     undone_text,
 )
 from storage.payloads import DraftPayload, SentenceDraft, StatusDraft, draft_kind
-from storage.reads.cases import list_case_items
 from storage.usecases.drafts import (
     UNDO_WINDOW,
     DraftOutcome,
@@ -49,12 +47,6 @@ from storage.usecases.drafts import (
     send_draft,
     undo_draft,
 )
-
-
-async def case_name(context: Context, t: Translator, case_id: int) -> str:
-    """A case's name in the reader's script (``#id`` when it is gone)."""
-    items = await run_db(context, list_case_items, case_ids=[case_id])
-    return case_title(t, items[0].names) if items else f"#{case_id}"
 
 
 async def propose(

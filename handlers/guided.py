@@ -43,8 +43,8 @@ from telegram.warnings import PTBUserWarning
 from handlers import callbacks as cb
 from handlers import organizers
 from handlers.cases import command_argument, send_list
-from handlers.common import Context, answer
-from handlers.drafts import case_name, propose
+from handlers.common import Context, answer, case_name
+from handlers.drafts import propose
 from handlers.rights import organizer_translator
 from handlers.syntax import (
     KEY_TO_DIMENSION,

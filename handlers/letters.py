@@ -15,7 +15,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks as cb
 from handlers.cases import command_argument
-from handlers.common import Context, answer, answer_press, run_db, services, user_translator
+from handlers.common import (
+    Context,
+    answer,
+    answer_press,
+    case_name,
+    run_db,
+    services,
+    user_translator,
+)
 from handlers.organizing import resolve_case
 from handlers.rights import organizers_only
 from messages import Translator
@@ -31,7 +39,7 @@ from messages.letters import (
     render_no_letters,
     render_whohelps,
 )
-from storage.reads.cases import get_case_view, list_case_items
+from storage.reads.cases import list_case_items
 from storage.usecases.letters import (
     LANG_CODE,
     MAX_ADDRESS,
@@ -103,17 +111,11 @@ async def letter_button(update: Update, context: Context) -> None:
     if button is None:
         return
     t = await user_translator(update, context)
-    now = services(context).clock()
-
-    def read(session: Session) -> tuple[LetterView | None, str]:
-        view = get_letter_view(session, case_id=button.case_id)
-        case = get_case_view(session, case_id=button.case_id, now=now) if view else None
-        return view, case_title(t, case.names) if case else ""
-
-    view, name = await run_db(context, read)
+    view: LetterView | None = await run_db(context, get_letter_view, case_id=button.case_id)
     if view is None:
         await answer(update, render_no_letters(t))
         return
+    name = await case_name(context, t, button.case_id)
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(render_letter(t, name, view), reply_markup=letter_markup(t, view))

@@ -25,8 +25,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers import audit, broadcasts, drafts
 from handlers import callbacks as cb
 from handlers.cases import command_argument
-from handlers.common import Context, answer, edit_in_place, run_db, services
-from handlers.drafts import case_name
+from handlers.common import Context, answer, case_name, edit_in_place, run_db, services
 from handlers.organizing import (
     answer_markup,
     command_for_case,

@@ -14,8 +14,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from handlers.cases import command_argument, send_list
-from handlers.common import Context, answer, run_db, services
-from handlers.drafts import case_name
+from handlers.common import Context, answer, case_name, run_db, services
 from handlers.organizing import resolve_case, send_usage
 from handlers.rights import organizers_only
 from handlers.syntax import UsageError, parse_case_only

@@ -23,10 +23,10 @@ from telegram.ext import (
 
 from handlers import callbacks as cb
 from handlers.cases import command_argument, lookup, send_choices, send_list
-from handlers.common import Context, run_db, services, user_translator
+from handlers.common import Context, case_name, case_name_or_none, run_db, services, user_translator
 from messages import N_, Translator
-from messages.card import case_title, list_label, render_case_gone, render_not_found
-from storage.reads.cases import get_case_id_by_slug, list_case_items
+from messages.card import list_label, render_case_gone, render_not_found
+from storage.reads.cases import get_case_id_by_slug
 from storage.reads.screens import followed_items
 from storage.usecases.subscribers import get_subscriber
 from storage.usecases.subscriptions import (
@@ -80,11 +80,6 @@ async def _may_change(update: Update, context: Context, t: Translator) -> bool:
     return False
 
 
-async def _case_name(context: Context, t: Translator, case_id: int) -> str | None:
-    items = await run_db(context, list_case_items, case_ids=[case_id])
-    return case_title(t, items[0].names) if items else None
-
-
 async def do_subscribe(update: Update, context: Context, case_id: int) -> None:
     """Subscribe this chat to a case and say how to stop."""
     chat, user = update.effective_chat, update.effective_user
@@ -92,7 +87,7 @@ async def do_subscribe(update: Update, context: Context, case_id: int) -> None:
     t = await user_translator(update, context)
     if not await _may_change(update, context, t):
         return
-    name = await _case_name(context, t, case_id)
+    name = await case_name_or_none(context, t, case_id)
     if name is None:
         await send_list(update, context, t, page=0, target="card", intro=render_case_gone(t))
         return
@@ -129,7 +124,7 @@ async def do_unsubscribe(update: Update, context: Context, case_id: int) -> None
     if not await _may_change(update, context, t):
         return
     removed = await run_db(context, unsubscribe, chat_id=chat.id, case_id=case_id)
-    name = await _case_name(context, t, case_id) or f"#{case_id}"
+    name = await case_name(context, t, case_id)
     if removed:
         text = t.gettext("You no longer follow %(name)s.") % {"name": name}
     else:

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.database.migrations.inplace import drop_columns
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -63,15 +65,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("attendance")
-    _drop_columns("subscribers", "listed")
-    _drop_columns("courts", "note", "lon", "lat", "address")
-
-
-def _drop_columns(table: str, *columns: str) -> None:
-    """Drop columns in place: SQLite's batch mode would copy the table, and dropping the
-    old copy deletes (ON DELETE CASCADE) or empties (SET NULL) the rows that refer to it."""
-    for name in columns:
-        if op.get_bind().dialect.name == "sqlite":
-            op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{name}"')
-        else:
-            op.drop_column(table, name)
+    drop_columns("subscribers", "listed")
+    drop_columns("courts", "note", "lon", "lat", "address")

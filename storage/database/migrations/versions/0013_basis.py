@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.database.migrations.inplace import drop_columns
+
 revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
@@ -28,15 +30,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _drop_columns("timeline_events", "basis")
-    _drop_columns("cases", "basis")
-
-
-def _drop_columns(table: str, *columns: str) -> None:
-    """Drop columns in place: SQLite's batch mode would copy the table, and dropping the
-    old copy deletes (ON DELETE CASCADE) or empties (SET NULL) the rows that refer to it."""
-    for name in columns:
-        if op.get_bind().dialect.name == "sqlite":
-            op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{name}"')
-        else:
-            op.drop_column(table, name)
+    drop_columns("timeline_events", "basis")
+    drop_columns("cases", "basis")
