@@ -80,6 +80,18 @@ def _case_fk(*, nullable: bool = False) -> Any:
     )
 
 
+def _subscriber_fk() -> Any:
+    """A subscriber's chat: the row goes with the subscriber (/forget deletes them)."""
+    return Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("subscribers.chat_id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+
+
 class Case(SQLModel, table=True):
     """A detainee's case: the four status dimensions and the sentence."""
 
@@ -246,14 +258,7 @@ class Subscription(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("chat_id", "case_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = Field(
-        sa_column=Column(
-            BigInteger,
-            ForeignKey("subscribers.chat_id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    chat_id: int = _subscriber_fk()
     case_id: int = _case_fk()
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -271,14 +276,7 @@ class Attendance(SQLModel, table=True):
             Integer, ForeignKey("hearings.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    chat_id: int = Field(
-        sa_column=Column(
-            BigInteger,
-            ForeignKey("subscribers.chat_id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    chat_id: int = _subscriber_fk()
     answer: str = Field(max_length=8)
     name: str | None = Field(default=None, max_length=160)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -341,14 +339,7 @@ class Delivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
-    chat_id: int = Field(
-        sa_column=Column(
-            BigInteger,
-            ForeignKey("subscribers.chat_id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    chat_id: int = _subscriber_fk()
     case_id: int | None = _case_fk(nullable=True)
     kind: str = Field(max_length=24)
     payload: dict[str, Any] = _json_column()
