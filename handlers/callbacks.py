@@ -109,12 +109,10 @@ class Calendar(CaseButton):
     PREFIX = "cal"
 
 
-@dataclass(frozen=True)
-class Picture(Button):
+class Picture(CaseButton):
     """Send a case's share picture (the website's card.png)."""
 
     PREFIX = "pic"
-    case_id: int
 
 
 @dataclass(frozen=True)
@@ -261,20 +259,16 @@ class AttendListed(Button):
     answer: str
 
 
-@dataclass(frozen=True)
-class Letter(Button):
+class Letter(CaseButton):
     """ "Write a letter" on a case's card."""
 
     PREFIX = "let"
-    case_id: int
 
 
-@dataclass(frozen=True)
-class StaleConfirm(Button):
+class StaleConfirm(CaseButton):
     """ "Nothing changed" on a case listed by /stale or the weekly digest."""
 
     PREFIX = "stc"
-    case_id: int
 
 
 @dataclass(frozen=True)
