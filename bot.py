@@ -35,6 +35,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 
 import handlers
 import handlers.miniapp
+from handlers import alert_buttons
 from handlers.attendance_buttons import reminder_buttons
 from handlers.lanes import CasebotApplication, FairUpdateProcessor
 from handlers.stale import stale_rows
@@ -51,7 +52,7 @@ from jobs.logsetup import add_secret, configure_logging
 from jobs.logsetup import quiet_noisy_loggers as quiet_noisy_loggers
 from jobs.progress import ProgressReporter
 from jobs.ratelimit import ChatPacer, free_gate
-from jobs.render import AlertRenderer
+from jobs.render import AlertButtons, AlertRenderer
 from jobs.schedule import schedule_jobs
 from jobs.startup import (
     TOKEN_REJECTED,
@@ -115,14 +116,22 @@ def make_dispatcher(
         engine=engine,
         settings=settings,
         renderer=AlertRenderer(
-            zone=settings.timezone,
-            attend_buttons=reminder_buttons,
-            stale_after=settings.stale_after,
-            stale_buttons=stale_rows,
+            zone=settings.timezone, buttons=ALERT_BUTTONS, stale_after=settings.stale_after
         ),
         clock=clock,
         worker_id=worker_id,
     )
+
+
+ALERT_BUTTONS = AlertButtons(
+    follower=alert_buttons.follower_rows,
+    organizer=alert_buttons.organizer_rows,
+    attend=reminder_buttons,
+    stale=stale_rows,
+    approval=alert_buttons.approval_rows,
+    undo=alert_buttons.undo_rows,
+)
+"""The buttons under alerts, built by the handlers (jobs know nothing of callback data)."""
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]

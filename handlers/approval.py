@@ -1,7 +1,8 @@
 """Two-person approval: the author's Send, when the change needs it, asks the other
 organizers (the alert as each would read it, with Approve and Reject) instead of sending;
-the first approval sends (storage.usecases.approval). The author cannot approve their own
-change; strangers are refused by ``organizers_only``.
+the first approval sends (storage.usecases.approval). The requests go through the outbox
+(their text: ``messages.followup``; their buttons: ``handlers.alert_buttons``). The
+author cannot approve their own change; strangers are refused by ``organizers_only``.
 
 Buttons: :class:`handlers.callbacks.Approval` (approve, reject).
 """
@@ -12,8 +13,7 @@ import asyncio
 import logging
 
 from sqlmodel import Session
-from telegram import InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import callbacks as cb
@@ -27,21 +27,15 @@ from handlers.common import (
     services,
 )
 from handlers.rights import organizers_only
-from messages import Translator, translator
-from messages.alerts import render_change_alert
+from messages import Translator
 from messages.approval import (
     approved_text,
     approver_outcome,
-    labels,
-    request_text,
     waiting_text,
 )
-from messages.audit import person
-from messages.card import case_title
 from messages.i18n import resolve_language
 from storage.database.models import Draft
 from storage.payloads import load_draft
-from storage.reads.cases import CaseListItem, list_case_items
 from storage.usecases.approval import (
     ApprovalOutcome,
     approve,
@@ -50,20 +44,16 @@ from storage.usecases.approval import (
     get_draft,
     is_urgent,
     needs_approval,
-    organizer_ids,
     reject,
 )
 from storage.usecases.drafts import Preview, dry_run
-from storage.usecases.subscribers import KnownName, get_chosen_language, known_names
 from storage.vocabulary import DraftState
 
 log = logging.getLogger("casebot.approval")
 
 
-async def _preview_if_needed(
-    context: Context, draft_id: int, user_id: int
-) -> tuple[Preview, int] | None:
-    """The draft's preview and case when its Send needs another organizer, else None."""
+async def _preview_if_needed(context: Context, draft_id: int, user_id: int) -> Preview | None:
+    """The draft's preview when its Send needs another organizer, else None."""
     settings, now = services(context).settings, services(context).clock()
 
     def read(session: Session) -> tuple[str, Draft | None]:
@@ -89,52 +79,7 @@ async def _preview_if_needed(
     urgent = is_urgent(preview.kind, preview.payload)
     over = settings.approval_over
     wanted = needs_approval(mode, urgent=urgent, audience=preview.alerts, over=over)
-    return (preview, draft.case_id) if wanted else None
-
-
-async def _ask_others(
-    context: Context, preview: Preview, case_id: int, draft_id: int, author_id: int
-) -> int:
-    """Send the request to every other organizer, each in their language; how many got it."""
-    settings, now = services(context).settings, services(context).clock()
-    today = now.astimezone(settings.zone).date()
-
-    def read(
-        session: Session,
-    ) -> tuple[list[tuple[int, str]], KnownName | None, list[CaseListItem]]:
-        others = sorted(organizer_ids(session, admins=settings.admins) - {author_id})
-        langs = [
-            (other, resolve_language(get_chosen_language(session, chat_id=other), None))
-            for other in others
-        ]
-        author = known_names(session, [author_id]).get(author_id)
-        return langs, author, list_case_items(session, case_ids=[case_id])
-
-    langs, author_name, items = await run_db(context, read)
-    asked = 0
-    for chat_id, lang in langs:
-        reader = translator(lang)
-        name = case_title(reader, items[0].names) if items else f"#{case_id}"
-        alert = ""
-        if preview.payload is not None:
-            alert = render_change_alert(reader, preview.kind, name, preview.payload, today=today)
-        approve_label, reject_label = labels(reader)
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    cb.Approval("approve", draft_id).button(approve_label),
-                    cb.Approval("reject", draft_id).button(reject_label),
-                ]
-            ]
-        )
-        who = person(reader, author_id, author_name)
-        text = request_text(reader, who, preview.alerts, alert or "")
-        try:
-            await context.bot.send_message(chat_id, text, reply_markup=markup)
-            asked += 1
-        except TelegramError as error:  # never started the bot, blocked it: the others decide
-            log.warning("approval request to an organizer failed: %s", type(error).__name__)
-    return asked
+    return preview if wanted else None
 
 
 async def intercept_send(update: Update, context: Context, t: Translator, draft_id: int) -> bool:
@@ -142,15 +87,24 @@ async def intercept_send(update: Update, context: Context, t: Translator, draft_
     and say so where Send was (True); otherwise leave the Send to go ahead (False)."""
     user, query = update.effective_user, update.callback_query
     assert user is not None and query is not None
-    found = await _preview_if_needed(context, draft_id, user.id)
-    if found is None:
+    preview = await _preview_if_needed(context, draft_id, user.id)
+    if preview is None or preview.payload is None:
         return False
-    preview, case_id = found
-    now = services(context).clock()
-    if not await run_db(context, ask_approval, draft_id=draft_id, actor_id=user.id, now=now):
+    asked: int | None = await run_db(
+        context,
+        ask_approval,
+        draft_id=draft_id,
+        actor_id=user.id,
+        now=services(context).clock(),
+        admins=services(context).settings.admins,
+        alert_kind=preview.kind,
+        alert=preview.payload,
+        audience=preview.alerts,
+    )
+    if asked is None:
         return False  # pressed twice or expired: the Send says so
+    services(context).wake_dispatcher()  # the requests are in the outbox
     await query.answer()
-    asked = await _ask_others(context, preview, case_id, draft_id, user.id)
     await edit_in_place(query, waiting_text(t, asked))
     return True
 

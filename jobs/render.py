@@ -23,22 +23,25 @@ from messages import Translator, resolve_language, translator
 from messages.alerts import AlertContext, render_alert
 from messages.card import case_title
 from storage.alertkinds import registers, spec
-from storage.database.models import Court, Hearing
+from storage.database.models import Court, Draft, Hearing
 from storage.domain.sentence import estimate_for
 from storage.outbox import DROPPED, SKIPPED, DeliveryWork
 from storage.payloads import (
+    ApprovalRequest,
     AttendNote,
     HearingReminder,
     PayloadError,
     ReleaseReminder,
     StaleDigest,
     TimelineAlert,
+    load_alert,
 )
 from storage.reads.cases import CaseView, get_case_view, list_case_items, list_events
 from storage.reads.stale import list_stale
 from storage.usecases.attendance import CourtNote, still_attending
 from storage.usecases.changes import hearing_time
-from storage.vocabulary import AlertKind
+from storage.usecases.subscribers import known_names
+from storage.vocabulary import AlertKind, DraftState
 
 log = logging.getLogger("casebot.render")
 
@@ -96,19 +99,54 @@ def event_now(
     return found[0] if found else Closed(SKIPPED, "event deleted")
 
 
+@registers("present", AlertKind.APPROVAL_REQUEST)
+def approval_request_now(
+    session: Session, view: CaseView, payload: ApprovalRequest, now: datetime, today: date
+) -> Any | Closed:
+    """The author's name and the alert waiting for approval, unless it was decided or
+    expired meanwhile (then the request is dropped: its buttons would only say so)."""
+    draft = session.get(Draft, payload.draft_id)
+    if draft is None or draft.state != DraftState.AWAITING or draft.expires_at <= now:
+        return Closed(SKIPPED, "decided or expired before the request went out")
+    try:
+        alert = load_alert(payload.alert_kind, payload.alert)
+    except PayloadError as error:
+        return Closed(SKIPPED, f"unreadable request: {error}"[:200])
+    return known_names(session, [payload.author_id]).get(payload.author_id), alert
+
+
+Row = list[tuple[str, str]]
+"""A row of buttons as (label, callback data)."""
+
+
+@dataclass(frozen=True)
+class AlertButtons:
+    """The buttons alerts carry. Their callback data belongs to the handlers
+    (``handlers/callbacks.py``), so ``bot.py`` passes these builders in
+    (``handlers/alert_buttons.py``); one left None adds no such buttons."""
+
+    follower: Callable[[Translator, int], list[Row]] | None = None
+    """Under a follower's alert about a case (by id): Open the case, Unsubscribe."""
+    organizer: Callable[[Translator, int], list[Row]] | None = None
+    """Under a note to an organizer about a case: Open the case."""
+    attend: Callable[[Translator, int], Row] | None = None
+    """A hearing's (by id) "I'll attend" / "Can't come", on its reminders and notes."""
+    stale: Callable[[Translator, list[tuple[int, str]]], list[Row]] | None = None
+    """The digest's rows: "Nothing changed" and "Update" for each (case id, name)."""
+    approval: Callable[[Translator, int], list[Row]] | None = None
+    """Approve and Reject of a waiting draft (by id)."""
+    undo: Callable[[Translator, int, int], list[Row]] | None = None
+    """Undo of a draft (id, how many it alerted), to its author once another organizer
+    approved and sent it."""
+
+
 @dataclass
 class AlertRenderer:
-    """The dispatcher's renderer: delivery rows → texts with Open and Unsubscribe buttons."""
+    """The dispatcher's renderer: delivery rows → texts with their buttons."""
 
     zone: str
-    attend_buttons: Callable[[Translator, int], list[tuple[str, str]]] | None = None
-    """The "I'll attend" / "Can't come" row of a hearing reminder (built by the handlers,
-    which own every button's data); None: reminders carry no such row."""
+    buttons: AlertButtons = AlertButtons()
     stale_after: timedelta = timedelta(days=90)
-    stale_buttons: Callable[[Translator, list[tuple[int, str]]], list[list[tuple[str, str]]]] = (
-        lambda t, items: []
-    )
-    """The digest's rows: "Nothing changed" and "Update" for each (case id, name)."""
 
     def _digest(self, session: Session, work: DeliveryWork, now: datetime) -> Rendered | Closed:
         """The weekly digest, listing the cases that need a look now."""
@@ -121,7 +159,8 @@ class AlertRenderer:
             for item in list_case_items(session, case_ids=[item.case_id for item in stale])
         }
         items = [(names[item.case_id], item) for item in stale if item.case_id in names]
-        buttons = self.stale_buttons(t, [(item.case_id, name) for name, item in items])
+        rows = self.buttons.stale
+        buttons = rows(t, [(item.case_id, name) for name, item in items]) if rows else []
         try:
             payload: StaleDigest = work.alert()
         except PayloadError as error:
@@ -130,23 +169,24 @@ class AlertRenderer:
         context = AlertContext(t, "", today, now, None, items)
         return Rendered(text=render_alert(context, work.kind, payload), buttons=buttons or None)
 
-    def _buttons(self, t: Translator, work: DeliveryWork) -> list[list[tuple[str, str]]]:
-        case_id = work.case_id
+    def _buttons(self, t: Translator, work: DeliveryWork, case_id: int) -> list[Row]:
+        made, payload = self.buttons, work.payload
+        draft_id = payload.get("draft_id")
+        if work.kind == AlertKind.APPROVAL_REQUEST:
+            return made.approval(t, int(draft_id or 0)) if made.approval else []
         if work.kind == AlertKind.APPROVAL_NOTICE:  # to an organizer, not a follower
-            return [[(t.gettext("Open the case"), f"card:{case_id}")]]
-        rows = [
-            [
-                (t.gettext("Open the case"), f"card:{case_id}"),
-                (t.gettext("Unsubscribe"), f"unsub:{case_id}"),
-            ]
-        ]
-        hearing_id = work.payload.get("hearing_id")
+            rows = made.organizer(t, case_id) if made.organizer else []
+            if made.undo and payload.get("outcome") == "approved":
+                rows = [*made.undo(t, int(draft_id or 0), int(payload.get("alerts") or 0)), *rows]
+            return rows
+        rows = made.follower(t, case_id) if made.follower else []
+        hearing_id = payload.get("hearing_id")
         if (
-            self.attend_buttons is not None
+            made.attend is not None
             and work.kind in (AlertKind.HEARING_REMINDER, AlertKind.ATTEND_NOTE)
             and isinstance(hearing_id, int)
         ):
-            rows.insert(0, self.attend_buttons(t, hearing_id))
+            rows = [made.attend(t, hearing_id), *rows]
         return rows
 
     def _text(
@@ -206,7 +246,7 @@ class AlertRenderer:
                 cache[key] = (
                     text
                     if isinstance(text, Closed)
-                    else Rendered(text=text, buttons=self._buttons(t, work))
+                    else Rendered(text=text, buttons=self._buttons(t, work, work.case_id) or None)
                 )
             out[work.id] = cache[key]
         dropped = sum(

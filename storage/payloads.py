@@ -171,6 +171,22 @@ class ApprovalNotice:
     VERSION: ClassVar[int] = 1
     draft_id: int
     outcome: str
+    alerts: int = 0
+    """Approved: how many the change alerted (its Undo asks once more with the count)."""
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """To another organizer: approve or reject draft ``draft_id`` of ``author_id``, whose
+    alert (of kind ``alert_kind``, its payload as :func:`dump` writes it) would reach
+    ``audience`` subscribers."""
+
+    VERSION: ClassVar[int] = 1
+    draft_id: int
+    author_id: int
+    audience: int
+    alert_kind: str
+    alert: dict[str, Any]
 
 
 AlertPayload = (
@@ -185,6 +201,7 @@ AlertPayload = (
     | StaleDigest
     | TimelineAlert
     | ApprovalNotice
+    | ApprovalRequest
 )
 
 ALERT_PAYLOADS: dict[str, type[Any]] = {
@@ -200,6 +217,7 @@ ALERT_PAYLOADS: dict[str, type[Any]] = {
     AlertKind.STALE_DIGEST: StaleDigest,
     AlertKind.TIMELINE_EVENT: TimelineAlert,
     AlertKind.APPROVAL_NOTICE: ApprovalNotice,
+    AlertKind.APPROVAL_REQUEST: ApprovalRequest,
 }
 """Each alert kind's payload type (other helpers' kinds register with :func:`register_alert`)."""
 

@@ -205,6 +205,8 @@ class AlertKind(StrEnum):
     """A new timeline event, to followers who chose to get them (/settings)."""
     APPROVAL_NOTICE = "approval_notice"
     """To an author: their change was approved and sent, rejected, or expired unapproved."""
+    APPROVAL_REQUEST = "approval_request"
+    """To the other organizers: a change waits for one of them to approve or reject it."""
     STALE_DIGEST = "stale_digest"
     """Weekly, to organizers: the cases that need a look (:class:`StaleReason`)."""
 

@@ -3,7 +3,10 @@
 With ``urgent`` (the default), an urgent alert, or one reaching more than
 ``CASEBOT_APPROVAL_OVER`` subscribers, needs a second organizer; with ``all``, every alert;
 with ``off``, none; with a single organizer, approval is off whatever the setting. The
-author's Send moves the draft open → awaiting (:func:`ask_approval`); the first other
+author's Send moves the draft open → awaiting and queues the request to every other
+organizer through the outbox (:func:`ask_approval`: ``APPROVAL_REQUEST``, so a crash or a
+failed send loses none, and a request sent after the change was decided is dropped); the
+first other
 organizer's Approve moves it awaiting → open → sent (:func:`approve`), a Reject to cancelled
 (:func:`reject`), and 30 minutes without approval to cancelled (:func:`expire_approvals`).
 Every move is one conditional UPDATE (two presses decide once) and an audit entry; the
@@ -21,7 +24,7 @@ from sqlmodel import Session, col, select, update
 
 from storage.database.models import AuditEntry, Draft, Organizer, Subscriber
 from storage.outbox import dedupe_prefix, enqueue_rows
-from storage.payloads import ApprovalNotice, StatusAlert
+from storage.payloads import ApprovalNotice, ApprovalRequest, StatusAlert, Versioned, dump
 from storage.usecases.drafts import DraftOutcome, send_draft
 from storage.vocabulary import AlertKind, DraftState
 
@@ -78,9 +81,21 @@ def _move(session: Session, draft_id: int, *, to: str, now: datetime, **where: A
     return bool(session.execute(statement.values(state=to)).rowcount)  # type: ignore[attr-defined]
 
 
-def ask_approval(session: Session, *, draft_id: int, actor_id: int, now: datetime) -> bool:
+def ask_approval(
+    session: Session,
+    *,
+    draft_id: int,
+    actor_id: int,
+    now: datetime,
+    admins: Iterable[int],
+    alert_kind: str,
+    alert: Versioned,
+    audience: int,
+) -> int | None:
     """The author's Send, when approval is needed: the draft waits (30 minutes) for another
-    organizer. False when it was not open (pressed twice, expired, someone else's)."""
+    organizer, and every other organizer is sent the request (``alert`` of ``alert_kind``
+    to ``audience`` subscribers) through the outbox. How many organizers were asked; None
+    when the draft was not open (pressed twice, expired, someone else's)."""
     claimed = session.execute(
         update(Draft)
         .where(
@@ -93,9 +108,40 @@ def ask_approval(session: Session, *, draft_id: int, actor_id: int, now: datetim
     )
     draft = session.get(Draft, draft_id)
     if not claimed.rowcount or draft is None:  # type: ignore[attr-defined]
-        return False
+        return None
     _audit(session, draft, "approval_asked", actor_id, now)
-    return True
+    others = sorted(organizer_ids(session, admins=admins) - {actor_id})
+    request = ApprovalRequest(
+        draft_id=draft_id,
+        author_id=actor_id,
+        audience=audience,
+        alert_kind=alert_kind,
+        alert=dump(alert),
+    )
+    key = dedupe_prefix(AlertKind.APPROVAL_REQUEST, draft.case_id, str(draft_id))
+    for chat_id in others:
+        _ensure_subscriber(session, chat_id)
+    rows = [
+        {
+            "dedupe_key": f"{key}{chat_id}",
+            "chat_id": chat_id,
+            "case_id": draft.case_id,
+            "kind": AlertKind.APPROVAL_REQUEST,
+            "due_at": now,
+            "urgent": True,  # an alert waits on it
+            "payload": request,
+        }
+        for chat_id in others
+    ]
+    enqueue_rows(session, rows)
+    return len(others)
+
+
+def _ensure_subscriber(session: Session, chat_id: int) -> None:
+    """Organizers are told things through the outbox, which sends to subscribers."""
+    if session.get(Subscriber, chat_id) is None:
+        session.add(Subscriber(chat_id=chat_id, chat_type="private"))
+        session.flush()
 
 
 @dataclass(frozen=True)
@@ -108,11 +154,9 @@ class ApprovalOutcome:
     sent: DraftOutcome | None = None
 
 
-def _notice(session: Session, draft: Draft, outcome: str, now: datetime) -> None:
+def _notice(session: Session, draft: Draft, outcome: str, now: datetime, alerts: int = 0) -> None:
     """Tell the author what became of their change (through the outbox)."""
-    if session.get(Subscriber, draft.actor_id) is None:
-        session.add(Subscriber(chat_id=draft.actor_id, chat_type="private"))
-        session.flush()
+    _ensure_subscriber(session, draft.actor_id)
     key = dedupe_prefix(AlertKind.APPROVAL_NOTICE, draft.case_id, f"{draft.id}:{outcome}")
     enqueue_rows(
         session,
@@ -123,7 +167,7 @@ def _notice(session: Session, draft: Draft, outcome: str, now: datetime) -> None
                 "case_id": draft.case_id,
                 "kind": AlertKind.APPROVAL_NOTICE,
                 "due_at": now,
-                "payload": ApprovalNotice(draft_id=draft.id or 0, outcome=outcome),
+                "payload": ApprovalNotice(draft_id=draft.id or 0, outcome=outcome, alerts=alerts),
             }
         ],
     )
@@ -151,7 +195,7 @@ def approve(session: Session, *, draft_id: int, approver_id: int, now: datetime)
         return _undecided(session, draft_id, now)
     sent = send_draft(session, draft_id=draft_id, actor_id=draft.actor_id, now=now)
     _audit(session, draft, "approval_approved", approver_id, now)
-    _notice(session, draft, "approved", now)
+    _notice(session, draft, "approved", now, alerts=sent.result.alerts if sent.result else 0)
     return ApprovalOutcome("sent", draft.actor_id, sent)
 
 

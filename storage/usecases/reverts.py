@@ -24,10 +24,15 @@ def revert_status(session: Session, case: Case, result: DraftResult, now: dateti
     case.basis = {k: v for k, v in case.basis.items() if k not in result.before}
 
 
-# No draft sends these (digests, timeline events, approval notices): nothing to undo.
-registers("revert", AlertKind.STALE_DIGEST, AlertKind.TIMELINE_EVENT, AlertKind.APPROVAL_NOTICE)(
-    never_undone
-)
+# No draft sends these (digests, timeline events, approval notices and requests): nothing
+# to undo.
+registers(
+    "revert",
+    AlertKind.STALE_DIGEST,
+    AlertKind.TIMELINE_EVENT,
+    AlertKind.APPROVAL_NOTICE,
+    AlertKind.APPROVAL_REQUEST,
+)(never_undone)
 
 
 @registers("revert", AlertKind.RELEASE_CHANGED)

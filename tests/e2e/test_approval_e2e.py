@@ -21,6 +21,7 @@ from services import Services
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import AuditEntry, Case, Delivery, Organizer
 from storage.files.importer import SAMPLE_FILE, import_file
+from storage.usecases.drafts import CORRECTION_DELAY
 from tests.conftest import Clock, RunningBot, make_settings
 from tests.e2e.test_alerts_e2e import settle, texts
 
@@ -128,14 +129,55 @@ def test_an_urgent_alert_waits_for_a_second_organizer(bot: RunningBot) -> None:
         assert "deportation ordered" in alert
     [notice] = texts(bot, AUTHOR, author_mark)
     assert "was approved by another organizer and sent" in notice
+    assert "You can undo it for 10 minutes." in notice
     [message] = bot.server.outbox(AUTHOR)[author_mark:]
-    assert [text for text, _, _ in message.buttons()] == ["Open the case"]
+    assert [text for text, _, _ in message.buttons()] == ["Undo", "Open the case"]
+    assert message.buttons()[0][1] == cb.DraftAction("undo", draft, 3).data
     third = request_for(bot, THIRD)
     bot.server.press_button(
         user_id=THIRD, chat_id=THIRD, message_id=third.message_id, data=third.buttons()[0][1]
     )
     assert "Already decided" in bot.wait_for_edit(THIRD, third.message_id).text
     assert actions(engine) == ["approval_asked", "approval_self_refused", "approval_approved"]
+
+
+def test_the_author_undoes_a_change_another_organizer_approved(bot: RunningBot) -> None:
+    engine = bot.services.engine
+    before = risk(engine)
+    press_send(bot, propose(bot, "/setstatus Alimuly deportation_ordered"))
+    request = request_for(bot, SECOND)
+    author_mark = len(bot.server.outbox(AUTHOR))
+    bot.server.press_button(
+        user_id=SECOND, chat_id=SECOND, message_id=request.message_id, data=request.buttons()[0][1]
+    )
+    bot.wait_for_edit(SECOND, request.message_id)
+    settle(bot)
+    [notice] = bot.server.outbox(AUTHOR)[author_mark:]
+    marks = {reader: len(bot.server.outbox(reader)) for reader in READERS}
+    # Undo asks once more, with the count, as after the author's own Send; Yes undoes it.
+    bot.server.press_button(
+        user_id=AUTHOR,
+        chat_id=AUTHOR,
+        message_id=notice.message_id,
+        data=str(notice.buttons()[0][1]),
+    )
+    question = bot.wait_for_edit(AUTHOR, notice.message_id)
+    assert "Undo the alert to 3 subscribers?" in question.text
+    bot.server.press_button(
+        user_id=AUTHOR,
+        chat_id=AUTHOR,
+        message_id=notice.message_id,
+        data=str(question.buttons()[0][1]),
+    )
+    assert "Undone. 3 subscribers" in bot.wait_for_edit(AUTHOR, notice.message_id, edits=2).text
+    clock = bot.services.clock
+    assert isinstance(clock, Clock)
+    clock.now = clock() + CORRECTION_DELAY  # corrections wait a moment for alerts in flight
+    settle(bot)
+    assert risk(engine) == before
+    for reader in READERS:
+        [correction] = texts(bot, reader, marks[reader])
+        assert "Correction" in correction
 
 
 def test_rejection_and_expiry_cancel_and_tell_the_author(bot: RunningBot) -> None:

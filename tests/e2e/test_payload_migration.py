@@ -113,6 +113,7 @@ LATER_KINDS = {
     AlertKind.STALE_DIGEST,
     AlertKind.TIMELINE_EVENT,
     AlertKind.APPROVAL_NOTICE,
+    AlertKind.APPROVAL_REQUEST,
 }
 """Kinds added after 0008: their payloads were versioned from the start."""
 OLD_DRAFTS: dict[str, tuple[str, dict[str, Any]]] = {
