@@ -1,6 +1,6 @@
 """Small factories for tests: a case, a name, a court, a hearing, a timeline event and
-its source, a person, a follower, each with only the fields a test names, so a test says what it depends on instead of leaning on the
-shipped sample cases.
+its source, a person, a follower, each with only the fields a test names, so a test
+says what it depends on instead of leaning on the shipped sample cases.
 
 They write rows directly (flushed, not committed: the caller's ``session_scope``
 commits), with name keys computed as storage computes them.
