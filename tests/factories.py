@@ -113,7 +113,7 @@ def add_hearing(
     return hearing
 
 
-def add_event(
+def add_timeline_event(
     session: Session,
     case: Case,
     *,
@@ -142,7 +142,7 @@ def add_event(
 
 
 def source(title: str, outlet: str | None = None, url: str | None = None) -> Any:
-    """Event fields of the article an event comes from (for ``add_event(**source(...))``)."""
+    """Event fields of the article an event comes from (``add_timeline_event(**source(...))``)."""
     return {"source_title": title, "source_outlet": outlet, "source_url": url}
 
 

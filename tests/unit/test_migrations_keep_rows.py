@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from storage.database.engine import downgrade, session_scope, upgrade
 from storage.usecases.subscriptions import subscribe
-from tests.factories import add_case, add_court, add_event, add_hearing
+from tests.factories import add_case, add_court, add_hearing, add_timeline_event
 
 COUNTS = (
     "select count(*) from case_names",
@@ -31,7 +31,7 @@ def test_down_to_0007_and_up_again_keeps_every_row(engine: Engine) -> None:
         case = add_case(session)  # two names
         court = add_court(session)
         add_hearing(session, case, starts_at=datetime(2020, 1, 6, 4, 0, tzinfo=UTC), court=court)
-        add_event(session, case, on=date(2019, 10, 18))
+        add_timeline_event(session, case, on=date(2019, 10, 18))
         assert case.id is not None
         subscribe(session, chat_id=42, case_id=case.id)
     before = counts(engine)
