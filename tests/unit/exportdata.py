@@ -142,40 +142,7 @@ def add_rich_case(session: Session) -> None:
         )
     session.add(CaseName(case_id=bare.id, lang="en", text="Bare", key=name_key("Bare")))
 
-    def instant(day: date, hour: int, minute: int, zone: str) -> datetime:
-        local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
-        return local.astimezone(UTC)
-
-    session.add_all(
-        [
-            Hearing(  # in the Oral court's own zone, hour known
-                case_id=case.id,
-                court_id=oral.id,
-                starts_at=instant(date(2024, 5, 2), 9, 30, "Asia/Oral"),
-                tz="Asia/Oral",
-                status="held",
-                judge={"en": "Judge Dredd", "ru": "Судья Дредд"},
-                note={"ru": "Заседание, отложено", "kk": "Отырыс"},
-                note_lang="ru",
-            ),
-            Hearing(  # no court, hour not known, in Moscow
-                case_id=case.id,
-                starts_at=instant(date(2024, 5, 20), 0, 0, "Europe/Moscow"),
-                tz="Europe/Moscow",
-                time_known=False,
-                status="scheduled",
-            ),
-            Hearing(  # in the Oral court, but held in another zone than the court's
-                case_id=case.id,
-                court_id=oral.id,
-                starts_at=instant(date(2024, 6, 1), 14, 0, TZ),
-                tz=TZ,
-                status="postponed",
-                note={"en": "Moved, again"},
-                note_lang="en",
-            ),
-        ]
-    )
+    _add_rich_hearings(session, case.id, oral.id)
     session.add_all(
         [
             Person(
@@ -188,6 +155,52 @@ def add_rich_case(session: Session) -> None:
         ]
     )
 
+    _add_rich_events(session, case.id)
+
+
+def _instant(day: date, hour: int, minute: int, zone: str) -> datetime:
+    """The UTC instant of a local time in `zone`."""
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def _add_rich_hearings(session: Session, case_id: int, oral_id: int) -> None:
+    """The rich case's hearings: in its court's zone; no court, no hour; another zone."""
+    session.add_all(
+        [
+            Hearing(  # in the Oral court's own zone, hour known
+                case_id=case_id,
+                court_id=oral_id,
+                starts_at=_instant(date(2024, 5, 2), 9, 30, "Asia/Oral"),
+                tz="Asia/Oral",
+                status="held",
+                judge={"en": "Judge Dredd", "ru": "Судья Дредд"},
+                note={"ru": "Заседание, отложено", "kk": "Отырыс"},
+                note_lang="ru",
+            ),
+            Hearing(  # no court, hour not known, in Moscow
+                case_id=case_id,
+                starts_at=_instant(date(2024, 5, 20), 0, 0, "Europe/Moscow"),
+                tz="Europe/Moscow",
+                time_known=False,
+                status="scheduled",
+            ),
+            Hearing(  # in the Oral court, but held in another zone than the court's
+                case_id=case_id,
+                court_id=oral_id,
+                starts_at=_instant(date(2024, 6, 1), 14, 0, TZ),
+                tz=TZ,
+                status="postponed",
+                note={"en": "Moved, again"},
+                note_lang="en",
+            ),
+        ]
+    )
+
+
+def _add_rich_events(session: Session, case_id: int) -> None:
+    """The rich case's events: partial dates, a source cited twice, a title alone."""
+
     def full_source(event: TimelineEvent) -> TimelineEvent:
         event.source_title = "An article, with a comma"
         event.source_outlet = "Outlet"
@@ -198,7 +211,7 @@ def add_rich_case(session: Session) -> None:
         [
             full_source(
                 TimelineEvent(
-                    case_id=case.id,
+                    case_id=case_id,
                     occurred_on=date(2024, 6, 1),
                     precision="day",
                     lang="ru",
@@ -206,7 +219,7 @@ def add_rich_case(session: Session) -> None:
                 )
             ),
             TimelineEvent(
-                case_id=case.id,
+                case_id=case_id,
                 occurred_on=date(2019, 10, 1),
                 precision="month",
                 lang="en",
@@ -215,7 +228,7 @@ def add_rich_case(session: Session) -> None:
                 source_outlet="Print weekly",
             ),
             TimelineEvent(
-                case_id=case.id,
+                case_id=case_id,
                 occurred_on=date(2018, 1, 1),
                 precision="year",
                 lang="kk",
@@ -223,7 +236,7 @@ def add_rich_case(session: Session) -> None:
             ),
             full_source(
                 TimelineEvent(
-                    case_id=case.id,
+                    case_id=case_id,
                     occurred_on=date(2024, 6, 2),
                     precision="day",
                     lang="en",
@@ -231,7 +244,7 @@ def add_rich_case(session: Session) -> None:
                 )
             ),
             TimelineEvent(
-                case_id=case.id,
+                case_id=case_id,
                 occurred_on=date(2024, 6, 2),
                 precision="day",
                 lang="en",

@@ -22,6 +22,7 @@ LONG = "a" * 100_000
 
 
 def problems_of(text: str) -> list[str]:
+    """The problems parsing `text` is refused with (it must be refused)."""
     with pytest.raises(CaseFileError) as caught:
         parse_case_file(text)
     return caught.value.problems

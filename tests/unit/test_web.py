@@ -97,6 +97,8 @@ def _app(engine: Engine, clock: Callable[[], Any] | None = None, fresh_for: floa
 
 
 def run(engine: Engine, work: Callable[[TestClient[Any, Any]], Awaitable[None]], **kw: Any) -> None:
+    """Run `work` against the site on `engine`, served by a local test server."""
+
     async def main() -> None:
         async with TestClient(TestServer(_app(engine, **kw))) as client:
             await work(client)
@@ -105,6 +107,7 @@ def run(engine: Engine, work: Callable[[TestClient[Any, Any]], Awaitable[None]],
 
 
 def page_paths(lang: str, slug: str = SLUG) -> list[str]:
+    """The pages, feeds, calendar and picture of one case, in `lang`."""
     return [
         f"/{lang}/",
         f"/{lang}/?q=Sauytbay",
