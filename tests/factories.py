@@ -1,6 +1,6 @@
-"""Small factories for tests: a case, a court, a hearing, a follower, each with only
-the fields a test names, so a test says what it depends on instead of leaning on the
-shipped sample cases.
+"""Small factories for tests: a case, a name, a court, a hearing, a timeline event and
+its source, a person, a follower, each with only the fields a test names, so a test
+says what it depends on instead of leaning on the shipped sample cases.
 
 They write rows directly (flushed, not committed: the caller's ``session_scope``
 commits), with name keys computed as storage computes them.
@@ -13,7 +13,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from storage.database.models import Case, CaseName, Court, Hearing, Subscriber, Subscription
+from storage.database.models import (
+    Case,
+    CaseName,
+    Court,
+    Hearing,
+    Person,
+    Subscriber,
+    Subscription,
+    TimelineEvent,
+)
 from storage.domain.names import name_key
 
 CREATED = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
@@ -46,6 +55,17 @@ def add_case(
         )
     session.flush()
     return case
+
+
+def add_name(
+    session: Session, case: Case, text: str, *, lang: str = "alias", primary: bool = False
+) -> CaseName:
+    """Another name or spelling of `case`'s person (by default a non-primary alias)."""
+    assert case.id is not None
+    name = CaseName(case_id=case.id, lang=lang, text=text, is_primary=primary, key=name_key(text))
+    session.add(name)
+    session.flush()
+    return name
 
 
 def add_court(
@@ -91,6 +111,57 @@ def add_hearing(
     session.add(hearing)
     session.flush()
     return hearing
+
+
+def add_timeline_event(
+    session: Session,
+    case: Case,
+    *,
+    on: date,
+    text: dict[str, str] | None = None,
+    precision: str = "day",
+    lang: str = "en",
+    created_at: datetime = CREATED,
+    **fields: Any,
+) -> TimelineEvent:
+    """A timeline event of `case` on `on` (``text``: ``{lang: text}``, by default one
+    English line), with any other TimelineEvent field (e.g. ``**source(...)``)."""
+    assert case.id is not None
+    event = TimelineEvent(
+        case_id=case.id,
+        occurred_on=on,
+        precision=precision,
+        lang=lang,
+        text=text or {"en": f"Something happened on {on.isoformat()}"},
+        created_at=created_at,
+        **fields,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def source(title: str, outlet: str | None = None, url: str | None = None) -> Any:
+    """Event fields of the article an event comes from (``add_timeline_event(**source(...))``)."""
+    return {"source_title": title, "source_outlet": outlet, "source_url": url}
+
+
+def add_person(
+    session: Session,
+    case: Case,
+    *,
+    role: str = "lawyer",
+    name: dict[str, str] | None = None,
+    note: dict[str, str] | None = None,
+) -> Person:
+    """Someone around `case` (by default a lawyer), with their name per language."""
+    assert case.id is not None
+    person = Person(
+        case_id=case.id, role=role, name=name or {"en": "Lyazzat Akhatova"}, note=note or {}
+    )
+    session.add(person)
+    session.flush()
+    return person
 
 
 def add_follower(

@@ -17,10 +17,9 @@ from messages.alerts import render_release_reminder
 from messages.card import render_card
 from storage.database.engine import session_scope
 from storage.domain.sentence import estimate_for
-from storage.files.importer import SAMPLE_FILE, import_file
 from storage.reads.cases import get_case_view
+from tests.factories import add_case, sentenced
 
-ALIMULY = 1  # estimated release 2020-07-15 in the sample file
 RELEASE = date(2026, 7, 6)  # a release ahead of the three "today"s of the alert test
 
 PAST = [  # (today, days since 2020-07-15)
@@ -46,9 +45,12 @@ def test_card_counts_days_since_the_expected_release(
     engine: Engine, lang: str, today: date, days: int
 ) -> None:
     with session_scope(engine) as session:
-        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+        # One year, each day held before the verdict counted as two: out on 2020-07-15.
+        terms = sentenced(date(2019, 10, 18), date(2020, 1, 21), 12, ratio=2)
+        case = add_case(session, slug="murager-alimuly", custody="imprisoned", **terms)
+        assert case.id is not None
         now = datetime(today.year, today.month, today.day, 6, 0, tzinfo=UTC)
-        view = get_case_view(session, case_id=ALIMULY, now=now)
+        view = get_case_view(session, case_id=case.id, now=now)
     assert view is not None
     estimate = estimate_for(view)
     assert estimate is not None and estimate.release_on == date(2020, 7, 15)

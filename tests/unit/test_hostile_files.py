@@ -12,7 +12,7 @@ from storage.database.engine import session_scope
 from storage.files.casefile import MAX_PROBLEMS, CaseFileError, parse_case_file
 from storage.files.csvfile import parse_csv
 from storage.files.filesafety import MAX_FILE_BYTES, Problems
-from storage.files.importer import SAMPLE_FILE, import_file
+from storage.files.importer import import_file
 from storage.files.yamlload import MAX_DEPTH
 from tests.unit.test_import import snapshot
 
@@ -22,6 +22,7 @@ LONG = "a" * 100_000
 
 
 def problems_of(text: str) -> list[str]:
+    """The problems parsing `text` is refused with (it must be refused)."""
     with pytest.raises(CaseFileError) as caught:
         parse_case_file(text)
     return caught.value.problems
@@ -180,8 +181,21 @@ def test_problems_keep_the_first_by_line_whatever_order_they_come_in() -> None:
 # --------------------------------------------------------------------------- size and bytes
 
 
+def five_long_cases() -> str:
+    """A valid case file of five cases whose summaries make it over 4 KiB."""
+    summary = "A summary long enough to make the file big. " * 20
+    cases = "".join(
+        f"  - slug: person-{n}\n"
+        f"    names: [{{lang: en, text: Person {n}, primary: true}}]\n"
+        f'    summary: {{en: "{summary}"}}\n'
+        for n in range(1, 6)
+    )
+    return f"{HEAD}cases:\n{cases}"
+
+
 def test_a_file_over_the_size_cap_is_refused_unread(engine: Engine, tmp_path: Path) -> None:
-    text = SAMPLE_FILE.read_text(encoding="utf-8")
+    text = five_long_cases()
+    assert len(text.encode()) > 4096
     error = import_text(engine, tmp_path / "big.yaml", text, max_bytes=4096)
     [problem] = error.problems
     assert problem.startswith("big.yaml is ") and "KiB, more than the 4 KiB" in problem

@@ -93,13 +93,59 @@ def test_sample_facts_from_the_articles(engine: Engine) -> None:
         assert "Sayragul Sautbay" in aliases
 
 
-def test_second_import_changes_nothing_and_says_so(engine: Engine) -> None:
+SMALL_FILE = """\
+format: casebot-cases/1
+courts:
+  - {slug: zaysan-court, tz: Asia/Almaty, name: {kk: Зайсан соты, en: Zaysan court}}
+sources:
+  - {id: diplomat, title: "2 More Ethnic Kazakhs", outlet: The Diplomat, url: "https://x.org/a"}
+  - {id: print, title: A print weekly}
+cases:
+  - slug: murager-alimuly
+    names:
+      - {lang: kk, text: Мұрагер Әлімұлы, primary: true}
+      - {lang: en, text: Murager Alimuly, primary: true}
+      - {lang: zh, text: 木拉格尔·阿里木}
+      - {lang: alias, text: Murager Alimov}
+    summary: {en: Sentenced to a year., ru: Приговорён к году.}
+    status: {custody: imprisoned, proceedings: sentenced, protection: asylum_seeker}
+    sentence: {term: 1y, ratio: 2, detained: 2019-10-18, verdict: 2020-01-21, suspended: false}
+    hearings:
+      - date: 2020-01-21
+        court: zaysan-court
+        judge: {en: Shynar Ospanova}
+        status: held
+        note: {en: "Verdict: one year."}
+      - {date: 2026-09-01, time: "10:30", court: zaysan-court}
+    people:
+      - {role: lawyer, name: {en: Lyazzat Akhatova}, note: {en: Defence lawyer.}}
+    timeline:
+      - {date: "2019-08", lang: en, text: {en: Held for a day.}, source: print}
+      - {date: 2020-01-21, lang: en, text: {en: Sentenced., kk: Сотталды.}, source: diplomat}
+      - {date: 2020-01-21, lang: en, text: {en: The anthem was sung.}, source: diplomat}
+  - slug: qaisha-aqan
+    names: [{lang: en, text: Qaisha Aqan, primary: true}]
+    status: {custody: abroad, proceedings: sentenced}
+    sentence: {term: 6m, suspended: unknown}
+    timeline:
+      - {date: "2019", lang: en, text: {en: Sentenced to six months.}}
+"""
+"""Two cases with a row of every kind: courts, sources, names, hearings, people, events."""
+
+
+def test_second_import_changes_nothing_and_says_so(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text(SMALL_FILE, encoding="utf-8")
     with session_scope(engine) as session:
-        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+        assert sorted(import_file(session, path, default_tz="Asia/Almaty").added) == [
+            "murager-alimuly",
+            "qaisha-aqan",
+        ]
     before = snapshot(engine)
+    assert all(before.values()), before
     with session_scope(engine) as session:
         audit_before = len(session.exec(select(AuditEntry)).all())
-        report = import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+        report = import_file(session, path, default_tz="Asia/Almaty")
     assert report.nothing_changed
     assert "No change" in report.summary()
     assert snapshot(engine) == before
@@ -108,15 +154,16 @@ def test_second_import_changes_nothing_and_says_so(engine: Engine) -> None:
 
 
 def test_an_edited_file_reports_what_changed(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text(SMALL_FILE, encoding="utf-8")
     with session_scope(engine) as session:
-        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+        import_file(session, path, default_tz="Asia/Almaty")
     edited = tmp_path / "edited.yaml"
-    text = SAMPLE_FILE.read_text(encoding="utf-8")
-    edited.write_text(text.replace("custody: abroad", "custody: free", 1), encoding="utf-8")
+    edited.write_text(SMALL_FILE.replace("custody: abroad", "custody: free", 1), encoding="utf-8")
     with session_scope(engine) as session:
         report = import_file(session, edited, default_tz="Asia/Almaty")
-    assert list(report.changed) == ["sayragul-sauytbay"]
-    assert "custody" in report.changed["sayragul-sauytbay"]
+    assert list(report.changed) == ["qaisha-aqan"]
+    assert "custody" in report.changed["qaisha-aqan"]
 
 
 BAD_FILE = """\

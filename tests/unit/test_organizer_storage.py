@@ -14,7 +14,6 @@ from messages.audit import describe, person
 from storage.database.engine import session_scope
 from storage.database.models import Case, Court
 from storage.domain.search import SearchIndex, load_index
-from storage.files.importer import SAMPLE_FILE, import_file
 from storage.payloads import EventQuestion, NewCaseQuestion
 from storage.usecases.drafts import send_draft
 from storage.usecases.editing import (
@@ -28,6 +27,7 @@ from storage.usecases.editing import (
 )
 from storage.usecases.questions import answer_question, ask
 from storage.usecases.subscribers import KnownName, known_names, remember_name
+from tests.factories import add_case, add_court
 
 NOW = datetime(2026, 6, 19, 6, 0, tzinfo=UTC)
 
@@ -96,9 +96,10 @@ def test_courts_match_across_languages_and_spellings(typed: str, slug: str | Non
     assert (found.slug if found else None) == slug
 
 
-def test_find_or_create_court_reuses_the_sample_court(engine: Engine) -> None:
+def test_find_or_create_court_reuses_a_known_court(engine: Engine) -> None:
     with session_scope(engine) as session:
-        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+        add_court(session, slug="zaysan-court", name=ZAYSAN.name, city={"ru": "Зайсан"})
+        add_court(session, slug="zharkent-court", name=ZHARKENT.name, city={"ru": "Жаркент"})
         before = len(session.exec(select(Court)).all())
         court = find_or_create_court(
             session, name="Зайсанский суд", city="Зайсан", lang="ru", tz="Asia/Almaty"
@@ -113,10 +114,13 @@ def test_find_or_create_court_reuses_the_sample_court(engine: Engine) -> None:
 
 def test_similar_cases_exact_key_then_close(engine: Engine) -> None:
     with session_scope(engine) as session:
-        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+        names = {"kk": "Мұрагер Әлімұлы", "ru": "Мурагер Алимулы", "en": "Murager Alimuly"}
+        murager = add_case(session, slug="murager-alimuly", names=names)
+        names = {"kk": "Қастер Мұсаханұлы", "en": "Qaster Musakhanuly"}
+        add_case(session, slug="qaster-musakhanuly", names=names)
         index: SearchIndex = load_index(session)
-        assert similar_cases(session, "Мұрагер Әлімұлы", index.search) == [1]
-        assert similar_cases(session, "Murager Alimly", index.search) == [1]
+        assert similar_cases(session, "Мұрагер Әлімұлы", index.search) == [murager.id]
+        assert similar_cases(session, "Murager Alimly", index.search) == [murager.id]
         assert similar_cases(session, "Aibek Serikuly", index.search) == []
 
 

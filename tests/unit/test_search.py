@@ -1,4 +1,5 @@
-"""Name search: every script and common spelling of the five sample people, among look-alikes.
+"""Name search: every script and common spelling of five people (tests/people.py, the
+people of the shipped samples), among look-alikes.
 
 The look-alike generator below is also used by benchmarks/search_bench.py.
 """
@@ -8,15 +9,11 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import select
 
-from storage.database.engine import make_engine, session_scope, upgrade
-from storage.database.models import Case
+from storage.database.engine import session_scope
 from storage.domain.search import (
     CLOSE,
     TIE_MARGIN,
@@ -26,8 +23,7 @@ from storage.domain.search import (
     SearchResult,
     load_index,
 )
-from storage.files.casefile import parse_case_file
-from storage.files.importer import SAMPLE_FILE, import_file
+from tests.people import PEOPLE, add_people
 
 # ----------------------------------------------------------------- test data
 
@@ -102,11 +98,10 @@ def lookalike_cases(count: int, *, seed: int = 2020, start_id: int = 1000) -> li
 
 
 def sample_cases() -> list[IndexedCase]:
-    """The five people of the sample file, numbered 1..5 in file order."""
-    data = parse_case_file(SAMPLE_FILE.read_text(encoding="utf-8"))
+    """The five people of tests/people.py (those of the sample file), numbered 1..5."""
     return [
-        IndexedCase(number, spec.slug, tuple(text for _lang, text, _primary in spec.names))
-        for number, spec in enumerate(data.cases, start=1)
+        IndexedCase(number, slug, tuple(text for _lang, text, _primary in names))
+        for number, (slug, names) in enumerate(PEOPLE.items(), start=1)
     ]
 
 
@@ -603,20 +598,11 @@ def test_names_without_letters_are_ignored() -> None:
 # -------------------------------------------------------------------- database
 
 
-@pytest.fixture
-def sample_db(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
-    upgrade(engine)
+def test_load_index_from_the_database(engine: Engine) -> None:
     with session_scope(engine) as session:
-        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
-    yield engine
-    engine.dispose()
-
-
-def test_load_index_from_the_database(sample_db: Engine) -> None:
-    with session_scope(sample_db) as session:
+        ids = add_people(session)
+    with session_scope(engine) as session:
         index = load_index(session)
-        ids = {case.slug: case.id for case in session.exec(select(Case)).all()}
     assert len(index) == 5
     for query, slug in VARIANTS:
         best = index.search(query).best

@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,13 +22,21 @@ from sqlmodel import Session, select
 
 from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import AuditEntry, Case, Draft, Organizer, OrganizerName, Subscriber
-from storage.files.importer import SAMPLE_FILE, import_file
+from storage.files.importer import import_file
 from storage.payloads import StatusDraft, draft_kind
 from storage.reads.lookup import LiveIndex
 from storage.usecases.drafts import create_draft
 from storage.usecases.editing import add_event, create_case
 from storage.usecases.subscriptions import subscribe
 from tests.conftest import FIXED_NOW, Clock
+from tests.factories import (
+    add_case,
+    add_court,
+    add_hearing,
+    add_name,
+    add_timeline_event,
+    source,
+)
 from web.picture import font
 from web.server import build_web_app
 
@@ -36,10 +45,42 @@ SLUG = "murager-alimuly"
 HOSTILE = '<script>alert("x")</script> O\'Brien & "Quote"'
 
 
+DIPLOMAT = source(
+    "2 Ethnic Kazakhs from China Granted Asylum-Seeker Status in Kazakhstan",
+    "The Diplomat",
+    "https://thediplomat.com/2019/10/2-ethnic-kazakhs-granted-asylum-seeker-status/",
+)
+FERGANA = source(
+    "Xinjiang refugees sentenced to one year in jail in Kazakhstan",
+    "Fergana",
+    "https://en.fergana.news/news/114387/",
+)
+
+
 @pytest.fixture
-def sample_engine(engine: Engine) -> Engine:
+def site_engine(engine: Engine) -> Engine:
+    """Two public cases: Murager Alimuly (sentenced, a hearing, two sourced events added
+    a month apart) and Sayragul Sauytbay (abroad)."""
     with session_scope(engine) as session:
-        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
+        names = {"kk": "Мұрагер Әлімұлы", "ru": "Мурагер Алимулы", "en": "Murager Alimuly"}
+        summary = {"en": "Sentenced to a year in prison.", "ru": "Приговорён к году."}
+        murager = add_case(session, slug=SLUG, names=names, custody="imprisoned", summary=summary)
+        zaysan = add_court(session)
+        verdict = datetime(2020, 1, 20, 18, 0, tzinfo=UTC)
+        add_hearing(session, murager, starts_at=verdict, court=zaysan, status="held")
+        crossed = {"en": "Crossed into Kazakhstan.", "ru": "Перешёл границу."}
+        added = datetime(2026, 2, 1, tzinfo=UTC)
+        add_timeline_event(
+            session, murager, on=date(2019, 10, 1), text=crossed, created_at=added, **DIPLOMAT
+        )
+        sentenced = {"en": "Sentenced to one year.", "kk": "Бір жылға сотталды."}
+        added = datetime(2026, 3, 1, tzinfo=UTC)
+        add_timeline_event(
+            session, murager, on=date(2020, 1, 21), text=sentenced, created_at=added, **FERGANA
+        )
+        names = {"kk": "Сайрагүл Сауытбай", "ru": "Сайрагуль Сауытбай", "en": "Sayragul Sauytbay"}
+        sayragul = add_case(session, slug="sayragul-sauytbay", names=names, custody="abroad")
+        add_name(session, sayragul, "Sayragul Sautbay")
     return engine
 
 
@@ -56,6 +97,8 @@ def _app(engine: Engine, clock: Callable[[], Any] | None = None, fresh_for: floa
 
 
 def run(engine: Engine, work: Callable[[TestClient[Any, Any]], Awaitable[None]], **kw: Any) -> None:
+    """Run `work` against the site on `engine`, served by a local test server."""
+
     async def main() -> None:
         async with TestClient(TestServer(_app(engine, **kw))) as client:
             await work(client)
@@ -64,6 +107,7 @@ def run(engine: Engine, work: Callable[[TestClient[Any, Any]], Awaitable[None]],
 
 
 def page_paths(lang: str, slug: str = SLUG) -> list[str]:
+    """The pages, feeds, calendar and picture of one case, in `lang`."""
     return [
         f"/{lang}/",
         f"/{lang}/?q=Sauytbay",
@@ -82,7 +126,7 @@ ALL_PATHS = [path for lang in LANGS for path in page_paths(lang)] + [
 ]
 
 
-def test_every_route_answers_in_three_languages(sample_engine: Engine) -> None:
+def test_every_route_answers_in_three_languages(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         for path in ALL_PATHS:
             response = await client.get(path)
@@ -97,10 +141,10 @@ def test_every_route_answers_in_three_languages(sample_engine: Engine) -> None:
                     assert f'hreflang="{other}"' in text
                 assert "<script" not in text
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_home_picks_the_language_from_accept_language(sample_engine: Engine) -> None:
+def test_home_picks_the_language_from_accept_language(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         for header, lang in (("kk-KZ,ru;q=0.8", "kk"), ("de, ru;q=0.5", "ru"), ("", "en")):
             response = await client.get(
@@ -109,10 +153,10 @@ def test_home_picks_the_language_from_accept_language(sample_engine: Engine) -> 
             assert response.status == 302
             assert response.headers["Location"] == f"/{lang}/"
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_search_finds_sauytbay_in_cyrillic(sample_engine: Engine) -> None:
+def test_search_finds_sauytbay_in_cyrillic(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         text = await (await client.get("/ru/", params={"q": "Сауытбай"})).text()
         assert "/ru/cases/sayragul-sauytbay" in text
@@ -120,10 +164,10 @@ def test_search_finds_sauytbay_in_cyrillic(sample_engine: Engine) -> None:
         text = await (await client.get("/en/", params={"q": "Zzyzx Qwerty"})).text()
         assert "No case matches" in text
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_case_page_has_the_card_timeline_and_links(sample_engine: Engine) -> None:
+def test_case_page_has_the_card_timeline_and_links(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         text = await (await client.get(f"/ru/cases/{SLUG}")).text()
         assert "Мурагер Алимулы" in text and "Мұрагер Әлімұлы" in text
@@ -134,10 +178,10 @@ def test_case_page_has_the_card_timeline_and_links(sample_engine: Engine) -> Non
         assert 'href="https://thediplomat.com/' in text  # sources are links
         assert f"/cases/{SLUG}.ics" in text
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_etag_gzip_and_cache(sample_engine: Engine) -> None:
+def test_etag_gzip_and_cache(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         first = await client.get(f"/en/cases/{SLUG}", headers={"Accept-Encoding": "gzip"})
         assert first.headers["Content-Encoding"] == "gzip"
@@ -145,7 +189,7 @@ def test_etag_gzip_and_cache(sample_engine: Engine) -> None:
         assert "Last-Modified" in first.headers
         again = await client.get(f"/en/cases/{SLUG}", headers={"If-None-Match": etag})
         assert again.status == 304
-        with session_scope(sample_engine) as session:
+        with session_scope(site_engine) as session:
             case = session.exec(select(Case).where(Case.slug == SLUG)).one()
             assert case.id is not None
             add_event(
@@ -163,10 +207,10 @@ def test_etag_gzip_and_cache(sample_engine: Engine) -> None:
         assert changed.status == 200
         assert "A new public fact" in await changed.text()
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_error_pages_speak_the_readers_language(sample_engine: Engine) -> None:
+def test_error_pages_speak_the_readers_language(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         response = await client.get("/ru/cases/nobody-at-all")
         assert response.status == 404
@@ -175,10 +219,10 @@ def test_error_pages_speak_the_readers_language(sample_engine: Engine) -> None:
         assert response.status == 404
         assert "Бет табылмады" in await response.text()
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_error_500_page_hides_the_failure(sample_engine: Engine) -> None:
+def test_error_500_page_hides_the_failure(site_engine: Engine) -> None:
     def broken() -> Any:
         raise RuntimeError("secret detail 1234")
 
@@ -188,10 +232,10 @@ def test_error_500_page_hides_the_failure(sample_engine: Engine) -> None:
         text = await response.text()
         assert "Something went wrong" in text and "secret detail" not in text
 
-    run(sample_engine, work, clock=broken)
+    run(site_engine, work, clock=broken)
 
 
-def test_feeds_are_valid_atom(sample_engine: Engine) -> None:
+def test_feeds_are_valid_atom(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         for path in ("/kk/feed.atom", f"/ru/cases/{SLUG}/feed.atom"):
             parsed = feedparser.parse(await (await client.get(path)).read())
@@ -201,10 +245,10 @@ def test_feeds_are_valid_atom(sample_engine: Engine) -> None:
             stamps = [entry.updated_parsed for entry in parsed.entries]
             assert stamps == sorted(stamps, reverse=True)
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_dataset_imports_back(sample_engine: Engine, tmp_path: Path) -> None:
+def test_dataset_imports_back(site_engine: Engine, tmp_path: Path) -> None:
     files: dict[str, bytes] = {}
 
     async def work(client: TestClient[Any, Any]) -> None:
@@ -213,10 +257,10 @@ def test_dataset_imports_back(sample_engine: Engine, tmp_path: Path) -> None:
             assert 'rel="license"' in response.headers["Link"]
             files[kind] = await response.read()
 
-    run(sample_engine, work)
+    run(site_engine, work)
     document = json.loads(files["json"])
     assert document["license"].startswith("CC BY 4.0") and document["published"]
-    with Session(sample_engine) as session:
+    with Session(site_engine) as session:
         expected = len(session.exec(select(Case)).all())
     for kind, payload in files.items():
         path = tmp_path / f"cases.{kind}"
@@ -268,8 +312,8 @@ def _fill_private(engine: Engine) -> None:
         assert session.exec(select(Draft)).first() is not None
 
 
-def test_no_private_data_on_any_route(sample_engine: Engine) -> None:
-    _fill_private(sample_engine)
+def test_no_private_data_on_any_route(site_engine: Engine) -> None:
+    _fill_private(site_engine)
 
     async def work(client: TestClient[Any, Any]) -> None:
         for path in [*ALL_PATHS, "/", "/en/?page=1", "/en/missing"]:
@@ -278,11 +322,11 @@ def test_no_private_data_on_any_route(sample_engine: Engine) -> None:
             for value in SECRETS:
                 assert str(value) not in body, (path, value)
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_hostile_name_is_escaped_everywhere(sample_engine: Engine) -> None:
-    with session_scope(sample_engine) as session:
+def test_hostile_name_is_escaped_everywhere(site_engine: Engine) -> None:
+    with session_scope(site_engine) as session:
         case = create_case(session, name=HOSTILE, lang="en", actor_id=900, now=FIXED_NOW)
         slug = case.slug
         assert case.id is not None
@@ -319,10 +363,10 @@ def test_hostile_name_is_escaped_everywhere(sample_engine: Engine) -> None:
         assert not feed.bozo
         assert feed.feed.title == HOSTILE
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
-def test_picture_is_cached_until_the_case_changes(sample_engine: Engine) -> None:
+def test_picture_is_cached_until_the_case_changes(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         path = f"/cases/{SLUG}/card.png?lang=kk"
         first = await client.get(path)
@@ -330,7 +374,7 @@ def test_picture_is_cached_until_the_case_changes(sample_engine: Engine) -> None
         assert first.headers["ETag"] == second.headers["ETag"]
         image = Image.open(io.BytesIO(await first.read()))
         assert image.size == (1200, 630) and image.format == "PNG"
-        with session_scope(sample_engine) as session:
+        with session_scope(site_engine) as session:
             case = session.exec(select(Case).where(Case.slug == SLUG)).one()
             case.custody = "released"
             case.version += 1
@@ -338,7 +382,7 @@ def test_picture_is_cached_until_the_case_changes(sample_engine: Engine) -> None
         third = await client.get(path)
         assert third.headers["ETag"] != first.headers["ETag"]
 
-    run(sample_engine, work)
+    run(site_engine, work)
 
 
 def _glyph(char: str) -> bytes:
@@ -367,20 +411,20 @@ def test_a_chinese_only_name_is_left_out_of_the_picture(engine: Engine) -> None:
     run(engine, work)
 
 
-def test_a_page_checked_moments_ago_is_served_without_a_query(sample_engine: Engine) -> None:
+def test_a_page_checked_moments_ago_is_served_without_a_query(site_engine: Engine) -> None:
     async def work(client: TestClient[Any, Any]) -> None:
         before = await (await client.get(f"/en/cases/{SLUG}")).text()
-        with session_scope(sample_engine) as session:
+        with session_scope(site_engine) as session:
             case = session.exec(select(Case).where(Case.slug == SLUG)).one()
             case.custody = "released"
             case.version += 1
             session.add(case)
         assert await (await client.get(f"/en/cases/{SLUG}")).text() == before
 
-    run(sample_engine, work, fresh_for=3600)
+    run(site_engine, work, fresh_for=3600)
 
 
-def test_extra_routes_mount_a_sub_application(sample_engine: Engine) -> None:
+def test_extra_routes_mount_a_sub_application(site_engine: Engine) -> None:
     from aiohttp import web
 
     async def hello(request: web.Request) -> web.Response:
@@ -393,7 +437,7 @@ def test_extra_routes_mount_a_sub_application(sample_engine: Engine) -> None:
 
     async def main() -> None:
         app = build_web_app(
-            engine=sample_engine,
+            engine=site_engine,
             lookup=LiveIndex(),
             clock=Clock(),
             public_url="https://cases.example.org",

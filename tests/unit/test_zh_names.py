@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from sqlmodel import select
 from handlers.syntax import parse_addname
 from messages.common import best_name
 from messages.i18n import Translator
-from storage.database.engine import make_engine, session_scope, upgrade
+from storage.database.engine import make_engine, session_scope
 from storage.database.models import Case, CaseName
 from storage.domain.search import IndexedCase, SearchIndex
 from storage.files.casefile import CaseFileError, parse_case_file
@@ -20,6 +20,7 @@ from storage.files.exporter import export_cases
 from storage.files.importer import SAMPLE_FILE, import_file
 from storage.reads.lookup import LiveIndex
 from storage.usecases.editing import detect_language, detect_name_language
+from tests.people import PEOPLE, add_people
 
 CHINESE = {
     "murager-alimuly": "木拉格尔·阿里木",
@@ -27,6 +28,14 @@ CHINESE = {
     "tilek-tabarikuly": "特列克·塔巴拉克",
     "sayragul-sauytbay": "萨拉古·萨吾提拜",
 }
+ZH_FILE = """\
+format: casebot-cases/1
+cases:
+  - slug: murager-alimuly
+    names:
+      - {lang: en, text: "Murager Alimuly", primary: true}
+      - {lang: zh, text: "木拉格尔·阿里木"}
+"""
 
 
 def test_the_sample_file_has_the_sourced_chinese_names() -> None:
@@ -41,7 +50,9 @@ def test_the_sample_file_has_the_sourced_chinese_names() -> None:
 
 
 def test_a_case_file_name_in_an_unknown_language_is_still_refused() -> None:
-    text = SAMPLE_FILE.read_text(encoding="utf-8").replace("{lang: zh,", "{lang: cn,", 1)
+    [case] = parse_case_file(ZH_FILE).cases
+    assert ("zh", "木拉格尔·阿里木", False) in case.names
+    text = ZH_FILE.replace("{lang: zh,", "{lang: cn,", 1)
     with pytest.raises(CaseFileError, match="name language"):
         parse_case_file(text)
 
@@ -63,31 +74,40 @@ def test_a_reader_sees_a_chinese_name_as_title_only_when_there_is_no_other(lang:
 
 
 @pytest.fixture
-def sample_db(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path}/zh.db")
-    upgrade(engine)
+def people_db(engine: Engine) -> Engine:
+    """The five people of tests/people.py, four of them with a name in Chinese."""
+    assert {
+        slug: text for slug, names in PEOPLE.items() for lang, text, _ in names if lang == "zh"
+    } == CHINESE
     with session_scope(engine) as session:
-        import_file(session, SAMPLE_FILE, default_tz="Asia/Almaty")
-    yield engine
-    engine.dispose()
+        add_people(session)
+    return engine
 
 
-def test_import_stores_and_export_writes_zh_names(sample_db: Engine) -> None:
-    with session_scope(sample_db) as session:
-        stored = {
-            name.text for name in session.exec(select(CaseName).where(CaseName.lang == "zh")).all()
-        }
+def test_export_writes_and_import_stores_zh_names(
+    people_db: Engine, migrated_template: Path, tmp_path: Path
+) -> None:
+    with session_scope(people_db) as session:
         exported = export_cases(session)
-    assert stored == set(CHINESE.values())
     again = parse_case_file(exported)
     names = {spec.slug: {(lang, text) for lang, text, _ in spec.names} for spec in again.cases}
     for slug, text in CHINESE.items():
         assert ("zh", text) in names[slug]
+    (tmp_path / "cases.yaml").write_text(exported, encoding="utf-8")
+    shutil.copyfile(migrated_template, tmp_path / "copy.db")
+    copy = make_engine(f"sqlite:///{tmp_path / 'copy.db'}")
+    with session_scope(copy) as session:
+        import_file(session, tmp_path / "cases.yaml", default_tz="Asia/Almaty")
+        stored = {
+            name.text for name in session.exec(select(CaseName).where(CaseName.lang == "zh")).all()
+        }
+    copy.dispose()
+    assert stored == set(CHINESE.values())
 
 
-def test_the_live_index_finds_chinese_names_and_takes_new_ones(sample_db: Engine) -> None:
+def test_the_live_index_finds_chinese_names_and_takes_new_ones(people_db: Engine) -> None:
     live = LiveIndex()
-    with session_scope(sample_db) as session:
+    with session_scope(people_db) as session:
         ids = {case.slug: case.id for case in session.exec(select(Case)).all()}
         for slug, text in CHINESE.items():
             for query in (text, text.replace("·", ""), text.split("·")[1]):
