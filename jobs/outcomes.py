@@ -139,14 +139,7 @@ class OutcomeRules:
             # attempts; it is claimed again when the brake lets sends through.
             self.stats.retried += 1
             delay = max(at_least, self.brake.hold_remaining())
-            return DeliveryResult(
-                id=work.id,
-                status=PENDING,
-                at=now,
-                retry_at=now + timedelta(seconds=delay),
-                error=error,
-                attempts=work.attempts,
-            )
+            return _retry(work, now, delay, error, attempts=work.attempts)
         attempts = work.attempts + 1
         if attempts >= self.max_attempts:
             self.stats.failed += 1
@@ -155,12 +148,18 @@ class OutcomeRules:
             )
             return DeliveryResult(id=work.id, status=FAILED, at=now, error=error, attempts=attempts)
         self.stats.retried += 1
-        delay = max(at_least, self.backoff(attempts))
-        return DeliveryResult(
-            id=work.id,
-            status=PENDING,
-            at=now,
-            retry_at=now + timedelta(seconds=delay),
-            error=error,
-            attempts=attempts,
-        )
+        return _retry(work, now, max(at_least, self.backoff(attempts)), error, attempts=attempts)
+
+
+def _retry(
+    work: DeliveryWork, now: datetime, delay: float, error: str, *, attempts: int
+) -> DeliveryResult:
+    """Back to pending, to be tried again ``delay`` seconds from ``now``."""
+    return DeliveryResult(
+        id=work.id,
+        status=PENDING,
+        at=now,
+        retry_at=now + timedelta(seconds=delay),
+        error=error,
+        attempts=attempts,
+    )

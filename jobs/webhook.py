@@ -39,6 +39,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from jobs.health import HealthCheck
+from jobs.startup import stop_application
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -249,17 +250,4 @@ async def run_webhook(
         log.info("stopping the webhook server")
     finally:
         await runner.cleanup()
-        await _stop(application)
-
-
-async def _stop(application: AnyApplication) -> None:
-    """Stop and shut down the application, running its post-stop and post-shutdown hooks."""
-    try:
-        if application.running:
-            await application.stop()
-            if application.post_stop is not None:
-                await application.post_stop(application)
-    finally:
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        await stop_application(application)
