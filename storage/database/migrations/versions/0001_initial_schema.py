@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -20,7 +19,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _create_cases_and_courts()
+    _create_organizers_subscribers_and_audit_log()
+    _create_names_and_hearings()
+    _create_people_subscriptions_and_events()
 
+
+def _create_cases_and_courts() -> None:
+    """Cases and courts."""
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
@@ -56,6 +62,9 @@ def upgrade() -> None:
     with op.batch_alter_table('courts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_courts_slug'), ['slug'], unique=True)
 
+
+def _create_organizers_subscribers_and_audit_log() -> None:
+    """Organizers, subscribers and the audit log."""
     op.create_table('organizers',
     sa.Column('user_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('added_by', sa.BigInteger(), nullable=True),
@@ -89,6 +98,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_case_id'), ['case_id'], unique=False)
 
+
+def _create_names_and_hearings() -> None:
+    """A case's names and hearings."""
     op.create_table('case_names',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -126,6 +138,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hearings_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hearings_starts_at'), ['starts_at'], unique=False)
 
+
+def _create_people_subscriptions_and_events() -> None:
+    """A case's people, its subscriptions and its timeline events."""
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -171,47 +186,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_timeline_events_occurred_on'), ['occurred_on'], unique=False)
 
 
-
-
 def downgrade() -> None:
-
-    with op.batch_alter_table('timeline_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_timeline_events_occurred_on'))
-        batch_op.drop_index(batch_op.f('ix_timeline_events_case_id'))
-
-    op.drop_table('timeline_events')
-    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_subscriptions_chat_id'))
-        batch_op.drop_index(batch_op.f('ix_subscriptions_case_id'))
-
-    op.drop_table('subscriptions')
-    with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_people_case_id'))
-
-    op.drop_table('people')
-    with op.batch_alter_table('hearings', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hearings_starts_at'))
-        batch_op.drop_index(batch_op.f('ix_hearings_case_id'))
-
-    op.drop_table('hearings')
-    with op.batch_alter_table('case_names', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_names_key'))
-        batch_op.drop_index(batch_op.f('ix_case_names_case_id'))
-
-    op.drop_table('case_names')
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_log_case_id'))
-        batch_op.drop_index(batch_op.f('ix_audit_log_at'))
-
-    op.drop_table('audit_log')
-    op.drop_table('subscribers')
-    op.drop_table('organizers')
-    with op.batch_alter_table('courts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_courts_slug'))
-
-    op.drop_table('courts')
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_cases_slug'))
-
-    op.drop_table('cases')
-
+    # Dropping a table drops its indexes too (SQLite and PostgreSQL); those that refer to
+    # others go first.
+    for table in (
+        'timeline_events', 'subscriptions', 'people', 'hearings', 'case_names', 'audit_log',
+        'subscribers', 'organizers', 'courts', 'cases',
+    ):
+        op.drop_table(table)
