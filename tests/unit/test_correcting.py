@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from messages import translator
 from messages.audit import describe
-from storage.database.engine import session_scope
+from storage.database.engine import make_engine, session_scope, upgrade
 from storage.database.models import AuditEntry, Case, CaseName, TimelineEvent
 from storage.domain.names import name_key
 from storage.reads.lookup import LiveIndex
@@ -41,14 +41,19 @@ def audit(session: Session) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry).order_by(AuditEntry.id)).all())  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def case_id(engine: Engine) -> int:
+def seed(engine: Engine) -> int:
+    """A case with two main names and an alias, and another case."""
     with session_scope(engine) as session:
         case = add_case(session, names={"en": "Aqan Serikuly", "kk": "Ақан Серікұлы"})
         session.add(CaseName(case_id=case.id or 0, lang="alias", text=OLD, key="x"))
         add_case(session, slug="other", names={"en": "Saule Bekova"})
         assert case.id is not None
         return case.id
+
+
+@pytest.fixture
+def case_id(engine: Engine) -> int:
+    return seed(engine)
 
 
 def name_id(session: Session, case_id: int, text: str) -> int:
@@ -62,9 +67,23 @@ def name_id(session: Session, case_id: int, text: str) -> int:
 def test_an_edited_name_is_found_by_its_new_spelling_only_in_every_process(
     engine: Engine, case_id: int
 ) -> None:
+    edit_and_search(engine, case_id)
+
+
+@pytest.mark.postgres
+def test_an_edited_name_is_found_by_its_new_spelling_on_postgresql(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        upgrade(engine)
+        edit_and_search(engine, seed(engine))
+    finally:
+        engine.dispose()
+
+
+def edit_and_search(engine: Engine, case_id: int) -> None:
+    """Correct the alias; this process's index and another one's follow."""
     index, elsewhere = LiveIndex(), LiveIndex()
     with session_scope(engine) as session:
-        session.exec(select(CaseName)).all()
         assert case_id in finds(elsewhere, session, OLD)  # another process's index, loaded
         state, new_id = update_name(
             session,
