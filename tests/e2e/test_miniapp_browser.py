@@ -311,3 +311,12 @@ def test_a_name_corrected_and_an_event_deleted_in_the_app_reach_the_chat(
     page.click("#e-submit")
     page.wait_for_selector("#event-list li:has-text('Police in Xinjiang questioned him')")
     assert page.inner_text("#e-submit") == "Add the event"
+    expected = {
+        "en": ("name corrected", f"event {event_id} removed", "corrected"),
+        "ru": ("имя исправлено", f"событие {event_id} удалено", "исправлено"),
+        "kk": ("есім түзетілді", f"{event_id}-оқиға жойылды", "түзетілді"),
+    }
+    for lang, words_in in expected.items():  # /audit, in the organizer's language
+        [log] = bot.ask("/audit Alimuly", user_id=900, language_code=lang)
+        assert all(word in log.text for word in words_in), (lang, log.text)
+        assert f"{old} " in log.text and new in log.text

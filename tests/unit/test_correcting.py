@@ -25,6 +25,7 @@ from storage.usecases.correcting import (
     update_name,
 )
 from storage.usecases.editing import add_event
+from storage.usecases.organizing import add_indexed_name
 from tests.e2e.miniapp_support import snapshot
 from tests.factories import add_case
 
@@ -302,3 +303,27 @@ def test_the_audit_log_describes_corrections_in_three_languages() -> None:
         assert "Ақан Серiкулы" in texts[0] and "Ақан Серікұлы" in texts[0]
         assert "Арестован" in texts[2] and "Задержан" in texts[2]
         assert "Арестован" in texts[3]
+
+
+def test_a_name_removed_and_another_added_in_its_place_reaches_another_process(
+    engine: Engine, case_id: int
+) -> None:
+    """SQLite may give the new name the removed one's id: the count and the highest id
+    are then as before, and the audit log's highest id tells the other process."""
+    index, elsewhere = LiveIndex(), LiveIndex()
+    with session_scope(engine) as session:
+        newest = max(line.id for line in list_names(session, case_id=case_id))
+        session.add(CaseName(case_id=case_id, lang="alias", text="Temirlan Abenov", key="q"))
+    with session_scope(engine) as session:
+        assert case_id in finds(elsewhere, session, "Temirlan Abenov")  # loaded with the typo
+        typo = name_id(session, case_id, "Temirlan Abenov")
+        assert typo > newest
+        remove_name(session, case_id=case_id, name_id=typo, actor_id=900, now=NOW, index=index)
+    with session_scope(engine) as session:
+        add_indexed_name(
+            session, case_id=case_id, lang="alias", text=NEW, actor_id=900, now=NOW, index=index
+        )
+        assert name_id(session, case_id, NEW) == typo  # the same id, given again
+    with session_scope(engine) as session:
+        assert case_id in finds(elsewhere, session, NEW)
+        assert case_id not in finds(elsewhere, session, "Temirlan Abenov")

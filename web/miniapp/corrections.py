@@ -67,8 +67,7 @@ def _answer(caller: Caller, state: str, kind: str) -> dict[str, Any]:
         raise http_error(404, "missing", caller.t.gettext(MESSAGES["missing"]))
     if state in ("duplicate", "last_name"):
         raise http_error(409, state, caller.t.gettext(MESSAGES[state]))
-    key = f"{kind}_{'removed' if state == 'removed' else state}"
-    return {"state": state, "message": caller.t.gettext(MESSAGES[key])}
+    return {"state": state, "message": caller.t.gettext(MESSAGES[f"{kind}_{state}"])}
 
 
 @guarded
