@@ -24,6 +24,7 @@ from messages.common import (
 )
 from messages.i18n import N_, Translator
 from storage.payloads import hearing_from_audit
+from storage.vocabulary import BASIS_LABELS
 
 ACTIONS: dict[str, str] = {
     "import": N_("import"),
@@ -37,6 +38,10 @@ ACTIONS: dict[str, str] = {
     "add_name": N_("name added"),
     "add_event": N_("event added"),
     "translate": N_("translation"),
+    "edit_name": N_("name corrected"),
+    "remove_name": N_("name removed"),
+    "edit_event": N_("event corrected"),
+    "remove_event": N_("event removed"),
     "undo": N_("undone"),
     "confirm": N_("checked, nothing changed"),
     "set_court": N_("court address and note"),
@@ -54,6 +59,12 @@ TRANSLATION_INTO: dict[str, str] = {
     "ru": N_("translation of event %(number)s into Russian"),
     "en": N_("translation of event %(number)s into English"),
 }
+
+NAME_MARKS: dict[str, str] = {
+    "zh": N_("in Chinese characters"),
+    "alias": N_("another spelling"),
+}
+"""The marks of names that are not in an interface language."""
 
 SENTENCE_LABELS: dict[str, str] = {
     "term": N_("term"),
@@ -172,6 +183,45 @@ def _name(t: Translator, after: dict[str, Any]) -> str:
     return f"{head}: {after.get('text', '')}"
 
 
+def _spelling(t: Translator, entry: Mapping[str, Any]) -> str:
+    """A name with its language: "Әлімұлы (in Kazakh)"."""
+    lang = str(entry.get("lang"))
+    mark = LANGUAGE_MARKS.get(lang) or NAME_MARKS.get(lang)
+    text = str(entry.get("text", "?"))
+    return f"{text} ({t.gettext(mark)})" if mark else text
+
+
+def _name_fix(t: Translator, action: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    label = t.gettext(ACTIONS[action])
+    if action == "remove_name":
+        return f"{label}: {_spelling(t, before)}"
+    return f"{label}: {_spelling(t, before)} → {_spelling(t, after)}"
+
+
+def _event_words(t: Translator, entry: Mapping[str, Any]) -> str:
+    """An event as an audit entry keeps it: its date at its precision, its text."""
+    day = partial_date(t, date.fromisoformat(entry["date"]), entry.get("precision", "day"))
+    text = _text(t, entry.get("text"))
+    return f"{day}, {text}" if text else day
+
+
+def _event_fix(t: Translator, action: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    number = before.get("event", "?")
+    if action == "remove_event":
+        head = t.gettext("event %(number)s removed") % {"number": number}
+        return f"{head}: {_event_words(t, before)}"
+    head = t.gettext("event %(number)s corrected") % {"number": number}
+    old, new = _event_words(t, before), _event_words(t, after)
+    changes = [] if old == new else [f"{old} → {new}"]
+    if before.get("source_url") != after.get("source_url"):
+        changes.append(t.gettext("source: %(link)s") % {"link": after.get("source_url") or "—"})
+    if before.get("basis") != after.get("basis"):
+        basis = after.get("basis")
+        words = t.gettext(BASIS_LABELS[basis]) if basis in BASIS_LABELS else "—"
+        changes.append(t.gettext("basis: %(basis)s") % {"basis": words})
+    return f"{head}: {'; '.join(changes)}" if changes else head
+
+
 def _translation(t: Translator, after: dict[str, Any]) -> str:
     lang = next((key for key in after if key in TRANSLATION_INTO), None)
     if lang is None:
@@ -231,6 +281,10 @@ def describe(
         "add_name": lambda: _name(t, after),
         "add_event": lambda: _event(t, after),
         "translate": lambda: _translation(t, after),
+        "edit_name": lambda: _name_fix(t, action, before, after),
+        "remove_name": lambda: _name_fix(t, action, before, after),
+        "edit_event": lambda: _event_fix(t, action, before, after),
+        "remove_event": lambda: _event_fix(t, action, before, after),
         "undo": lambda: _undo(t, after),
     }
     try:

@@ -2,8 +2,10 @@
 
 The index is built once from the database and then kept: organizer commands
 in this process update it directly (`upsert`), and a cheap fingerprint of the
-names table (row count and highest id) reloads it when another process (an
-import, a second worker) added or removed names. No query rebuilds it.
+names table (row count and highest id) and of the audit log (its highest id: every
+organizer's change to a name is audited) reloads it when another process (an
+import, a second worker, the website beside the bot) added, corrected or removed
+names. No query rebuilds it.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ import threading
 
 from sqlmodel import Session, col, func, select
 
-from storage.database.models import CaseName
+from storage.database.models import AuditEntry, CaseName
 from storage.domain.search import IndexedCase, SearchIndex, SearchResult, load_index
 
-Fingerprint = tuple[int, int]
+Fingerprint = tuple[int, int, int]
 
 
 def names_fingerprint(session: Session) -> Fingerprint:
-    """(number of names, highest name id): changes whenever a name is added or removed."""
+    """(number of names, highest name id, highest audit entry id): changes whenever a name
+    is added or removed, and with every audited change, so also when a name was removed
+    and another added in its place (SQLite may give the new row the old one's id)."""
     count, highest = session.exec(select(func.count(), func.max(col(CaseName.id)))).one()
-    return int(count or 0), int(highest or 0)
+    audited = session.exec(select(func.max(col(AuditEntry.id)))).one()
+    return int(count or 0), int(highest or 0), int(audited or 0)
 
 
 class LiveIndex:

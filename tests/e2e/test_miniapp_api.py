@@ -17,7 +17,7 @@ from sqlmodel import select
 from services import Services
 from settings import Settings
 from storage.database.engine import session_scope
-from storage.database.models import AuditEntry
+from storage.database.models import AuditEntry, CaseName
 from storage.files.importer import SAMPLE_FILE, import_file
 from storage.payloads import StatusDraft
 from storage.reads.lookup import LiveIndex
@@ -83,6 +83,10 @@ WRITES = [
     ("POST", f"cases/{ALIMULY}/events", {"date": "2026-06-01", "text": {"en": "Visited"}}),
     ("POST", "cases", {"name": "Someone New", "force": True}),
     ("POST", "drafts/1/send", {}),
+    ("PUT", f"cases/{ALIMULY}/names/4", {"lang": "zh", "text": "穆拉格尔"}),
+    ("DELETE", f"cases/{ALIMULY}/names/4", None),
+    ("PUT", f"cases/{ALIMULY}/events/1", {"date": "2019-08-02", "text": {"en": "Held"}}),
+    ("DELETE", f"cases/{ALIMULY}/events/1", None),
     ("GET", "cases", None),
     ("GET", f"cases/{ALIMULY}", None),
 ]
@@ -304,3 +308,132 @@ def test_the_page_holds_no_data_sets_no_cookie_and_loads_telegrams_script_on_htt
         assert "Murager" not in html  # no case data before a signed call
 
     asyncio.run(main())
+
+
+def test_names_are_corrected_and_deleted_and_the_search_follows(services: Services) -> None:
+    auth = signed(services)
+
+    async def scenario(call: Call) -> None:
+        alias = {"names": [{"lang": "alias", "text": "Bakhytzhan Serikbolsyn"}]}
+        await call("POST", f"cases/{ALIMULY}/names", auth, alias)
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        [name] = [n for n in detail["names"] if n["text"] == "Bakhytzhan Serikbolsyn"]
+        assert (name["lang"], name["primary"]) == ("alias", False)
+        fixed = {"lang": "alias", "text": "  Yerzhan   Tokhtarov "}
+        status, saved = await call("PUT", f"cases/{ALIMULY}/names/{name['id']}", auth, fixed)
+        assert (status, saved["state"]) == (200, "saved")
+        assert saved["message"] == "The name was corrected."
+        _, found = await call("GET", "cases?q=Yerzhan Tokhtarov", auth)
+        assert [item["id"] for item in found][:1] == [ALIMULY]
+        _, old = await call("GET", "cases?q=Bakhytzhan Serikbolsyn", auth)
+        assert ALIMULY not in [item["id"] for item in old]
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        [fresh] = [n for n in detail["names"] if n["text"] == "Yerzhan Tokhtarov"]
+        status, gone = await call("DELETE", f"cases/{ALIMULY}/names/{fresh['id']}", auth)
+        assert (status, gone["state"]) == (200, "removed")
+        _, after = await call("GET", "cases?q=Yerzhan Tokhtarov", auth)
+        assert ALIMULY not in [item["id"] for item in after]
+        status, twice = await call("DELETE", f"cases/{ALIMULY}/names/{fresh['id']}", auth)
+        assert (status, twice["error"]) == (404, "missing")
+        english = next(n for n in detail["names"] if n["lang"] == "en")
+        same = {"lang": "en", "text": "Мұрагер Әлімұлы"}
+        status, taken = await call("PUT", f"cases/{ALIMULY}/names/{english['id']}", auth, same)
+        assert status == 200 and taken["state"] == "saved"  # another language may share it
+        path = f"cases/{ALIMULY}/names/{taken['name_id']}"  # the name's id from now on
+        status, taken = await call("PUT", path, auth, {"lang": "kk", "text": "Мұрагер Әлімұлы"})
+        assert (status, taken["error"]) == (409, "duplicate")
+        status, empty = await call("PUT", path, auth, {"text": ""})
+        assert (status, empty["error"]) == (400, "text")
+        status, long = await call("PUT", path, auth, {"text": "x" * 201})
+        assert (status, long["error"]) == (400, "text")
+        detected = {"text": "穆拉格尔·阿里"}  # no language: found from the script
+        _, saved = await call("PUT", path, auth, detected)
+        assert saved["state"] == "saved"
+        _, created = await call("POST", "cases", auth, {"name": "Serik Zhandosov", "force": True})
+        _, lone = await call("GET", f"cases/{created['id']}", auth)
+        [only] = lone["names"]
+        path = f"cases/{created['id']}/names/{only['id']}"
+        status, kept = await call("DELETE", path, auth)
+        assert (status, kept["error"]) == (409, "last_name")
+        assert "must keep a name" in kept["message"]
+        status, moved = await call("PUT", path, auth, {"lang": "alias", "text": "Serik"})
+        assert (status, moved["error"]) == (409, "last_name")
+
+    run(services, scenario)
+    with session_scope(services.engine) as session:
+        actions = session.exec(
+            select(AuditEntry.action).where(AuditEntry.actor_id == 900).order_by(AuditEntry.id)  # type: ignore[arg-type]
+        ).all()
+        zh = session.exec(select(CaseName).where(CaseName.text == "穆拉格尔·阿里")).one()
+    assert actions == ["add_name", "edit_name", "remove_name", "edit_name", "edit_name", "new_case"]
+    assert zh.lang == "zh"
+
+
+def test_events_are_corrected_and_deleted(services: Services) -> None:
+    auth = signed(services)
+
+    async def scenario(call: Call) -> None:
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        event = detail["events"][0]
+        path = f"cases/{ALIMULY}/events/{event['id']}"
+        texts = {"kk": "Сот болды", "ru": "Суд прошёл", "en": ""}
+        fix = {"date": "2019-08-15", "precision": "month", "text": texts,
+               "source_url": "https://example.org/b", "basis": "lawyer"}  # fmt: skip
+        status, saved = await call("PUT", path, auth, fix)
+        assert (status, saved["state"]) == (200, "saved")
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        [mine] = [e for e in detail["events"] if e["id"] == event["id"]]
+        assert mine["text"] == {"kk": "Сот болды", "ru": "Суд прошёл"}
+        assert (mine["occurred_on"], mine["precision"]) == ("2019-08-01", "month")
+        assert (mine["source_url"], mine["basis"]) == ("https://example.org/b", "lawyer")
+        _, again = await call("PUT", path, auth, fix)
+        assert again["state"] == "unchanged"
+        future = {**fix, "date": "2026-08-01", "precision": "day"}
+        _, question = await call("PUT", path, auth, future)
+        assert question["state"] == "ask" and "after today" in question["message"]
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        assert next(e for e in detail["events"] if e["id"] == event["id"])["precision"] == "month"
+        _, stored = await call("PUT", path, auth, {**future, "force": True})
+        assert stored["state"] == "saved"
+        for bad, field in (({**fix, "basis": "rumour"}, "basis"),
+                           ({**fix, "text": {}}, "text"),
+                           ({**fix, "source_url": "javascript:x"}, "source_url"),
+                           ({**fix, "date": "soon"}, "date")):  # fmt: skip
+            status, refused = await call("PUT", path, auth, bad)
+            assert (status, refused["error"]) == (400, field)
+        status, removed = await call("DELETE", path, auth)
+        assert (status, removed["message"]) == (200, "The event was removed from the timeline.")
+        _, detail = await call("GET", f"cases/{ALIMULY}", auth)
+        assert event["id"] not in [e["id"] for e in detail["events"]]
+        status, gone = await call("PUT", path, auth, fix)
+        assert (status, gone["error"]) == (404, "missing")
+
+    run(services, scenario)
+
+
+def test_another_cases_names_and_events_are_not_touched(services: Services) -> None:
+    auth = signed(services)
+    with session_scope(services.engine) as session:
+        name = session.exec(select(CaseName).where(CaseName.case_id == 2)).first()
+        assert name is not None and name.id is not None
+        name_id = name.id
+    calls = [
+        ("PUT", f"cases/{ALIMULY}/names/{name_id}", {"text": "Someone Else"}),
+        ("DELETE", f"cases/{ALIMULY}/names/{name_id}", None),
+        ("PUT", f"cases/{ALIMULY}/events/40", {"date": "2019-10-01", "text": {"en": "x"}}),
+        ("DELETE", f"cases/{ALIMULY}/events/40", None),
+        ("DELETE", f"cases/{ALIMULY}/events/999999", None),
+        ("DELETE", "cases/999999/names/1", None),
+        ("DELETE", f"cases/{ALIMULY}/names/x", None),
+    ]
+    snap = snapshot(services.engine)
+
+    async def scenario(call: Call) -> None:
+        for method, path, body in calls:
+            status, answer = await call(method, path, auth, body)
+            assert status == 404, (path, answer)
+
+    run(services, scenario)
+    after = snapshot(services.engine)
+    after.pop("organizer_names"), snap.pop("organizer_names")
+    assert after == snap

@@ -262,3 +262,61 @@ def test_the_organizers_language_and_telegrams_script(
     page.evaluate("() => __back.click()")
     page.wait_for_selector("#case-screen:not([hidden])")
     assert "released" in page.locator("#st-custody").input_value()
+
+
+def test_a_name_corrected_and_an_event_deleted_in_the_app_reach_the_chat(
+    bot: RunningBot, base: str, page: Any
+) -> None:
+    old, new = "Bakhytzhan Serikbolsyn", "Yerzhan Tokhtarov"
+    open_app(page, base, bot, query="?case=1")
+    page.wait_for_selector("#case-screen:not([hidden])")
+    page.select_option("#n-lang", "alias")
+    page.fill("#n-text", old)
+    page.press("#n-text", "Enter")
+    page.get_by_role("button", name=f"Edit {old}").click()
+    assert page.input_value("#n-text") == old
+    assert page.inner_text("#n-submit") == "Save the name"
+    no_serious_violations(page, "correcting a name")
+    no_horizontal_scroll(page)
+    page.fill("#n-text", new)
+    page.press("#n-text", "Enter")  # keyboard only
+    page.wait_for_selector(f"#name-list li:has-text('{new}')")
+    assert page.locator(f"#name-list li:has-text('{old}')").count() == 0
+    assert "The name was corrected." in page.inner_text("#status")
+    [card] = bot.ask(f"/case {new}", user_id=3001)
+    assert "Alimuly" in card.text
+    [other] = bot.ask(f"/case {old}", user_id=3001)
+    assert "Alimuly" not in other.text
+    first = page.locator("#event-list li").first
+    event_id = first.get_attribute("data-event-id")
+    words = "Xinjiang police held him"
+    assert words in first.inner_text()
+    [timeline] = bot.ask("/timeline Alimuly", user_id=3001)
+    assert words in timeline.text
+    first.get_by_role("button", name="Delete").click()
+    page.wait_for_selector("#ask:not([hidden])")
+    assert page.inner_text("#ask-yes") == "Yes, delete"
+    assert words in page.inner_text("#ask-question")
+    no_serious_violations(page, "delete this event?")
+    page.click("#ask-yes")
+    page.wait_for_selector(f"#event-list li[data-event-id='{event_id}']", state="detached")
+    assert "removed from the timeline" in page.inner_text("#status")
+    [timeline] = bot.ask("/timeline Alimuly", user_id=3001)
+    assert words not in timeline.text
+    page.locator("#event-list li").first.get_by_role("button", name="Edit").click()
+    assert page.inner_text("#e-submit") == "Save the event"
+    no_serious_violations(page, "correcting an event")
+    page.fill("#e-en", "Police in Xinjiang questioned him")
+    page.select_option("#e-basis", "family")
+    page.click("#e-submit")
+    page.wait_for_selector("#event-list li:has-text('Police in Xinjiang questioned him')")
+    assert page.inner_text("#e-submit") == "Add the event"
+    expected = {
+        "en": ("name corrected", f"event {event_id} removed", "corrected"),
+        "ru": ("имя исправлено", f"событие {event_id} удалено", "исправлено"),
+        "kk": ("есім түзетілді", f"{event_id}-оқиға жойылды", "түзетілді"),
+    }
+    for lang, words_in in expected.items():  # /audit, in the organizer's language
+        [log] = bot.ask("/audit Alimuly", user_id=900, language_code=lang)
+        assert all(word in log.text for word in words_in), (lang, log.text)
+        assert f"{old} " in log.text and new in log.text

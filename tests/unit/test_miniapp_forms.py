@@ -92,3 +92,25 @@ def test_event_dates_fold_to_their_precision_and_links_must_be_web_links() -> No
         forms.event_field({"date": "2019-10-18", "text": {"ru": "x"}, "source_url": "javascript:x"})
     with pytest.raises(forms.FormError):
         forms.event_field({"date": "2019-10-18", "text": {"zh": "x"}})
+
+
+def test_an_events_basis_is_one_of_the_known_ones_or_none() -> None:
+    body = {"date": "2019-10-18", "text": {"ru": "Арест"}}
+    assert forms.event_field(body).basis is None
+    assert forms.event_field({**body, "basis": ""}).basis is None
+    assert forms.event_field({**body, "basis": "court"}).basis == "court"
+    with pytest.raises(forms.FormError) as error:
+        forms.event_field({**body, "basis": "rumour"})
+    assert error.value.field == "basis"
+
+
+def test_a_corrected_name_is_checked_as_a_new_one_and_its_script_found() -> None:
+    assert forms.name_field({"lang": "alias", "text": "  Aqan   Serik "}) == ("alias", "Aqan Serik")
+    assert forms.name_field({"text": "Ақан Серікұлы"}) == ("kk", "Ақан Серікұлы")
+    assert forms.name_field({"text": "Акан Серикулы"}) == ("ru", "Акан Серикулы")
+    assert forms.name_field({"text": "阿坎"}) == ("zh", "阿坎")
+    for bad, field in (({"text": ""}, "text"), ({"text": "x" * 201}, "text"),
+                       ({"lang": "de", "text": "Aqan"}, "lang")):  # fmt: skip
+        with pytest.raises(forms.FormError) as error:
+            forms.name_field(bad)
+        assert error.value.field == field

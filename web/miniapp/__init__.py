@@ -2,7 +2,8 @@
 
 :func:`setup` adds it to an aiohttp application: the page (``/app/``), its script and
 style (``/app/static/``, served by casebot, no CDN) and the signed JSON API
-(``/app/api/``, web.miniapp.api). The page itself holds no data: it reads the
+(``/app/api/``, web.miniapp.api, and web.miniapp.corrections for a case's names
+and events edited or deleted). The page itself holds no data: it reads the
 ``initData`` Telegram gives it (``window.Telegram.WebApp``, else the ``tgWebAppData``
 URL fragment) and sends it with each API call, which checks it.
 """
@@ -18,6 +19,8 @@ from aiohttp import web
 
 from messages import resolve_language, translator
 from services import Services
+from storage.vocabulary import Basis
+from web.miniapp import corrections
 from web.miniapp.api import CONFIG, MiniApp, routes
 from web.miniapp.strings import labels
 
@@ -67,6 +70,7 @@ async def page(request: web.Request) -> web.StreamResponse:
             lang=lang,
             s=labels(translator(lang)),
             telegram_script=TELEGRAM_SCRIPT if telegram else None,
+            bases=[basis.value for basis in Basis],
         )
     )
     response = web.Response(text=html, content_type="text/html")
@@ -91,6 +95,7 @@ def setup(app: web.Application, *, services: Services, bot_token: str) -> None:
     app.router.add_get(f"{PREFIX}/", page)
     app.router.add_static(f"{PREFIX}/static", HERE / "static", append_version=False)
     app.add_routes(routes(f"{PREFIX}/api"))
+    app.add_routes(corrections.routes(f"{PREFIX}/api"))
 
 
 def mounter(*, services: Services, bot_token: str) -> Callable[[web.Application], None]:

@@ -55,8 +55,14 @@ class Caller:
     t: Translator
 
 
-def _error(status: int, code: str, message: str) -> web.HTTPException:
-    kind = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden}
+def http_error(status: int, code: str, message: str) -> web.HTTPException:
+    """An HTTP error (400, 401, 403, 409, else 404) answering ``{"error", "message"}``."""
+    kind = {
+        400: web.HTTPBadRequest,
+        401: web.HTTPUnauthorized,
+        403: web.HTTPForbidden,
+        409: web.HTTPConflict,
+    }
     return kind.get(status, web.HTTPNotFound)(
         text=web.json_response({"error": code, "message": message}).text,
         content_type="application/json",
@@ -104,11 +110,11 @@ async def authorize(request: web.Request) -> Caller:
             max_age=config.services.settings.app_max_age,
         )
     except InitDataError as error:
-        raise _error(401, error.reason, t.gettext(LABELS["no_init"])) from None
+        raise http_error(401, error.reason, t.gettext(LABELS["no_init"])) from None
     chosen = await db(config, _admit, user=user, config=config)
     t = translator(resolve_language(chosen or None, user.language_code))
     if chosen is None:
-        raise _error(403, "not_organizer", t.gettext(LABELS["refused"]))
+        raise http_error(403, "not_organizer", t.gettext(LABELS["refused"]))
     return Caller(user, t)
 
 
@@ -125,7 +131,7 @@ def guarded(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamRes
         try:
             result = await handler(request, caller)
         except forms.FormError as error:
-            raise _error(400, error.field, caller.t.gettext(error.message)) from None
+            raise http_error(400, error.field, caller.t.gettext(error.message)) from None
         response = web.json_response(result)
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -140,7 +146,7 @@ async def body_of(request: web.Request) -> dict[str, Any]:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise _error(400, "body", "JSON object expected")
+        raise http_error(400, "body", "JSON object expected")
     return body
 
 
@@ -215,7 +221,8 @@ class Ask(Exception):  # noqa: N818 (not an error: a question for the organizer)
         self.message = message
 
 
-def _today(config: MiniApp) -> date:
+def today_of(config: MiniApp) -> date:
+    """Today in the organizers' zone (CASEBOT_TIMEZONE)."""
     return config.services.clock().astimezone(config.services.settings.zone).date()
 
 
@@ -249,10 +256,10 @@ async def _params(
         return CancelHearingDraft()
     if kind == "sentence":
         sentence = SentenceDraft(values=forms.sentence_values(body))
-        future = future_sentence_date(sentence.model_values(), _today(config))
+        future = future_sentence_date(sentence.model_values(), today_of(config))
         if future is not None and not body.get("force"):
             name, day = future
-            question = future_date_question(caller.t, name, day, "day", _today(config))
+            question = future_date_question(caller.t, name, day, "day", today_of(config))
             raise Ask(service.plain(question))
         return sentence
     raise forms.FormError("kind", "This field is not valid.")
@@ -325,7 +332,7 @@ async def names(request: web.Request, caller: Caller) -> Any:
 async def events(request: web.Request, caller: Caller) -> Any:
     """``POST /app/api/cases/{id}/events``: a timeline event in up to three languages."""
     config, body = request.app[CONFIG], await body_of(request)
-    form, today = forms.event_field(body), _today(config)
+    form, today = forms.event_field(body), today_of(config)
     if not body.get("force") and after_today(form.day, form.precision, today):
         question = future_date_question(caller.t, "event", form.day, form.precision, today)
         return {"state": "ask", "message": service.plain(question)}

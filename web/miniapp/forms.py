@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from messages import N_
 from storage.payloads import HearingDraft, StatusDraft
-from storage.usecases.editing import detect_language
-from storage.vocabulary import LANGUAGES, NAME_LANGUAGES, STATUS_KEYS
+from storage.usecases.editing import detect_language, detect_name_language
+from storage.vocabulary import LANGUAGES, NAME_LANGUAGES, STATUS_KEYS, Basis
 
 RATIOS = (1.0, 1.5, 2.0)
 """The credit ratios the chat's /setsentence accepts."""
@@ -177,18 +177,33 @@ def names_field(body: dict[str, Any]) -> list[tuple[str, str]]:
     return names
 
 
+def name_field(body: dict[str, Any]) -> tuple[str, str]:
+    """A corrected name: (language or "alias", text), as a new name is checked; with no
+    language given, it is found from the name's script (zh, kk, ru, en, else alias)."""
+    text = text_field(body, "text", limit=MAX_NAME)
+    if not text:
+        raise FormError("text", N_("Type a name."))
+    lang = body.get("lang") or detect_name_language(text, "alias")
+    if lang not in NAME_LANGUAGES:
+        raise FormError("lang", N_("This field is not valid."))
+    return str(lang), text
+
+
 @dataclass(frozen=True)
 class EventForm:
-    """A timeline event: its first day at its precision, texts by language, source."""
+    """A timeline event: its first day at its precision, texts by language, source, and
+    how it is known (a ``Basis`` key, None: not stated)."""
 
     day: date
     precision: str
     texts: dict[str, str]
     source_url: str | None
+    basis: str | None = None
 
 
 def event_field(body: dict[str, Any]) -> EventForm:
-    """A timeline event with text in one to three languages and an optional http(s) link."""
+    """A timeline event with text in one to three languages, an optional http(s) link and
+    an optional basis."""
     day = day_field(body, "date")
     if day is None:
         raise FormError("date", N_("This is not a date."))
@@ -205,4 +220,7 @@ def event_field(body: dict[str, Any]) -> EventForm:
     source = text_field(body, "source_url", limit=500) or None
     if source is not None and not source.lower().startswith(("http://", "https://")):
         raise FormError("source_url", N_("A link starts with http:// or https://."))
-    return EventForm(day, precision, texts, source)
+    basis = body.get("basis") or None
+    if basis is not None and basis not in set(Basis):
+        raise FormError("basis", N_("This field is not valid."))
+    return EventForm(day, precision, texts, source, None if basis is None else str(basis))

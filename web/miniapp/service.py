@@ -43,6 +43,7 @@ from storage.reads.cases import (
     list_events,
 )
 from storage.reads.lookup import LiveIndex
+from storage.usecases.correcting import list_names
 from storage.usecases.drafts import (
     UNDO_WINDOW,
     cancel_draft,
@@ -139,7 +140,7 @@ def case_detail(session: Session, *, case_id: int, now: datetime, t: Translator)
         "id": view.id,
         "slug": view.slug,
         "title": case_title(t, view.names),
-        "names": [asdict(name) for name in view.names],
+        "names": [asdict(line) for line in list_names(session, case_id=case_id)],
         "statuses": {dimension: getattr(view, dimension) for dimension in STATUS_KEYS},
         "hearing": hearing,
         "sentence": {
@@ -349,6 +350,7 @@ def add_timeline_event(
         text=form.texts[first],
         lang=first,
         source_url=form.source_url,
+        basis=form.basis,
         actor_id=actor_id,
         now=now,
     )

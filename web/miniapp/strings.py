@@ -7,6 +7,7 @@ the page; so the app speaks the organizer's language from the same catalogs as t
 from __future__ import annotations
 
 from messages import N_, Translator
+from storage.vocabulary import BASIS_LABELS
 
 LABELS: dict[str, str] = {
     "title": N_("Edit cases"),
@@ -77,6 +78,19 @@ LABELS: dict[str, str] = {
     "add_anyway": N_("Add anyway"),
     "case_created": N_("The case was created."),
     "event_added": N_("The event was added to the timeline."),
+    "edit": N_("Edit"),
+    "delete": N_("Delete"),
+    "save_name": N_("Save the name"),
+    "save_event": N_("Save the event"),
+    "stop_editing": N_("Stop editing"),
+    "editing": N_("Correcting: %(what)s"),
+    "delete_name": N_("Delete the name “%(what)s”?"),
+    "delete_event": N_("Delete this event from the timeline: “%(what)s”?"),
+    "yes_delete": N_("Yes, delete"),
+    "main_name": N_("main name"),
+    "basis": N_("How it is known (optional)"),
+    "basis_none": N_("not stated"),
+    **{f"basis_{key}": label for key, label in BASIS_LABELS.items()},
 }
 
 

@@ -1,13 +1,18 @@
 /* casebot's organizer Mini App: vanilla JS, no framework.
  * initData comes from Telegram's script when present, else from the tgWebAppData URL
  * fragment; every API call sends it in "Authorization: tma …" and uses paths relative to
- * the page, so the app works on 127.0.0.1 and behind a TLS proxy alike. */
+ * the page, so the app works on 127.0.0.1 and behind a TLS proxy alike. A case's names
+ * and timeline events (add, edit, delete) are edit.js's, loaded first. */
 (function () {
   "use strict";
   var L = JSON.parse(document.getElementById("labels").textContent);
   var tg = window.Telegram && window.Telegram.WebApp ? window.Telegram.WebApp : null;
   var state = { initData: "", caseId: null, detail: null, draftId: null, statuses: [] };
   var mainAction = null;
+  var editor = window.casebotEditor({
+    L: L, $: $, el: el, api: api, say: say, ask: ask, openCase: openCase,
+    caseId: function () { return state.caseId; }
+  });
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
@@ -187,29 +192,7 @@
       radio.checked = radio.value === s.suspended;
     });
     $("s-expected").textContent = s.expected || "—";
-    var names = $("name-list");
-    names.replaceChildren();
-    detail.names.forEach(function (name) {
-      var li = el("li", name.text + " (" + (L["lang_" + name.lang] || name.lang) + ")");
-      li.lang = name.lang === "alias" ? "" : name.lang;
-      names.appendChild(li);
-    });
-    var events = $("event-list");
-    events.replaceChildren();
-    detail.events.forEach(function (event) {
-      var li = el("li");
-      li.appendChild(el("strong", event.occurred_on + " "));
-      li.appendChild(el("span", Object.values(event.text).join(" / ")));
-      if (event.source_url && /^https?:\/\//i.test(event.source_url)) {
-        var link = el("a", event.source_url);
-        link.href = event.source_url;
-        link.rel = "noopener noreferrer";
-        link.target = "_blank";
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(link);
-      }
-      events.appendChild(li);
-    });
+    editor.render(detail);
   }
 
   function toggleCourt() { $("new-court").hidden = $("h-court").value !== "new"; }
@@ -253,11 +236,12 @@
     }, 200);
   }
 
-  /* -- "Add anyway?" (a date after today), as the chat asks ------------------------ */
+  /* -- "Add anyway?" (a date after today), as the chat asks; "Delete?" (edit.js) ---- */
 
   var pending = null;
-  function ask(message, again) {
+  function ask(message, again, yes) {
     pending = again;
+    $("ask-yes").textContent = yes || L.add_anyway;
     $("ask-question").textContent = message;
     $("ask").hidden = false;
     $("ask-yes").focus();
@@ -354,25 +338,7 @@
     onSubmit("sentence-form", function () { return propose(sentenceBody()); });
     $("sentence-form").addEventListener("input", estimateSoon);
     $("sentence-form").addEventListener("change", estimateSoon);
-    onSubmit("names-form", function () {
-      return api("POST", "cases/" + state.caseId + "/names", {
-        names: [{ lang: $("n-lang").value, text: $("n-text").value }]
-      }).then(function () { $("n-text").value = ""; say(L.saved); return openCase(state.caseId); });
-    });
-    function addEvent(force) {
-      var text = {};
-      ["kk", "ru", "en"].forEach(function (code) { text[code] = $("e-" + code).value; });
-      return api("POST", "cases/" + state.caseId + "/events", {
-        date: $("e-date").value, precision: $("e-precision").value,
-        text: text, source_url: $("e-source").value, force: force
-      }).then(function (data) {
-        if (data.state === "ask") { ask(data.message, function () { return addEvent(true); }); return; }
-        $("event-form").reset();
-        say(L.event_added);
-        return openCase(state.caseId);
-      });
-    }
-    onSubmit("event-form", function () { return addEvent(false); });
+    editor.wire();
     $("ask-yes").addEventListener("click", function () {
       var again = pending;
       closeAsk();
