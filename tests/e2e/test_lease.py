@@ -39,8 +39,7 @@ from storage.outbox import (
     record_results,
     take_over_expired,
 )
-from tests.e2e.test_cli import casebot_command, clean_env
-from tests.e2e.test_dispatcher import (
+from tests.e2e.dispatcher_support import (
     add_case,
     enqueue,
     make_bot,
@@ -48,6 +47,7 @@ from tests.e2e.test_dispatcher import (
     rows,
     wait_until,
 )
+from tests.e2e.test_cli import casebot_command, clean_env
 from tests.e2e.test_scaleout import FIRST_CHAT, seed
 
 

@@ -49,7 +49,7 @@ from storage.usecases.drafts import send_draft, undo_draft
 from storage.usecases.questions import answer_question
 from storage.vocabulary import AlertKind
 from tests.conftest import FIXED_NOW, Clock, private_pg_schema
-from tests.e2e.test_dispatcher import run_dispatcher
+from tests.e2e.dispatcher_support import run_dispatcher
 
 NOW = FIXED_NOW
 HEARING_AT = NOW + timedelta(days=3)
