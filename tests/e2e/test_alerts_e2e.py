@@ -182,40 +182,23 @@ def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> dateti
     return datetime(year, month, day, hour, minute, tzinfo=ALMATY).astimezone(UTC)
 
 
-def test_moved_hearing_one_alert_and_reminders_only_for_the_new_time(bot: RunningBot) -> None:
-    clock = bot.clock
-    clock.now = datetime(2030, 5, 1, 0, 0, tzinfo=UTC)
-    subscribe_readers(bot)
-    engine = bot.services.engine
-    court = zaysan(engine)
-    with session_scope(engine) as session:
-        first = set_next_hearing(
+def set_hearing(bot: RunningBot, court: int, starts_at: datetime) -> str:
+    """Set Alimuly's next hearing at Zaysan court by the bot's clock; return the change's kind."""
+    with session_scope(bot.services.engine) as session:
+        change = set_next_hearing(
             session,
             case_id=ALIMULY,
-            starts_at=local(2030, 5, 10, 10),
+            starts_at=starts_at,
             tz="Asia/Almaty",
             court_id=court,
-            now=clock(),
+            now=bot.clock(),
         )
-    assert first is not None and first.kind == "hearing_set"
-    settle(bot)
-    # The day before the first date: its reminder is planned (not yet due)...
-    clock.now = local(2030, 5, 9, 9, 50)
-    run_planner(bot.services)
-    # ...then the hearing moves to 12 May at 15:00 before that reminder goes out.
-    marks = {chat: len(bot.server.outbox(chat)) for chat in READERS}
-    with session_scope(engine) as session:
-        moved = set_next_hearing(
-            session,
-            case_id=ALIMULY,
-            starts_at=local(2030, 5, 12, 15),
-            tz="Asia/Almaty",
-            court_id=court,
-            now=clock(),
-        )
-    assert moved is not None and moved.kind == "hearing_moved"
-    clock.now = local(2030, 5, 9, 10, 1)  # the old reminder's moment passes
-    settle(bot)
+    assert change is not None
+    return change.kind
+
+
+def check_one_moved_alert_per_reader(bot: RunningBot, marks: dict[int, int]) -> None:
+    """Each reader got exactly one 'hearing moved' alert, old and new time in their language."""
     moved_texts = {chat: texts(bot, chat, marks[chat]) for chat in READERS}
     assert all(len(messages) == 1 for messages in moved_texts.values()), moved_texts
     assert "Now: May 12, 2030, 15:00 (UTC+5)" in moved_texts[2003][0]
@@ -223,7 +206,11 @@ def test_moved_hearing_one_alert_and_reminders_only_for_the_new_time(bot: Runnin
     assert "<s>" not in moved_texts[2003][0]
     assert "Было:" in moved_texts[2002][0] and "Теперь:" in moved_texts[2002][0]
     assert "заседание перенесено" in moved_texts[2002][0]
-    # The reminders that come are for the new time only.
+
+
+def check_reminders_only_for_the_new_time(bot: RunningBot) -> None:
+    """Around 24 h and 2 h before 12 May 15:00, two reminders each, none for 10 May."""
+    clock = bot.clock
     marks = {chat: len(bot.server.outbox(chat)) for chat in READERS}
     for moment in (
         local(2030, 5, 11, 14, 59),
@@ -240,9 +227,29 @@ def test_moved_hearing_one_alert_and_reminders_only_for_the_new_time(bot: Runnin
         assert "May 12, 2030, 15:00" in message and "May 10" not in message
     assert "in 24 hours" in reminders[2003][0] and "in 2 hours" in reminders[2003][1]
     assert "2 сағаттан кейін" in reminders[2001][1]
-    with session_scope(engine) as session:
+    with session_scope(bot.services.engine) as session:
         skipped = session.exec(select(Delivery).where(Delivery.status == "skipped")).all()
         assert {row.kind for row in skipped} == {"hearing_reminder"}
+
+
+def test_moved_hearing_one_alert_and_reminders_only_for_the_new_time(bot: RunningBot) -> None:
+    clock = bot.clock
+    clock.now = datetime(2030, 5, 1, 0, 0, tzinfo=UTC)
+    subscribe_readers(bot)
+    court = zaysan(bot.services.engine)
+    assert set_hearing(bot, court, local(2030, 5, 10, 10)) == "hearing_set"
+    settle(bot)
+    # The day before the first date: its reminder is planned (not yet due)...
+    clock.now = local(2030, 5, 9, 9, 50)
+    run_planner(bot.services)
+    # ...then the hearing moves to 12 May at 15:00 before that reminder goes out.
+    marks = {chat: len(bot.server.outbox(chat)) for chat in READERS}
+    assert set_hearing(bot, court, local(2030, 5, 12, 15)) == "hearing_moved"
+    clock.now = local(2030, 5, 9, 10, 1)  # the old reminder's moment passes
+    settle(bot)
+    check_one_moved_alert_per_reader(bot, marks)
+    # The reminders that come are for the new time only.
+    check_reminders_only_for_the_new_time(bot)
 
 
 @pytest.mark.parametrize(

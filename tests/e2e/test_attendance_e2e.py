@@ -73,15 +73,13 @@ def answers(engine: Engine) -> dict[int, str]:
         return {row.chat_id: row.answer for row in session.exec(select(Attendance)).all()}
 
 
-def test_attendance_counted_changed_and_noted_the_evening_before(bot: RunningBot) -> None:
-    hearing = hearing_ahead(bot)
-    engine = bot.services.engine
-    for user in (KK, RU, EN, LATE):
-        ask(bot, "/subscribe Alimuly", user)
-    settle(bot)
-    yes, no = cb.Attend(hearing, "yes").data, cb.Attend(hearing, "no").data
+def answer_on_the_cards(bot: RunningBot, hearing: int) -> Any:
+    """EN and RU agree (EN listed by name), KK agrees then changes to "can't come".
 
-    # On the card, while the hearing is ahead: the two answers.
+    Returns EN's card as it was before the answer, for the check that subscribers see no
+    counts.
+    """
+    yes, no = cb.Attend(hearing, "yes").data, cb.Attend(hearing, "no").data
     [card] = ask(bot, "/case Alimuly", EN)
     assert ("I'll attend", yes, None) in card.buttons()
     assert ("Can't come", no, None) in card.buttons()
@@ -103,11 +101,14 @@ def test_attendance_counted_changed_and_noted_the_evening_before(bot: RunningBot
     second = press(bot, first, no, KK)  # a second press changes the answer
     assert "келе алмайсыз" in second.text
     assert "May" not in second.text and "Ұйымдастырушылар" not in second.text  # not asked twice
-    assert answers(engine) == {EN: "yes", RU: "yes", KK: "no"}
+    assert answers(bot.services.engine) == {EN: "yes", RU: "yes", KK: "no"}
     [again] = ask(bot, "/case Alimuly", KK)
     assert ("✓ Келе алмаймын", no, None) in again.buttons()
+    return card
 
-    # Organizers see the count, and only the listed name.
+
+def check_organizers_see_the_count_and_only_listed_names(bot: RunningBot, card: Any) -> None:
+    """The organizer's card and /stats count the answers; a subscriber's card does not."""
     [org_card] = ask(bot, "/case Alimuly", ADMIN)
     assert "2 people will attend · 1 cannot come" in org_card.text
     assert "Listed: Chloe" in org_card.text and "Boris" not in org_card.text
@@ -115,7 +116,9 @@ def test_attendance_counted_changed_and_noted_the_evening_before(bot: RunningBot
     [stats] = ask(bot, "/stats", ADMIN)
     assert "Attendance" in stats.text and "2 people will attend" in stats.text
 
-    # The court's place and note: strangers are refused and nothing changes.
+
+def set_the_courts_place_and_note(bot: RunningBot) -> None:
+    """/setcourt refuses a stranger, then saves the organizer's address, point and notes."""
     [refused] = ask(bot, "/setcourt zaysan-court address=Nowhere 1", EN)
     assert "organizer" in refused.text.lower()
     [saved] = ask(
@@ -129,13 +132,16 @@ def test_attendance_counted_changed_and_noted_the_evening_before(bot: RunningBot
         bot, "/setcourt zaysan-court lang=ru Вход со двора; возьмите удостоверение", ADMIN
     )
     assert "Saved for" in saved_ru.text
-    with session_scope(engine) as session:
+    with session_scope(bot.services.engine) as session:
         court = session.exec(select(Court).where(Court.slug == "zaysan-court")).one()
         assert court.address == {"en": "12 Abay street, Zaysan"}
         assert (court.lat, court.lon) == (47.4667, 84.8667)
         assert set(court.note) == {"en", "ru"}
 
-    # The day before, the 1-day reminder carries the answers too; a late one answers there.
+
+def answer_late_on_the_day_before_reminder(bot: RunningBot, hearing: int) -> None:
+    """The 1-day reminder carries the answers; the late subscriber agrees there."""
+    yes = cb.Attend(hearing, "yes").data
     clock = bot.services.clock
     assert isinstance(clock, Clock)
     clock.now = local(2030, 5, 9, 9, 55)
@@ -147,9 +153,12 @@ def test_attendance_counted_changed_and_noted_the_evening_before(bot: RunningBot
     assert "Reminder:" in reminder.text and ("I'll attend", yes, None) in reminder.buttons()
     late = press(bot, reminder, yes, LATE)
     assert "Thank you!" in late.text
-    assert answers(engine)[LATE] == "yes"
+    assert answers(bot.services.engine)[LATE] == "yes"
 
-    # 18:00 the evening before, in the court's zone: only attendees get the note.
+
+def check_the_evening_note_reaches_only_attendees(bot: RunningBot) -> None:
+    """At 18:00 the evening before, the note goes once to each attendee, in their language."""
+    clock = bot.clock
     clock.now = local(2030, 5, 9, 17, 50)
     run_planner(bot.services)
     marks = {user: len(bot.server.outbox(user)) for user in LANGS}
@@ -169,6 +178,7 @@ def test_attendance_counted_changed_and_noted_the_evening_before(bot: RunningBot
     assert "12 Abay street, Zaysan <i>(" in note_ru  # the address only in English, marked
     [note_late] = got[LATE]
     assert "Entrance from the yard" in note_late
+    engine = bot.services.engine
     with session_scope(engine) as session:
         kinds = session.exec(select(Delivery.chat_id).where(Delivery.kind == "attend_note")).all()
     assert sorted(kinds) == sorted([EN, RU, LATE])
@@ -177,6 +187,23 @@ def test_attendance_counted_changed_and_noted_the_evening_before(bot: RunningBot
     with session_scope(engine) as session:
         again_kinds = session.exec(select(Delivery.id).where(Delivery.kind == "attend_note")).all()
     assert len(again_kinds) == 3
+
+
+def test_attendance_counted_changed_and_noted_the_evening_before(bot: RunningBot) -> None:
+    hearing = hearing_ahead(bot)
+    for user in (KK, RU, EN, LATE):
+        ask(bot, "/subscribe Alimuly", user)
+    settle(bot)
+    # On the card, while the hearing is ahead: the two answers.
+    card = answer_on_the_cards(bot, hearing)
+    # Organizers see the count, and only the listed name.
+    check_organizers_see_the_count_and_only_listed_names(bot, card)
+    # The court's place and note: strangers are refused and nothing changes.
+    set_the_courts_place_and_note(bot)
+    # The day before, the 1-day reminder carries the answers too; a late one answers there.
+    answer_late_on_the_day_before_reminder(bot, hearing)
+    # 18:00 the evening before, in the court's zone: only attendees get the note.
+    check_the_evening_note_reaches_only_attendees(bot)
 
 
 def test_changing_to_cant_come_before_the_evening_withdraws_the_note(bot: RunningBot) -> None:

@@ -28,7 +28,7 @@ from jobs.render import AlertRenderer
 from settings import Settings
 from storage.database.engine import make_engine, upgrade
 from storage.outbox import SENT
-from tests.e2e.test_dispatcher import rows, run_dispatcher, wait_until
+from tests.e2e.dispatcher_support import rows, run_dispatcher, wait_until
 from tests.e2e.test_scaleout import FIRST_CHAT, seed
 
 

@@ -1,4 +1,7 @@
-"""Tests for jobs.dispatcher against real SQLite files and the local Bot API server.
+"""Tests for jobs.dispatcher against real SQLite files and the local Bot API server:
+delivery and its outcomes (sent, blocked, gone, failed, skipped, retried), the rate
+limits, the logs, and the same on PostgreSQL. Crashes, restarts and stop are in
+test_dispatcher_restarts.
 
 Followers are created with the models and alerts enqueued with
 ``enqueue_for_followers``; a real ``telegram.Bot`` (or ``ExtBot`` with the
@@ -8,214 +11,31 @@ the server's outbox and the order of the server's calls: counts, never durations
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-import time
-from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
-from telegram import Bot, Message
-from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from botsim.server import BotApiServer
-from jobs.dispatcher import Closed, Dispatcher, Rendered
+from jobs.dispatcher import Closed
 from jobs.limiter import PriorityRateLimiter
-from jobs.ratelimit import ChatPacer, SendGate
-from storage.database.engine import make_engine, session_scope, upgrade
-from storage.database.models import Case, Delivery, Subscriber, Subscription, utcnow
-from storage.outbox import (
-    BLOCKED,
-    FAILED,
-    GONE,
-    PENDING,
-    SENDING,
-    SENT,
-    SKIPPED,
-    DeliveryResult,
-    DeliveryWork,
-    claim_due,
-    enqueue_for_followers,
-    record_results,
+from jobs.ratelimit import SendGate
+from storage.database.engine import make_engine, upgrade
+from storage.database.models import utcnow
+from storage.outbox import BLOCKED, FAILED, GONE, SENT, SKIPPED
+from tests.e2e.dispatcher_support import (
+    ProbeBot,
+    TextRenderer,
+    add_case,
+    by_chat,
+    enqueue,
+    fast_pacer,
+    rows,
+    run_dispatcher,
+    sent_chats,
+    subscriber,
 )
-from storage.payloads import StatusAlert
-
-# -- helpers ---------------------------------------------------------------------------
-
-
-def add_case(engine: Engine, chats: Iterable[int], *, slug: str = "case-a") -> int:
-    """A case followed by `chats` (subscribers created as needed); returns its id."""
-    with session_scope(engine) as session:
-        case = Case(slug=slug)
-        session.add(case)
-        session.flush()
-        for chat in chats:
-            if session.get(Subscriber, chat) is None:
-                kind = "private" if chat > 0 else "supergroup"
-                session.add(Subscriber(chat_id=chat, chat_type=kind, lang="en"))
-                session.flush()
-            session.add(Subscription(chat_id=chat, case_id=case.id or 0))
-        assert case.id is not None
-        return case.id
-
-
-def enqueue(
-    engine: Engine, case_id: int, *, what: str = "v1", due_at: datetime | None = None
-) -> int:
-    with session_scope(engine) as session:
-        return enqueue_for_followers(
-            session,
-            case_id=case_id,
-            kind="status",
-            what=what,
-            payload=StatusAlert(dimension="custody", old=None, new=what),
-            due_at=due_at or utcnow(),
-        )
-
-
-def rows(engine: Engine) -> list[Delivery]:
-    with Session(engine) as session:
-        return list(session.exec(select(Delivery).order_by(col(Delivery.id))).all())
-
-
-def by_chat(engine: Engine) -> dict[int, list[Delivery]]:
-    result: dict[int, list[Delivery]] = {}
-    for row in rows(engine):
-        result.setdefault(row.chat_id, []).append(row)
-    return result
-
-
-def subscriber(engine: Engine, chat: int) -> Subscriber:
-    with Session(engine) as session:
-        found = session.get(Subscriber, chat)
-        assert found is not None
-        return found
-
-
-class TextRenderer:
-    """Renders `alert <delivery id>` with one button; chosen chats can be closed or broken."""
-
-    def __init__(
-        self, *, closed: dict[int, Closed] | None = None, broken: set[int] | None = None
-    ) -> None:
-        self.closed = closed or {}
-        self.broken = broken or set()
-        self.batches = 0
-
-    def prepare(
-        self, session: Session, batch: list[DeliveryWork], now: datetime
-    ) -> dict[int, Rendered | Closed]:
-        self.batches += 1
-        if any(work.chat_id in self.broken for work in batch):
-            raise RuntimeError("cannot render")
-        result: dict[int, Rendered | Closed] = {}
-        for work in batch:
-            closed = self.closed.get(work.chat_id)
-            result[work.id] = closed or Rendered(
-                f"<b>alert</b> {work.id}", buttons=[[("Open", f"case:{work.case_id}")]]
-            )
-        return result
-
-
-class ProbeBot(Bot):
-    """A Bot that counts how many sends to each chat are under way at once."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._busy: dict[int, int] = {}
-        self._most = 0
-
-    @property
-    def most_at_once_per_chat(self) -> int:
-        return self._most
-
-    async def send_message(self, chat_id: Any, *args: Any, **kwargs: Any) -> Message:
-        self._busy[chat_id] = self._busy.get(chat_id, 0) + 1
-        self._most = max(self._most, self._busy[chat_id])
-        try:
-            return await super().send_message(chat_id, *args, **kwargs)
-        finally:
-            self._busy[chat_id] -= 1
-
-
-def make_bot(server: BotApiServer, limiter: PriorityRateLimiter | None = None) -> Bot:
-    request = HTTPXRequest(connection_pool_size=128)
-    if limiter is not None:
-        return ExtBot(
-            server.token,
-            base_url=f"{server.url}/bot",
-            base_file_url=f"{server.url}/file/bot",
-            rate_limiter=limiter,
-            request=request,
-        )
-    return ProbeBot(
-        server.token,
-        base_url=f"{server.url}/bot",
-        base_file_url=f"{server.url}/file/bot",
-        request=request,
-    )
-
-
-def fast_pacer() -> ChatPacer:
-    """Per-chat pacing shortened tenfold, for tests that retry one chat several times."""
-    return ChatPacer(private_interval=0.1, group_interval=0.3)
-
-
-def make_dispatcher(engine: Engine, bot: Bot, **overrides: Any) -> Dispatcher:
-    options: dict[str, Any] = {
-        "renderer": TextRenderer(),
-        "gate": SendGate(30),
-        "clock": utcnow,
-        "flush_interval": 0.05,
-        "idle_poll": 0.5,
-        "backoff": lambda attempts: 0.05,
-    }
-    options.update(overrides)
-    return Dispatcher(engine=engine, bot=bot, **options)
-
-
-def run_dispatcher(
-    engine: Engine,
-    server: BotApiServer,
-    during: Callable[[Dispatcher], Awaitable[None]] | None = None,
-    *,
-    limiter: PriorityRateLimiter | None = None,
-    **overrides: Any,
-) -> Dispatcher:
-    """Start a dispatcher, run `during` (default: drain), stop it; returns it for its stats."""
-
-    async def main() -> Dispatcher:
-        async with make_bot(server, limiter) as bot:
-            dispatcher = make_dispatcher(engine, bot, **overrides)
-            await dispatcher.start()
-            try:
-                if during is None:
-                    await dispatcher.drain(15)
-                else:
-                    await during(dispatcher)
-            finally:
-                await dispatcher.stop()
-            return dispatcher
-
-    return asyncio.run(main())
-
-
-async def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.01)
-
-
-def sent_chats(server: BotApiServer) -> list[int]:
-    return [m.chat_id for m in server.outbox()]
-
 
 # -- delivery --------------------------------------------------------------------------
 
@@ -391,95 +211,6 @@ def test_renderer_failure_is_retried_then_failed(engine: Engine, botapi: BotApiS
     row = by_chat(engine)[7301][0]
     assert (row.status, row.last_error) == (FAILED, "render failed")
     assert sent_chats(botapi) == [7302]
-
-
-# -- crashes, restarts, stop ---------------------------------------------------------------
-
-
-def test_restart_after_crash_resumes_claimed_rows(engine: Engine, botapi: BotApiServer) -> None:
-    chats = list(range(8001, 8011))
-    case_id = add_case(engine, chats)
-    enqueue(engine, case_id)
-    # A previous process claimed every row, recorded three as sent, and died.
-    with session_scope(engine) as session:
-        claimed = claim_due(session, now=utcnow(), limit=100, worker="main")
-    assert len(claimed) == 10
-    with session_scope(engine) as session:
-        record_results(
-            session,
-            [DeliveryResult(id=w.id, status=SENT, at=utcnow(), message_id=99) for w in claimed[:3]],
-        )
-    assert [row.status for row in rows(engine)].count(SENDING) == 7
-
-    dispatcher = run_dispatcher(engine, botapi)
-
-    assert dispatcher.stats.resumed == 7
-    assert sorted(sent_chats(botapi)) == chats[3:]  # the rest, and nothing twice
-    assert all(row.status == SENT for row in rows(engine))
-
-
-def test_crash_mid_broadcast_loses_nothing(engine: Engine, botapi: BotApiServer) -> None:
-    chats = list(range(8101, 8131))
-    case_id = add_case(engine, chats)
-    enqueue(engine, case_id)
-
-    async def first_life() -> None:
-        bot = make_bot(botapi)
-        await bot.initialize()
-        dispatcher = make_dispatcher(engine, bot, flush_interval=0.3)
-        await dispatcher.start()
-        await wait_until(lambda: botapi.stats.sent >= 12)
-        # The process dies here: no stop(), no flush; asyncio.run cancels every task.
-
-    asyncio.run(first_life())
-    in_flight = {row.chat_id for row in rows(engine) if row.status == SENDING}
-    assert in_flight  # some rows were claimed and not recorded
-
-    run_dispatcher(engine, botapi)
-
-    received = sent_chats(botapi)
-    assert sorted(set(received)) == chats  # nobody lost their alert
-    duplicated = {chat for chat in received if received.count(chat) > 1}
-    assert duplicated <= in_flight  # only unrecorded sends can repeat
-    assert all(row.status == SENT for row in rows(engine))
-
-
-def test_stop_returns_claimed_rows_to_pending(engine: Engine, botapi: BotApiServer) -> None:
-    chats = list(range(9001, 9013))
-    case_id = add_case(engine, chats)
-    enqueue(engine, case_id)
-
-    async def during(dispatcher: Dispatcher) -> None:
-        await wait_until(lambda: botapi.stats.sent >= 2)
-        await dispatcher.stop()
-        statuses = [row.status for row in rows(engine)]
-        assert SENDING not in statuses
-        assert statuses.count(SENT) == botapi.stats.sent
-        assert statuses.count(PENDING) == len(chats) - botapi.stats.sent > 0
-        assert all(row.claimed_by is None for row in rows(engine))
-
-    run_dispatcher(engine, botapi, during, gate=SendGate(5))
-    run_dispatcher(engine, botapi)  # the next run sends the rest, nothing twice
-    assert sorted(sent_chats(botapi)) == chats
-
-
-def test_wake_from_another_thread_finds_new_rows(engine: Engine, botapi: BotApiServer) -> None:
-    case_id = add_case(engine, [9101, 9102])
-
-    async def during(dispatcher: Dispatcher) -> None:
-        await asyncio.sleep(0.1)  # the first look found nothing; the next is 60 s away
-
-        def writer() -> None:
-            enqueue(engine, case_id)
-            dispatcher.wake()
-
-        thread = threading.Thread(target=writer)
-        thread.start()
-        thread.join()
-        await dispatcher.drain(10)
-
-    run_dispatcher(engine, botapi, during, idle_poll=60)
-    assert sorted(sent_chats(botapi)) == [9101, 9102]
 
 
 # -- limits ----------------------------------------------------------------------------

@@ -39,8 +39,7 @@ from storage.outbox import (
     record_results,
     take_over_expired,
 )
-from tests.e2e.test_cli import casebot_command, clean_env
-from tests.e2e.test_dispatcher import (
+from tests.e2e.dispatcher_support import (
     add_case,
     enqueue,
     make_bot,
@@ -48,6 +47,7 @@ from tests.e2e.test_dispatcher import (
     rows,
     wait_until,
 )
+from tests.e2e.test_cli import casebot_command, clean_env
 from tests.e2e.test_scaleout import FIRST_CHAT, seed
 
 
@@ -198,6 +198,69 @@ def test_a_living_dispatchers_rows_are_never_taken_over(
     assert all(row.status == SENT for row in rows(engine))
 
 
+def sigkill_a_worker_after_its_first_sends(
+    tmp_path: Path, engine: Engine, settings: Settings, server: BotApiServer
+) -> int:
+    """Run `casebot worker --id a` until 8 messages went out, SIGKILL it; return its rows.
+
+    It must die holding rows (more than none), or the test would prove nothing.
+    """
+    env = clean_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=server.token,
+        TELEGRAM_API_URL=server.url,
+        DATABASE_URL=settings.database_url,
+        CASEBOT_RATE="10",
+    )
+    process = subprocess.Popen(
+        [*casebot_command(), "worker", "--id", "a"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        async def until_sent() -> None:
+            await wait_until(lambda: len(server.outbox()) >= 8, within=60)
+
+        asyncio.run(until_sent())
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    orphans = claimed_by(engine)["worker:a"]
+    assert orphans > 0  # it died holding rows
+    return orphans
+
+
+def take_over_after_the_lease(engine: Engine, server: BotApiServer, orphans: int) -> Dispatcher:
+    """Worker b sends what nobody held, leaves the dead one's rows until its lease ends,
+    then takes them over and sends them."""
+    clock = FakeClock()
+
+    async def survivor() -> Dispatcher:
+        async with make_bot(server) as bot:
+            dispatcher = make_dispatcher(
+                engine,
+                bot,
+                renderer=AlertRenderer(zone="Asia/Almaty"),
+                clock=clock,
+                worker_id="b",
+            )
+            await dispatcher.start()
+            try:
+                await dispatcher.drain(30)  # the rows nobody held
+                assert claimed_by(engine)["worker:a"] == orphans  # its lease still runs
+                clock.advance(CLAIM_LEASE.total_seconds() + 1)
+                await dispatcher.heartbeat()
+                await dispatcher.drain(30)
+            finally:
+                await dispatcher.stop()
+            return dispatcher
+
+    return asyncio.run(survivor())
+
+
 @pytest.mark.slow
 def test_a_sigkilled_worker_is_taken_over_by_another_process(
     tmp_path: Path, engine: Engine, settings: Settings
@@ -206,55 +269,8 @@ def test_a_sigkilled_worker_is_taken_over_by_another_process(
     seed(engine, followers)
     chats = list(range(FIRST_CHAT, FIRST_CHAT + followers))
     with BotApiServer(messages_per_second=None) as server:
-        env = clean_env(
-            tmp_path,
-            TELEGRAM_BOT_TOKEN=server.token,
-            TELEGRAM_API_URL=server.url,
-            DATABASE_URL=settings.database_url,
-            CASEBOT_RATE="10",
-        )
-        process = subprocess.Popen(
-            [*casebot_command(), "worker", "--id", "a"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-
-            async def until_sent() -> None:
-                await wait_until(lambda: len(server.outbox()) >= 8, within=60)
-
-            asyncio.run(until_sent())
-        finally:
-            process.send_signal(signal.SIGKILL)
-            process.wait(10)
-        orphans = claimed_by(engine)["worker:a"]
-        assert orphans > 0  # it died holding rows
-
-        clock = FakeClock()
-
-        async def survivor() -> Dispatcher:
-            async with make_bot(server) as bot:
-                dispatcher = make_dispatcher(
-                    engine,
-                    bot,
-                    renderer=AlertRenderer(zone="Asia/Almaty"),
-                    clock=clock,
-                    worker_id="b",
-                )
-                await dispatcher.start()
-                try:
-                    await dispatcher.drain(30)  # the rows nobody held
-                    assert claimed_by(engine)["worker:a"] == orphans  # its lease still runs
-                    clock.advance(CLAIM_LEASE.total_seconds() + 1)
-                    await dispatcher.heartbeat()
-                    await dispatcher.drain(30)
-                finally:
-                    await dispatcher.stop()
-                return dispatcher
-
-        dispatcher = asyncio.run(survivor())
+        orphans = sigkill_a_worker_after_its_first_sends(tmp_path, engine, settings, server)
+        dispatcher = take_over_after_the_lease(engine, server, orphans)
         got = received(server)
     assert dispatcher.stats.taken_over == orphans
     assert set(got) == set(chats), "lost alerts"

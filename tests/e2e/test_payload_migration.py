@@ -49,7 +49,7 @@ from storage.usecases.drafts import send_draft, undo_draft
 from storage.usecases.questions import answer_question
 from storage.vocabulary import AlertKind
 from tests.conftest import FIXED_NOW, Clock, private_pg_schema
-from tests.e2e.test_dispatcher import run_dispatcher
+from tests.e2e.dispatcher_support import run_dispatcher
 
 NOW = FIXED_NOW
 HEARING_AT = NOW + timedelta(days=3)
@@ -192,77 +192,93 @@ def _add_old(session: Session, row: SQLModel) -> None:
     session.execute(insert(old).values(values))  # no defaults of the columns added later
 
 
-def _store_old_rows(engine: Engine) -> None:
-    with Session(engine) as session:
-        case = Case(slug="alimuly", custody="imprisoned", release_on=RELEASE, version=7)
-        _add_old(session, case)
-        _add_old(
-            session,
-            Court(
-                slug="almaty-city",
-                tz="Asia/Almaty",
-                name={"en": "Almaty City Court"},
-                city={"en": "Almaty"},
-            ),
+def _store_old_case(session: Session) -> None:
+    """The case, its court, name and hearing, and the followers, as at revision 0007."""
+    case = Case(slug="alimuly", custody="imprisoned", release_on=RELEASE, version=7)
+    _add_old(session, case)
+    _add_old(
+        session,
+        Court(
+            slug="almaty-city",
+            tz="Asia/Almaty",
+            name={"en": "Almaty City Court"},
+            city={"en": "Almaty"},
+        ),
+    )
+    session.flush()
+    session.add(
+        CaseName(
+            case_id=1, lang="en", text="Murager Alimuly", is_primary=True, key="murager alimuly"
         )
+    )
+    session.add(Hearing(case_id=1, court_id=1, starts_at=HEARING_AT, tz="Asia/Almaty"))
+    for chat in CHATS:
+        _add_old(session, Subscriber(chat_id=chat, chat_type="private", lang="en"))
         session.flush()
-        session.add(
-            CaseName(
-                case_id=1, lang="en", text="Murager Alimuly", is_primary=True, key="murager alimuly"
-            )
-        )
-        session.add(Hearing(case_id=1, court_id=1, starts_at=HEARING_AT, tz="Asia/Almaty"))
-        for chat in CHATS:
-            _add_old(session, Subscriber(chat_id=chat, chat_type="private", lang="en"))
-            session.flush()
-            session.add(Subscription(chat_id=chat, case_id=1))
-        for chat, (kind, (payload, _)) in zip(CHATS, OLD_DELIVERIES.items(), strict=True):
-            session.add(
-                Delivery(
-                    dedupe_key=f"{kind}:1:old:{chat}",
-                    chat_id=chat,
-                    case_id=1,
-                    kind=kind,
-                    payload=payload,
-                    due_at=NOW - timedelta(minutes=1),
-                )
-            )
+        session.add(Subscription(chat_id=chat, case_id=1))
+
+
+def _store_old_deliveries(session: Session) -> None:
+    """One pending delivery of every old kind per follower, and one sent (the undo's)."""
+    for chat, (kind, (payload, _)) in zip(CHATS, OLD_DELIVERIES.items(), strict=True):
         session.add(
             Delivery(
-                dedupe_key=f"{SENT_PREFIX}{CHATS[0]}",
-                chat_id=CHATS[0],
+                dedupe_key=f"{kind}:1:old:{chat}",
+                chat_id=chat,
                 case_id=1,
-                kind="status",
-                payload={"dimension": "custody"},
-                status="sent",
-                due_at=NOW - timedelta(minutes=2),
+                kind=kind,
+                payload=payload,
+                due_at=NOW - timedelta(minutes=1),
             )
         )
-        for kind, (state, params) in OLD_DRAFTS.items():
-            session.add(
-                Draft(
-                    actor_id=ACTOR,
-                    case_id=1,
-                    kind=kind,
-                    params=params,
-                    state=state,
-                    created_at=NOW,
-                    expires_at=NOW + timedelta(minutes=10),
-                )
-            )
+    session.add(
+        Delivery(
+            dedupe_key=f"{SENT_PREFIX}{CHATS[0]}",
+            chat_id=CHATS[0],
+            case_id=1,
+            kind="status",
+            payload={"dimension": "custody"},
+            status="sent",
+            due_at=NOW - timedelta(minutes=2),
+        )
+    )
+
+
+def _store_old_drafts(session: Session) -> None:
+    """A draft of every kind in its state, and a sent one whose undo window is open."""
+    for kind, (state, params) in OLD_DRAFTS.items():
         session.add(
             Draft(
                 actor_id=ACTOR,
                 case_id=1,
-                kind="status",
-                state="sent",
-                params=OLD_DRAFTS["status"][1],
-                result=SENT_RESULT,
+                kind=kind,
+                params=params,
+                state=state,
                 created_at=NOW,
-                expires_at=NOW,
-                sent_at=NOW - timedelta(minutes=2),
+                expires_at=NOW + timedelta(minutes=10),
             )
         )
+    session.add(
+        Draft(
+            actor_id=ACTOR,
+            case_id=1,
+            kind="status",
+            state="sent",
+            params=OLD_DRAFTS["status"][1],
+            result=SENT_RESULT,
+            created_at=NOW,
+            expires_at=NOW,
+            sent_at=NOW - timedelta(minutes=2),
+        )
+    )
+
+
+def _store_old_rows(engine: Engine) -> None:
+    """The rows of a database at revision 0007, in the shapes the code then wrote."""
+    with Session(engine) as session:
+        _store_old_case(session)
+        _store_old_deliveries(session)
+        _store_old_drafts(session)
         session.commit()
 
 
@@ -272,15 +288,9 @@ def _drafts(engine: Engine) -> dict[str, int]:
         return {draft.kind: draft.id or 0 for draft in rows}
 
 
-def test_old_rows_load_render_and_send_after_the_upgrade(
-    old_engine: Engine, botapi: BotApiServer
-) -> None:
-    assert set(OLD_DELIVERIES) | LATER_KINDS == set(AlertKind) == set(ALERT_PAYLOADS)
-    assert set(OLD_DRAFTS) == set(DRAFT_PAYLOADS)
-    _store_old_rows(old_engine)
-    upgrade(old_engine)
-    assert (current_revision(old_engine) or "") >= "0008"  # 0008 and any later migration
-    with Session(old_engine) as session:
+def _check_every_row_loads_as_a_payload(engine: Engine) -> None:
+    """After the upgrade every pending delivery, draft and sent result loads as its type."""
+    with Session(engine) as session:
         for delivery in session.exec(select(Delivery)).all():
             if delivery.status == "pending":
                 assert isinstance(
@@ -294,19 +304,22 @@ def test_old_rows_load_render_and_send_after_the_upgrade(
         sent = session.exec(select(Draft).where(Draft.state == "sent")).one()
         assert load_result(sent.result) is not None
 
-    # Every old delivery is rendered from its converted payload and sent.
-    clock = Clock(NOW)
-    run_dispatcher(old_engine, botapi, renderer=AlertRenderer("Asia/Almaty"), clock=clock)
+
+def _check_every_old_delivery_is_sent(engine: Engine, botapi: BotApiServer, clock: Clock) -> None:
+    """Every old delivery is rendered from its converted payload and sent."""
+    run_dispatcher(engine, botapi, renderer=AlertRenderer("Asia/Almaty"), clock=clock)
     texts = {message.chat_id: message.text for message in botapi.outbox()}
     for chat, (kind, (_, expected)) in zip(CHATS, OLD_DELIVERIES.items(), strict=True):
         assert expected in texts.get(chat, ""), f"{kind}: {texts.get(chat)!r}"
 
-    # Every open draft is sent, every question answered, the sent draft undone.
-    ids = _drafts(old_engine)
-    with Session(old_engine) as session:
+
+def _send_answer_and_undo_the_old_drafts(engine: Engine) -> None:
+    """Every open draft is sent, every question answered, the sent draft undone."""
+    ids = _drafts(engine)
+    with Session(engine) as session:
         sent_id = session.exec(select(Draft.id).where(Draft.state == "sent")).one()
     made = {}
-    with Session(old_engine) as session:
+    with Session(engine) as session:
         for kind in ("status", "hearing", "sentence", "cancel_hearing"):
             outcome = send_draft(session, draft_id=ids[kind], actor_id=ACTOR, now=NOW)
             assert outcome.state == "sent" and outcome.result is not None, kind
@@ -329,14 +342,31 @@ def test_old_rows_load_render_and_send_after_the_upgrade(
     assert answers["ask_sentence"].params == SentenceDraft({"detained_on": "2026-07-01"})
     assert (undone.state, undone.corrections) == ("undone", 1)
 
-    # The alerts the old drafts made, and the correction, are sent too.
+
+def _check_the_drafts_alerts_are_sent(engine: Engine, botapi: BotApiServer, clock: Clock) -> None:
+    """The alerts the old drafts made, and the correction, are sent too."""
     before = len(botapi.outbox())
     clock.now = NOW + timedelta(minutes=1)
-    run_dispatcher(old_engine, botapi, renderer=AlertRenderer("Asia/Almaty"), clock=clock)
+    run_dispatcher(engine, botapi, renderer=AlertRenderer("Asia/Almaty"), clock=clock)
     new = [message.text for message in botapi.outbox()[before:]]
     assert len(new) == 4 * 8 + 1
     assert sum("the hearing is moved" in text for text in new) == 8
     assert sum("Correction about Murager Alimuly" in text for text in new) == 1
+
+
+def test_old_rows_load_render_and_send_after_the_upgrade(
+    old_engine: Engine, botapi: BotApiServer
+) -> None:
+    assert set(OLD_DELIVERIES) | LATER_KINDS == set(AlertKind) == set(ALERT_PAYLOADS)
+    assert set(OLD_DRAFTS) == set(DRAFT_PAYLOADS)
+    _store_old_rows(old_engine)
+    upgrade(old_engine)
+    assert (current_revision(old_engine) or "") >= "0008"  # 0008 and any later migration
+    _check_every_row_loads_as_a_payload(old_engine)
+    clock = Clock(NOW)
+    _check_every_old_delivery_is_sent(old_engine, botapi, clock)
+    _send_answer_and_undo_the_old_drafts(old_engine)
+    _check_the_drafts_alerts_are_sent(old_engine, botapi, clock)
 
 
 def test_the_downgrade_gives_the_old_shape_back(old_engine: Engine) -> None:

@@ -24,7 +24,7 @@ from botsim.objects import SentMessage
 from botsim.server import BotApiServer
 from jobs.sendpolicy import SendBrake, SendTimeouts, Ticket
 from storage.outbox import SENT
-from tests.e2e.test_dispatcher import add_case, enqueue, rows, run_dispatcher
+from tests.e2e.dispatcher_support import add_case, enqueue, rows, run_dispatcher
 
 
 class SlowWindow:

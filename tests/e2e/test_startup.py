@@ -36,7 +36,7 @@ from storage.files.importer import SAMPLE_FILE, import_file
 from storage.usecases.changes import set_next_hearing
 from tests.conftest import make_settings
 from tests.e2e.test_cli import casebot_command, clean_env
-from tests.e2e.test_webhook import free_port
+from tests.e2e.webhook_support import free_port
 
 WRONG_TOKEN = "987654321:AAHwrongTokenNobodyHas_0123456789abcdef"
 UNREACHABLE = "cannot reach the Telegram Bot API at"

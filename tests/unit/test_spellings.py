@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from storage.domain.search import IndexedCase, SearchIndex, SearchResult
-from tests.unit.test_search import ID, SAMPLES, lookalike_cases
+from tests.unit.searchdata import ID, SAMPLES, lookalike_cases
 
 MURAGER, QASTER, TILEK, QAISHA, SAYRAGUL = (
     "murager-alimuly",
