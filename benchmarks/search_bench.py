@@ -15,7 +15,7 @@ beginning of a surname; one query in four in a new script or form: the 2017,
 2018 or 2021 Kazakh Latin alphabet, the Kazakh Arabic script, a Russified or
 patronymic surname (-ov/-ova, "Serik uly"), the Chinese name whole, in part,
 without its dot or in pinyin; and the sample people's known spellings
-(tests/unit/test_search.py's variants and tests/unit/test_spellings.py's table). It prints the
+(tests/unit/searchdata.py's variants and tests/unit/test_spellings.py's table). It prints the
 median, p90, p99 and maximum time per query (as measured, then the fastest of
 three runs of each query, without the noise of other processes), how often
 the intended person was among the matches and was the confident answer
@@ -46,7 +46,7 @@ import rapidfuzz  # noqa: E402
 from storage.domain.scripts import arabic, chinese  # noqa: E402
 from storage.domain.scripts.latin import OFFICIAL  # noqa: E402
 from storage.domain.search import IndexedCase, SearchIndex  # noqa: E402
-from tests.unit.test_search import (  # noqa: E402
+from tests.unit.searchdata import (  # noqa: E402
     FEMALE_ENDINGS,
     FEMALE_NAMES,
     MALE_ENDINGS,

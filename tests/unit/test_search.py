@@ -13,27 +13,11 @@ import pytest
 
 from storage.domain.search import CLOSE, TIE_MARGIN, IndexedCase, Match, SearchIndex, SearchResult
 from tests.unit.searchdata import (
-    FEMALE_ENDINGS,
-    FEMALE_NAMES,
     ID,
-    MALE_ENDINGS,
-    MALE_NAMES,
     SAMPLES,
-    SURNAME_ROOTS,
     VARIANTS,
     lookalike_cases,
-    sample_cases,
 )
-
-__all__ = [  # what benchmarks/search_bench.py imports from here; defined in searchdata
-    "FEMALE_ENDINGS",
-    "FEMALE_NAMES",
-    "MALE_ENDINGS",
-    "MALE_NAMES",
-    "SURNAME_ROOTS",
-    "VARIANTS",
-    "sample_cases",
-]
 
 
 @pytest.fixture(scope="module")
