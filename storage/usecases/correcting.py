@@ -63,10 +63,24 @@ def _own(session: Session, model: type[Any], row_id: int, case_id: int) -> Any:
     return row if row is not None and row.case_id == case_id else None
 
 
-def _touch(session: Session, case_id: int, now: datetime) -> None:
+def _corrected(
+    session: Session,
+    *,
+    case_id: int,
+    actor_id: int | None,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    now: datetime,
+) -> None:
+    """The one step every correction ends with: the case marked updated, and audited."""
     case = session.get(Case, case_id)
     assert case is not None
     case.updated_at = now
+    record_audit(
+        session, actor_id=actor_id, case_id=case_id, action=action, before=before, after=after,
+        now=now,
+    )  # fmt: skip
 
 
 def _name_entry(row: CaseName) -> dict[str, Any]:
@@ -137,16 +151,10 @@ def update_name(
     session.flush()  # the new row first: its id is above every other, the old one's too
     before = _name_entry(row)
     session.delete(row)
-    _touch(session, case_id, now)
-    record_audit(
-        session,
-        actor_id=actor_id,
-        case_id=case_id,
-        action="edit_name",
-        before=before,
-        after=_name_entry(fresh),
-        now=now,
-    )
+    _corrected(
+        session, case_id=case_id, actor_id=actor_id, action="edit_name", before=before,
+        after=_name_entry(fresh), now=now,
+    )  # fmt: skip
     index.upsert(session, indexed(session, case_id))
     return "saved", fresh.id
 
@@ -172,16 +180,10 @@ def remove_name(
         heir.is_primary = True
     before = _name_entry(row)
     session.delete(row)
-    _touch(session, case_id, now)
-    record_audit(
-        session,
-        actor_id=actor_id,
-        case_id=case_id,
-        action="remove_name",
-        before=before,
-        after={},
-        now=now,
-    )
+    _corrected(
+        session, case_id=case_id, actor_id=actor_id, action="remove_name", before=before,
+        after={}, now=now,
+    )  # fmt: skip
     index.upsert(session, indexed(session, case_id))
     return "removed"
 
@@ -242,16 +244,10 @@ def update_event(
     after = _event_entry(event)
     if after == before:
         return "unchanged"
-    _touch(session, case_id, now)
-    record_audit(
-        session,
-        actor_id=actor_id,
-        case_id=case_id,
-        action="edit_event",
-        before=before,
-        after=after,
-        now=now,
-    )
+    _corrected(
+        session, case_id=case_id, actor_id=actor_id, action="edit_event", before=before,
+        after=after, now=now,
+    )  # fmt: skip
     return "saved"
 
 
@@ -264,15 +260,9 @@ def remove_event(
         return "missing"
     before = _event_entry(event)
     session.delete(event)
-    _touch(session, case_id, now)
-    record_audit(
-        session,
-        actor_id=actor_id,
-        case_id=case_id,
-        action="remove_event",
-        before=before,
-        after={"event": event_id},
-        now=now,
-    )
+    _corrected(
+        session, case_id=case_id, actor_id=actor_id, action="remove_event", before=before,
+        after={"event": event_id}, now=now,
+    )  # fmt: skip
     session.flush()
     return "removed"
