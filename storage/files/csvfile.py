@@ -23,13 +23,11 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from datetime import date
+from collections.abc import Iterator
 
 from storage.files.casefile import (
     HEARING_STATUSES,
     LANGS,
-    MAX_TEXT,
     NAME_LANGS,
     PERSON_ROLES,
     RATIOS,
@@ -47,7 +45,8 @@ from storage.files.casefile import (
     parse_term,
 )
 from storage.files.courtplace import position
-from storage.files.filesafety import Problems, unguard_cell
+from storage.files.csvrow import CsvRow
+from storage.files.filesafety import Problems
 from storage.vocabulary import STATUS_KEYS
 
 
@@ -132,8 +131,6 @@ RECORDS: dict[str, frozenset[str]] = {
 _Child = tuple[str, str, bool] | HearingSpec | PersonSpec | EventSpec
 """What a name, hearing, person or event row gives its case."""
 
-_TRUE = ("true", "yes", "1")
-_FALSE = ("false", "no", "0", "")
 _URL_RE = re.compile(r"^https?://\S+$")
 _SOURCE_LIMITS = {"source_title": 300, "source_outlet": 120, "source_url": 500}
 
@@ -141,79 +138,7 @@ _SOURCE_LIMITS = {"source_title": 300, "source_outlet": 120, "source_url": 500}
 # ----------------------------------------------------------------------------- reading
 
 
-class _Row:
-    """One data row being checked; problems go to the shared list with the row's line."""
-
-    def __init__(self, values: dict[str, str], line: int, problems: Problems):
-        self.values = values
-        self.line = line
-        self.problems = problems
-
-    def fail(self, message: str) -> None:
-        self.problems.add(self.line, message)
-
-    def raw(self, column: str) -> str:
-        """The cell, trimmed, without the `'` that guards a formula-like text."""
-        return unguard_cell(self.values.get(column, "").strip())
-
-    def text(self, column: str, *, limit: int = MAX_TEXT) -> str | None:
-        text = self.raw(column)
-        if len(text) > limit:
-            self.fail(f"{column} is longer than {limit} characters")
-            return None
-        return text or None
-
-    def local(self, prefix: str, original_column: str | None = None) -> dict[str, str]:
-        texts = {
-            lang: text for lang in LANGS if (text := self.text(f"{prefix}_{lang}")) is not None
-        }
-        if original_column is None:
-            return texts
-        first = self.raw(original_column)
-        if not first:
-            return texts
-        if first not in LANGS:
-            self.fail(f"{original_column} {first[:20]!r} is not one of kk, ru, en")
-        elif "en" in texts:
-            self.fail(f"{original_column} is only for a text with no English (English comes first)")
-        elif first not in texts:
-            self.fail(f"{original_column} is {first!r} but {prefix}_{first} is empty")
-        else:
-            return {first: texts[first], **texts}
-        return texts
-
-    def choice(self, column: str, allowed: Iterable[str]) -> str | None:
-        value = self.raw(column)
-        if not value:
-            return None
-        options = tuple(allowed)
-        if value not in options:
-            self.fail(f"{column} {value[:40]!r} is not one of: {', '.join(options)}")
-            return None
-        return value
-
-    def day(self, column: str) -> date | None:
-        value = self.raw(column)
-        if not value:
-            return None
-        try:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                return date.fromisoformat(value)
-        except ValueError:
-            pass
-        self.fail(f"{column} {value[:40]!r} is not a date like 2020-01-21")
-        return None
-
-    def flag(self, column: str) -> bool:
-        value = self.raw(column).lower()
-        if value in _TRUE:
-            return True
-        if value not in _FALSE:
-            self.fail(f"{column} {value[:20]!r} is not true or false")
-        return False
-
-
-def _parse_court(row: _Row) -> CourtSpec | None:
+def _parse_court(row: CsvRow) -> CourtSpec | None:
     slug = row.raw("court")
     tz = row.raw("tz")
     ok = True
@@ -241,7 +166,7 @@ def _parse_court(row: _Row) -> CourtSpec | None:
     )
 
 
-def _parse_sentence(row: _Row) -> SentenceSpec | None:
+def _parse_sentence(row: CsvRow) -> SentenceSpec | None:
     if not any(row.raw(column) for column in SENTENCE_COLUMNS):
         return None
     months: int | None = None
@@ -275,7 +200,7 @@ def _parse_sentence(row: _Row) -> SentenceSpec | None:
     )
 
 
-def _parse_case(row: _Row, slug: str) -> CaseSpec:
+def _parse_case(row: CsvRow, slug: str) -> CaseSpec:
     if not SLUG_RE.match(slug):
         row.fail(f"case slug {slug[:40]!r} must be lower-case letters, digits, -")
     return CaseSpec(
@@ -291,7 +216,7 @@ def _parse_case(row: _Row, slug: str) -> CaseSpec:
     )
 
 
-def _parse_name(row: _Row) -> tuple[str, str, bool] | None:
+def _parse_name(row: CsvRow) -> tuple[str, str, bool] | None:
     lang = row.choice("lang", NAME_LANGS)
     text = row.text("text", limit=200)
     primary = row.flag("primary")
@@ -302,7 +227,7 @@ def _parse_name(row: _Row) -> tuple[str, str, bool] | None:
     return (lang, text, primary) if lang and text else None
 
 
-def _parse_hearing(row: _Row) -> HearingSpec | None:
+def _parse_hearing(row: CsvRow) -> HearingSpec | None:
     day = row.day("date")
     if not row.raw("date"):
         row.fail("a hearing row needs a date")
@@ -331,7 +256,7 @@ def _parse_hearing(row: _Row) -> HearingSpec | None:
     )
 
 
-def _parse_person(row: _Row) -> PersonSpec | None:
+def _parse_person(row: CsvRow) -> PersonSpec | None:
     role = row.choice("role", PERSON_ROLES)
     if not row.raw("role"):
         row.fail(f"a person row needs a role ({', '.join(PERSON_ROLES)})")
@@ -341,7 +266,7 @@ def _parse_person(row: _Row) -> PersonSpec | None:
     return PersonSpec(role, name, note) if role and name else None
 
 
-def _parse_event(row: _Row) -> EventSpec | None:
+def _parse_event(row: CsvRow) -> EventSpec | None:
     raw_date = row.raw("date")
     day = precision = None
     try:
@@ -375,7 +300,7 @@ def _parse_event(row: _Row) -> EventSpec | None:
     )
 
 
-def _order(row: _Row) -> int:
+def _order(row: CsvRow) -> int:
     raw = row.raw("order").strip()
     if not raw:
         return 0
@@ -439,7 +364,7 @@ def parse_csv(text: str) -> CaseFile:
     children: list[tuple[int, str, _Child | None]] = []
     hearing_courts: list[tuple[int, str]] = []
     for line, values in _read_rows(text, problems):
-        row = _Row(values, line, problems)
+        row = CsvRow(values, line, problems)
         record = row.raw("record")
         if record not in RECORDS:
             row.fail(f"unknown record type {record[:20]!r} (one of: {', '.join(RECORDS)})")
