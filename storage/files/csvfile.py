@@ -1,10 +1,11 @@
 """The CSV form of a case file: one record per row, for spreadsheets.
 
-Every row has a `record` column saying what it holds (`court`, `case`, `name`,
-`hearing`, `person`, `event`) and, except for courts, a `case` column with the
-slug of the case it belongs to; the other columns are the fields that record
-needs, a localized field spread over `_kk`, `_ru` and `_en` columns. Columns a
-record does not use must be empty. docs/data-format.md lists them all.
+Every row has a `record` column saying what it holds (`court`, `letter_guide`, `case`,
+`name`, `hearing`, `person`, `event`) and, except for courts and the letter guide, a
+`case` column with the slug of the case it belongs to; the other columns are the fields
+that record needs, a localized field spread over `_kk`, `_ru` and `_en` columns (a case's
+letter languages are one cell, `ru,kk`). Columns a record does not use must be empty.
+docs/data-format.md lists them all.
 
 `parse_csv` returns the same `CaseFile` as `storage.files.casefile.parse_case_file`,
 so the importer applies both forms the same way; it checks every row and raises
@@ -24,6 +25,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from storage.files.casefile import (
     HEARING_STATUSES,
@@ -47,6 +49,7 @@ from storage.files.casefile import (
 from storage.files.courtplace import position
 from storage.files.csvrow import CsvRow
 from storage.files.filesafety import Problems
+from storage.files.letterfields import MAX_GUIDE, csv_letters
 from storage.vocabulary import STATUS_KEYS
 
 
@@ -56,6 +59,7 @@ def _local_columns(prefix: str) -> tuple[str, ...]:
 
 SENTENCE_COLUMNS = ("term", "ratio", "detained", "verdict", "release", "suspended")
 SOURCE_COLUMNS = ("source_title", "source_outlet", "source_url")
+LETTER_COLUMNS = ("letters_address", "letters_reach", "letters_langs")
 
 COLUMNS: tuple[str, ...] = (
     "record",
@@ -84,6 +88,7 @@ COLUMNS: tuple[str, ...] = (
     *_local_columns("address"),
     "lat",
     "lon",
+    *LETTER_COLUMNS,
 )
 """Every column, in the order `storage.files.csvwrite.write_csv` writes them."""
 
@@ -107,8 +112,10 @@ RECORDS: dict[str, frozenset[str]] = {
             "summary_lang",
             *STATUS_KEYS,
             *SENTENCE_COLUMNS,
+            *LETTER_COLUMNS,
         }
     ),
+    "letter_guide": frozenset(_local_columns("text")),
     "name": frozenset({"case", "lang", "text", "primary"}),
     "hearing": frozenset(
         {
@@ -166,6 +173,34 @@ def _parse_court(row: CsvRow) -> CourtSpec | None:
     )
 
 
+@dataclass
+class _FileRecords:
+    """What the rows that belong to no case give: courts and the letter guide."""
+
+    courts: list[CourtSpec] = field(default_factory=list)
+    court_lines: dict[str, int] = field(default_factory=dict)
+    guide: dict[str, str] = field(default_factory=dict)
+    guide_line: int = 0
+
+    def add(self, row: CsvRow, record: str) -> None:
+        """Check a `court` or `letter_guide` row and keep what it gives."""
+        if record == "letter_guide":
+            guide = row.local("text", limit=MAX_GUIDE)
+            if self.guide_line:
+                row.fail(f"a second letter_guide row (the first is on line {self.guide_line})")
+                return
+            if not any(row.raw(f"text_{lang}") for lang in LANGS):
+                row.fail("a letter_guide row needs a text_kk, text_ru or text_en")
+            self.guide, self.guide_line = guide, row.line
+            return
+        court = _parse_court(row)
+        if court is not None and court.slug in self.court_lines:
+            row.fail(f"court slug {court.slug!r} appears twice")
+        elif court is not None:
+            self.court_lines[court.slug] = row.line
+            self.courts.append(court)
+
+
 def _parse_sentence(row: CsvRow) -> SentenceSpec | None:
     if not any(row.raw(column) for column in SENTENCE_COLUMNS):
         return None
@@ -203,6 +238,9 @@ def _parse_sentence(row: CsvRow) -> SentenceSpec | None:
 def _parse_case(row: CsvRow, slug: str) -> CaseSpec:
     if not SLUG_RE.match(slug):
         row.fail(f"case slug {slug[:40]!r} must be lower-case letters, digits, -")
+    letters, wrong = csv_letters(*(row.raw(column) for column in LETTER_COLUMNS))
+    for problem in wrong:
+        row.fail(problem)
     return CaseSpec(
         slug=slug,
         line=row.line,
@@ -213,6 +251,7 @@ def _parse_case(row: CsvRow, slug: str) -> CaseSpec:
         hearings=[],
         people=[],
         timeline=[],
+        letters=letters,
     )
 
 
@@ -358,8 +397,7 @@ def parse_csv(text: str) -> CaseFile:
     memory; the error holds the first problems by line and counts the rest.
     """
     problems = Problems()
-    courts: list[CourtSpec] = []
-    court_lines: dict[str, int] = {}
+    files = _FileRecords()
     cases: dict[str, CaseSpec] = {}
     children: list[tuple[int, str, _Child | None]] = []
     hearing_courts: list[tuple[int, str]] = []
@@ -372,13 +410,8 @@ def parse_csv(text: str) -> CaseFile:
         for column in COLUMNS:
             if column != "record" and column not in RECORDS[record] and row.raw(column):
                 row.fail(f"column {column!r} does not apply to a {record} row")
-        if record == "court":
-            court = _parse_court(row)
-            if court is not None and court.slug in court_lines:
-                row.fail(f"court slug {court.slug!r} appears twice")
-            elif court is not None:
-                court_lines[court.slug] = line
-                courts.append(court)
+        if record in ("court", "letter_guide"):
+            files.add(row, record)
             continue
         slug = row.raw("case")
         if not slug:
@@ -397,11 +430,11 @@ def parse_csv(text: str) -> CaseFile:
             children.append((line, slug, spec))
     _attach(cases, children, problems)
     for line, court_slug in hearing_courts:
-        if court_slug not in court_lines:
+        if court_slug not in files.court_lines:
             problems.add(line, f"hearing court {court_slug[:40]!r} is not among the file's courts")
     if problems:
         raise problems.error()
-    return CaseFile(courts=courts, cases=list(cases.values()))
+    return CaseFile(courts=files.courts, cases=list(cases.values()), letter_guide=files.guide)
 
 
 def _attach(

@@ -42,11 +42,15 @@ class CsvRow:
             return None
         return text or None
 
-    def local(self, prefix: str, original_column: str | None = None) -> dict[str, str]:
+    def local(
+        self, prefix: str, original_column: str | None = None, *, limit: int = MAX_TEXT
+    ) -> dict[str, str]:
         """A localized field from its `prefix_kk`, `_ru`, `_en` cells, the original first when
         `original_column` names it."""
         texts = {
-            lang: text for lang in LANGS if (text := self.text(f"{prefix}_{lang}")) is not None
+            lang: text
+            for lang in LANGS
+            if (text := self.text(f"{prefix}_{lang}", limit=limit)) is not None
         }
         if original_column is None:
             return texts

@@ -19,9 +19,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import storage.database.engine
-from storage.database.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
+from storage.database.models import (
+    Case,
+    CaseName,
+    Court,
+    Hearing,
+    LetterGuide,
+    Person,
+    TimelineEvent,
+)
 from storage.domain.names import name_key
-from storage.files.casefile import CaseFile, CaseFileError, parse_case_file
+from storage.files.casefile import CaseFileError, parse_case_file
 from storage.files.csvfile import COLUMNS, parse_csv
 from storage.files.csvwrite import write_csv
 from storage.files.exporter import collect_case_file, export_cases, export_file
@@ -31,6 +39,8 @@ from storage.reads.cases import list_events
 
 TZ = "Asia/Almaty"
 QUOTED_ALIAS = 'Aliev, "Ali"\nsecond line'
+LETTER_ADDRESS = 'СИЗО-1, "корпус 2",\nг. Алматы, 050000'
+GUIDE_KK = "=Қысқа жазыңыз; сот туралы жазбаңыз"
 
 MakeDb = Callable[[str], Engine]
 
@@ -52,15 +62,19 @@ def make_db(tmp_path: Path) -> Iterator[MakeDb]:
 
 
 def rows(engine: Engine) -> dict[str, list[str]]:
-    """Every case table's rows without ids, timestamps and edit counters, links as slugs."""
-    skip = {"id", "created_at", "updated_at", "version", "case_id", "court_id"}
-    models: dict[str, type[Case | CaseName | Court | Hearing | Person | TimelineEvent]] = {
+    """Every case table's rows (and the letter guide) without ids, timestamps, edit counters
+    and editors, links as slugs."""
+    skip = {"id", "created_at", "updated_at", "updated_by", "version", "case_id", "court_id"}
+    models: dict[
+        str, type[Case | CaseName | Court | Hearing | Person | TimelineEvent | LetterGuide]
+    ] = {
         "cases": Case,
         "names": CaseName,
         "courts": Court,
         "hearings": Hearing,
         "people": Person,
         "events": TimelineEvent,
+        "letter_guides": LetterGuide,
     }
     with storage.database.engine.session_scope(engine) as session:
         cases = {case.id: case.slug for case in session.exec(select(Case)).all()}
@@ -113,8 +127,13 @@ def add_rich_case(session: Session) -> None:
         verdict_on=date(2024, 6, 1),
         release_on=date(2024, 12, 31),
         suspended=True,
+        letter_address=LETTER_ADDRESS,
+        letters_reach=False,
+        letter_langs=["ru", "no", "ug"],  # "no" (Norwegian) is false to YAML unless quoted
     )
     bare = Case(slug="bare-case")
+    session.add(LetterGuide(lang="kk", text=GUIDE_KK, updated_by=900))
+    session.add(LetterGuide(lang="en", text='Write "briefly",\nnever about the trial.'))
     session.add_all([case, bare])
     session.flush()
     assert case.id is not None and bare.id is not None and oral.id is not None
@@ -297,10 +316,11 @@ def test_csv_and_yaml_carry_the_same_data(full_db: Engine, make_db: MakeDb, tmp_
     with storage.database.engine.session_scope(via_csv) as session:
         import_file(session, tmp_path / "a.csv", default_tz=TZ)
         assert export_cases(session) == yaml_text
+    assert data.letter_guide == {"kk": GUIDE_KK, "en": 'Write "briefly",\nnever about the trial.'}
     unnumbered = [replace(case, line=0) for case in parse_csv(write_csv(data)).cases]
-    assert CaseFile(data.courts, unnumbered) == data
+    assert replace(data, cases=unnumbered) == data
     unnumbered = [replace(case, line=0) for case in parse_case_file(yaml_text).cases]
-    assert CaseFile(data.courts, unnumbered) == data
+    assert replace(data, cases=unnumbered) == data
 
 
 def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
@@ -334,6 +354,13 @@ def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
         "suspended": True,
     }
     assert list(rich["summary"]) == ["ru", "kk"]  # the original first: there is no English
+    assert rich["letters"] == {
+        "address": LETTER_ADDRESS,
+        "reach": False,
+        "langs": ["ru", "no", "ug"],
+    }
+    assert list(document)[3:] == ["letter_guide", "cases"]
+    assert list(document["letter_guide"]) == ["kk", "en"]
     oral, moscow, moved = rich["hearings"]
     assert oral["date"] == date(2024, 5, 2) and "tz" not in oral
     assert moscow == {"date": date(2024, 5, 20), "tz": "Europe/Moscow", "status": "scheduled"}
@@ -355,6 +382,7 @@ def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
     assert rich["timeline"][2]["source"] == rich["timeline"][3]["source"]
     bare = next(case for case in document["cases"] if case["slug"] == "bare-case")
     assert "sentence" not in bare and bare["hearings"] == [] and bare["timeline"] == []
+    assert "letters" not in bare
 
 
 def test_csv_export_keeps_awkward_text_in_one_record(full_db: Engine, tmp_path: Path) -> None:
