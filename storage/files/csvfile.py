@@ -10,8 +10,9 @@ docs/data-format.md lists them all.
 `parse_csv` returns the same `CaseFile` as `storage.files.casefile.parse_case_file`,
 so the importer applies both forms the same way; it checks every row and raises
 `CaseFileError` listing the problems as "line N: reason" (the first hundred by
-line, then how many more). `storage.files.csvwrite.write_csv` is its inverse: parsing
-what it writes gives back the same specs.
+line, then how many more), each row's cells read by `storage.files.csvrow.CsvRow`.
+`storage.files.csvwrite.write_csv` is its inverse: parsing what it writes gives back the
+same specs.
 
 A cell starting with `'` before `=`, `+`, `-`, `@`, a tab, a carriage return or
 another `'` is read without that `'`: `write_csv` adds it so that spreadsheets

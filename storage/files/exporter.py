@@ -120,7 +120,7 @@ def _sentence(case: Case) -> SentenceSpec | None:
 
 
 def _letters(case: Case) -> LettersSpec | None:
-    letters = LettersSpec(case.letter_address, case.letters_reach, list(case.letter_langs))
+    letters = LettersSpec(case.letter_address or None, case.letters_reach, list(case.letter_langs))
     return None if letters.empty else letters
 
 
