@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -24,6 +24,7 @@ from messages.calendar import render_calendar
 from messages.card import case_title
 from messages.i18n import SUPPORTED_LANGUAGES, translator
 from storage.domain.sentence import estimate_for
+from storage.files.casefile import CaseFile
 from storage.files.csvwrite import write_csv
 from storage.files.exporter import collect_case_file, dump_case_json
 from storage.reads.cases import get_case_view, list_events, list_upcoming_hearings
@@ -339,7 +340,7 @@ class Site:
             cached = self.cache.get(key, fingerprint.key, now)
             if cached is not None:
                 return cached
-            data = collect_case_file(session)
+            data = open_data(collect_case_file(session))
         published = (fingerprint.changed_at or now).date().isoformat()
         about = {"license": f"{LICENSE_NAME} {LICENSE_URL}", "published": published}
         headers = (
@@ -361,6 +362,15 @@ class Site:
             headers=headers,
         )
         return self.cache.put(key, rendered)
+
+
+def open_data(data: CaseFile) -> CaseFile:
+    """The case file as the open dataset publishes it: without the letter details. The
+    bot gives those to whoever asks for them; a licensed bulk copy would keep an address
+    after the person was moved, and list every detainee's prison in one file."""
+    return replace(
+        data, cases=[replace(case, letters=None) for case in data.cases], letter_guide={}
+    )
 
 
 @lru_cache(maxsize=4096)

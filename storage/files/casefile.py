@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from storage.files.courtplace import degrees
 from storage.files.filesafety import MAX_PROBLEMS as MAX_PROBLEMS
 from storage.files.filesafety import CaseFileError as CaseFileError
+from storage.files.letterfields import MAX_GUIDE, LettersSpec, yaml_letters
 from storage.files.terms import TERM_RE as TERM_RE
 from storage.files.terms import format_partial_date as format_partial_date
 from storage.files.terms import format_term as format_term
@@ -146,6 +147,8 @@ class CaseSpec:
     hearings: list[HearingSpec]
     people: list[PersonSpec]
     timeline: list[EventSpec]
+    letters: LettersSpec | None = None
+    """The letter details; None when the file leaves them out (the stored ones are kept)."""
 
 
 @dataclass
@@ -154,6 +157,8 @@ class CaseFile:
 
     courts: list[CourtSpec]
     cases: list[CaseSpec]
+    letter_guide: dict[str, str] = field(default_factory=dict)
+    """The organizers' guide to writing a letter, by interface language (``/letterguide``)."""
 
 
 def is_zone(name: str) -> bool:
@@ -165,7 +170,9 @@ def is_zone(name: str) -> bool:
     return True
 
 
-def _local_text(check: Checker, value: Any, line: int, what: str) -> dict[str, str]:
+def _local_text(
+    check: Checker, value: Any, line: int, what: str, *, limit: int = MAX_TEXT
+) -> dict[str, str]:
     """A localized field: a mapping of kk, ru, en to text (empty when absent or bad)."""
     if value is None:
         return {}
@@ -179,7 +186,7 @@ def _local_text(check: Checker, value: Any, line: int, what: str) -> dict[str, s
                 data.line_of(lang), f"{what}: language {lang[:20]!r} is not one of kk, ru, en"
             )
             continue
-        checked = check.text(text, data.line_of(lang), f"{what}.{lang}", limit=MAX_TEXT)
+        checked = check.text(text, data.line_of(lang), f"{what}.{lang}", limit=limit)
         if checked:
             result[lang] = checked
     return result
@@ -375,7 +382,8 @@ def _parse_people(check: Checker, data: LineDict) -> list[PersonSpec]:
 def _parse_case(
     check: Checker, data: LineDict, courts: set[str], sources: dict[str, _Source]
 ) -> CaseSpec:
-    allowed = {"slug", "names", "summary", "status", "sentence", "hearings", "people", "timeline"}
+    allowed = {"slug", "names", "summary", "status", "sentence", "letters", "hearings"}
+    allowed |= {"people", "timeline"}
     check.keys(data, allowed, {"slug", "names"}, "a case")
     slug = check.word(data, "slug", "case slug")
     if slug is not None and not SLUG_RE.match(slug):
@@ -417,6 +425,7 @@ def _parse_case(
         hearings=hearings,
         people=_parse_people(check, data),
         timeline=timeline,
+        letters=yaml_letters(check, data),
     )
 
 
@@ -425,11 +434,15 @@ def _check_file(check: Checker, raw: Any) -> CaseFile:
     if root is None:
         return CaseFile(courts=[], cases=[])
     # `license` and `published`: what a published dataset says about itself (read, not kept).
-    known = {"format", "license", "published", "courts", "sources", "cases"}
+    known = {"format", "license", "published", "courts", "sources", "letter_guide", "cases"}
     check.keys(root, known, {"format"}, "the file")
     if root.get("format") != FORMAT:
         check.fail(root.line_of("format"), f"format must be {FORMAT!r}")
     courts = _parse_courts(check, root)
+    guide = root.get("letter_guide")
+    letter_guide = _local_text(
+        check, guide, root.line_of("letter_guide"), "letter guide", limit=MAX_GUIDE
+    )
     court_slugs = {court.slug for court in courts}
     sources = _parse_sources(check, root)
     cases: list[CaseSpec] = []
@@ -440,7 +453,7 @@ def _check_file(check: Checker, raw: Any) -> CaseFile:
             check.fail(data.line, f"case slug {case.slug[:40]!r} appears twice")
         seen.add(case.slug)
         cases.append(case)
-    return CaseFile(courts=courts, cases=cases)
+    return CaseFile(courts=courts, cases=cases, letter_guide=letter_guide)
 
 
 def parse_case_file(text: str) -> CaseFile:

@@ -1,16 +1,18 @@
 """The CSV form of a case file: one record per row, for spreadsheets.
 
-Every row has a `record` column saying what it holds (`court`, `case`, `name`,
-`hearing`, `person`, `event`) and, except for courts, a `case` column with the
-slug of the case it belongs to; the other columns are the fields that record
-needs, a localized field spread over `_kk`, `_ru` and `_en` columns. Columns a
-record does not use must be empty. docs/data-format.md lists them all.
+Every row has a `record` column saying what it holds (`court`, `letter_guide`, `case`,
+`name`, `hearing`, `person`, `event`) and, except for courts and the letter guide, a
+`case` column with the slug of the case it belongs to; the other columns are the fields
+that record needs, a localized field spread over `_kk`, `_ru` and `_en` columns (a case's
+letter languages are one cell, `ru,kk`). Columns a record does not use must be empty.
+docs/data-format.md lists them all.
 
 `parse_csv` returns the same `CaseFile` as `storage.files.casefile.parse_case_file`,
 so the importer applies both forms the same way; it checks every row and raises
 `CaseFileError` listing the problems as "line N: reason" (the first hundred by
-line, then how many more). `storage.files.csvwrite.write_csv` is its inverse: parsing
-what it writes gives back the same specs.
+line, then how many more), each row's cells read by `storage.files.csvrow.CsvRow`.
+`storage.files.csvwrite.write_csv` is its inverse: parsing what it writes gives back the
+same specs.
 
 A cell starting with `'` before `=`, `+`, `-`, `@`, a tab, a carriage return or
 another `'` is read without that `'`: `write_csv` adds it so that spreadsheets
@@ -23,13 +25,12 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from storage.files.casefile import (
     HEARING_STATUSES,
     LANGS,
-    MAX_TEXT,
     NAME_LANGS,
     PERSON_ROLES,
     RATIOS,
@@ -47,7 +48,9 @@ from storage.files.casefile import (
     parse_term,
 )
 from storage.files.courtplace import position
-from storage.files.filesafety import Problems, unguard_cell
+from storage.files.csvrow import CsvRow
+from storage.files.filesafety import Problems
+from storage.files.letterfields import MAX_GUIDE, csv_letters
 from storage.vocabulary import STATUS_KEYS
 
 
@@ -57,6 +60,7 @@ def _local_columns(prefix: str) -> tuple[str, ...]:
 
 SENTENCE_COLUMNS = ("term", "ratio", "detained", "verdict", "release", "suspended")
 SOURCE_COLUMNS = ("source_title", "source_outlet", "source_url")
+LETTER_COLUMNS = ("letters_address", "letters_reach", "letters_langs")
 
 COLUMNS: tuple[str, ...] = (
     "record",
@@ -85,6 +89,7 @@ COLUMNS: tuple[str, ...] = (
     *_local_columns("address"),
     "lat",
     "lon",
+    *LETTER_COLUMNS,
 )
 """Every column, in the order `storage.files.csvwrite.write_csv` writes them."""
 
@@ -108,8 +113,10 @@ RECORDS: dict[str, frozenset[str]] = {
             "summary_lang",
             *STATUS_KEYS,
             *SENTENCE_COLUMNS,
+            *LETTER_COLUMNS,
         }
     ),
+    "letter_guide": frozenset(_local_columns("text")),
     "name": frozenset({"case", "lang", "text", "primary"}),
     "hearing": frozenset(
         {
@@ -132,8 +139,6 @@ RECORDS: dict[str, frozenset[str]] = {
 _Child = tuple[str, str, bool] | HearingSpec | PersonSpec | EventSpec
 """What a name, hearing, person or event row gives its case."""
 
-_TRUE = ("true", "yes", "1")
-_FALSE = ("false", "no", "0", "")
 _URL_RE = re.compile(r"^https?://\S+$")
 _SOURCE_LIMITS = {"source_title": 300, "source_outlet": 120, "source_url": 500}
 
@@ -141,79 +146,7 @@ _SOURCE_LIMITS = {"source_title": 300, "source_outlet": 120, "source_url": 500}
 # ----------------------------------------------------------------------------- reading
 
 
-class _Row:
-    """One data row being checked; problems go to the shared list with the row's line."""
-
-    def __init__(self, values: dict[str, str], line: int, problems: Problems):
-        self.values = values
-        self.line = line
-        self.problems = problems
-
-    def fail(self, message: str) -> None:
-        self.problems.add(self.line, message)
-
-    def raw(self, column: str) -> str:
-        """The cell, trimmed, without the `'` that guards a formula-like text."""
-        return unguard_cell(self.values.get(column, "").strip())
-
-    def text(self, column: str, *, limit: int = MAX_TEXT) -> str | None:
-        text = self.raw(column)
-        if len(text) > limit:
-            self.fail(f"{column} is longer than {limit} characters")
-            return None
-        return text or None
-
-    def local(self, prefix: str, original_column: str | None = None) -> dict[str, str]:
-        texts = {
-            lang: text for lang in LANGS if (text := self.text(f"{prefix}_{lang}")) is not None
-        }
-        if original_column is None:
-            return texts
-        first = self.raw(original_column)
-        if not first:
-            return texts
-        if first not in LANGS:
-            self.fail(f"{original_column} {first[:20]!r} is not one of kk, ru, en")
-        elif "en" in texts:
-            self.fail(f"{original_column} is only for a text with no English (English comes first)")
-        elif first not in texts:
-            self.fail(f"{original_column} is {first!r} but {prefix}_{first} is empty")
-        else:
-            return {first: texts[first], **texts}
-        return texts
-
-    def choice(self, column: str, allowed: Iterable[str]) -> str | None:
-        value = self.raw(column)
-        if not value:
-            return None
-        options = tuple(allowed)
-        if value not in options:
-            self.fail(f"{column} {value[:40]!r} is not one of: {', '.join(options)}")
-            return None
-        return value
-
-    def day(self, column: str) -> date | None:
-        value = self.raw(column)
-        if not value:
-            return None
-        try:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                return date.fromisoformat(value)
-        except ValueError:
-            pass
-        self.fail(f"{column} {value[:40]!r} is not a date like 2020-01-21")
-        return None
-
-    def flag(self, column: str) -> bool:
-        value = self.raw(column).lower()
-        if value in _TRUE:
-            return True
-        if value not in _FALSE:
-            self.fail(f"{column} {value[:20]!r} is not true or false")
-        return False
-
-
-def _parse_court(row: _Row) -> CourtSpec | None:
+def _parse_court(row: CsvRow) -> CourtSpec | None:
     slug = row.raw("court")
     tz = row.raw("tz")
     ok = True
@@ -241,7 +174,35 @@ def _parse_court(row: _Row) -> CourtSpec | None:
     )
 
 
-def _parse_sentence(row: _Row) -> SentenceSpec | None:
+@dataclass
+class _FileRecords:
+    """What the rows that belong to no case give: courts and the letter guide."""
+
+    courts: list[CourtSpec] = field(default_factory=list)
+    court_lines: dict[str, int] = field(default_factory=dict)
+    guide: dict[str, str] = field(default_factory=dict)
+    guide_line: int = 0
+
+    def add(self, row: CsvRow, record: str) -> None:
+        """Check a `court` or `letter_guide` row and keep what it gives."""
+        if record == "letter_guide":
+            guide = row.local("text", limit=MAX_GUIDE)
+            if self.guide_line:
+                row.fail(f"a second letter_guide row (the first is on line {self.guide_line})")
+                return
+            if not any(row.raw(f"text_{lang}") for lang in LANGS):
+                row.fail("a letter_guide row needs a text_kk, text_ru or text_en")
+            self.guide, self.guide_line = guide, row.line
+            return
+        court = _parse_court(row)
+        if court is not None and court.slug in self.court_lines:
+            row.fail(f"court slug {court.slug!r} appears twice")
+        elif court is not None:
+            self.court_lines[court.slug] = row.line
+            self.courts.append(court)
+
+
+def _parse_sentence(row: CsvRow) -> SentenceSpec | None:
     if not any(row.raw(column) for column in SENTENCE_COLUMNS):
         return None
     months: int | None = None
@@ -275,9 +236,12 @@ def _parse_sentence(row: _Row) -> SentenceSpec | None:
     )
 
 
-def _parse_case(row: _Row, slug: str) -> CaseSpec:
+def _parse_case(row: CsvRow, slug: str) -> CaseSpec:
     if not SLUG_RE.match(slug):
         row.fail(f"case slug {slug[:40]!r} must be lower-case letters, digits, -")
+    letters, wrong = csv_letters(*(row.raw(column) for column in LETTER_COLUMNS))
+    for problem in wrong:
+        row.fail(problem)
     return CaseSpec(
         slug=slug,
         line=row.line,
@@ -288,10 +252,11 @@ def _parse_case(row: _Row, slug: str) -> CaseSpec:
         hearings=[],
         people=[],
         timeline=[],
+        letters=letters,
     )
 
 
-def _parse_name(row: _Row) -> tuple[str, str, bool] | None:
+def _parse_name(row: CsvRow) -> tuple[str, str, bool] | None:
     lang = row.choice("lang", NAME_LANGS)
     text = row.text("text", limit=200)
     primary = row.flag("primary")
@@ -302,7 +267,7 @@ def _parse_name(row: _Row) -> tuple[str, str, bool] | None:
     return (lang, text, primary) if lang and text else None
 
 
-def _parse_hearing(row: _Row) -> HearingSpec | None:
+def _parse_hearing(row: CsvRow) -> HearingSpec | None:
     day = row.day("date")
     if not row.raw("date"):
         row.fail("a hearing row needs a date")
@@ -331,7 +296,7 @@ def _parse_hearing(row: _Row) -> HearingSpec | None:
     )
 
 
-def _parse_person(row: _Row) -> PersonSpec | None:
+def _parse_person(row: CsvRow) -> PersonSpec | None:
     role = row.choice("role", PERSON_ROLES)
     if not row.raw("role"):
         row.fail(f"a person row needs a role ({', '.join(PERSON_ROLES)})")
@@ -341,7 +306,7 @@ def _parse_person(row: _Row) -> PersonSpec | None:
     return PersonSpec(role, name, note) if role and name else None
 
 
-def _parse_event(row: _Row) -> EventSpec | None:
+def _parse_event(row: CsvRow) -> EventSpec | None:
     raw_date = row.raw("date")
     day = precision = None
     try:
@@ -375,7 +340,7 @@ def _parse_event(row: _Row) -> EventSpec | None:
     )
 
 
-def _order(row: _Row) -> int:
+def _order(row: CsvRow) -> int:
     raw = row.raw("order").strip()
     if not raw:
         return 0
@@ -433,13 +398,12 @@ def parse_csv(text: str) -> CaseFile:
     memory; the error holds the first problems by line and counts the rest.
     """
     problems = Problems()
-    courts: list[CourtSpec] = []
-    court_lines: dict[str, int] = {}
+    files = _FileRecords()
     cases: dict[str, CaseSpec] = {}
     children: list[tuple[int, str, _Child | None]] = []
     hearing_courts: list[tuple[int, str]] = []
     for line, values in _read_rows(text, problems):
-        row = _Row(values, line, problems)
+        row = CsvRow(values, line, problems)
         record = row.raw("record")
         if record not in RECORDS:
             row.fail(f"unknown record type {record[:20]!r} (one of: {', '.join(RECORDS)})")
@@ -447,13 +411,8 @@ def parse_csv(text: str) -> CaseFile:
         for column in COLUMNS:
             if column != "record" and column not in RECORDS[record] and row.raw(column):
                 row.fail(f"column {column!r} does not apply to a {record} row")
-        if record == "court":
-            court = _parse_court(row)
-            if court is not None and court.slug in court_lines:
-                row.fail(f"court slug {court.slug!r} appears twice")
-            elif court is not None:
-                court_lines[court.slug] = line
-                courts.append(court)
+        if record in ("court", "letter_guide"):
+            files.add(row, record)
             continue
         slug = row.raw("case")
         if not slug:
@@ -472,11 +431,11 @@ def parse_csv(text: str) -> CaseFile:
             children.append((line, slug, spec))
     _attach(cases, children, problems)
     for line, court_slug in hearing_courts:
-        if court_slug not in court_lines:
+        if court_slug not in files.court_lines:
             problems.add(line, f"hearing court {court_slug[:40]!r} is not among the file's courts")
     if problems:
         raise problems.error()
-    return CaseFile(courts=courts, cases=list(cases.values()))
+    return CaseFile(courts=files.courts, cases=list(cases.values()), letter_guide=files.guide)
 
 
 def _attach(

@@ -1,8 +1,8 @@
 """Writing a case file in its CSV form (see storage/files/csvfile.py for the layout).
 
-`write_csv` writes a header of every column, then the courts, then each case's
-rows: its `case` row, names, hearings, people and events. `parse_csv` reads it
-back into the same specs.
+`write_csv` writes a header of every column, then the courts, the letter guide (when
+there is one), then each case's rows: its `case` row, names, hearings, people and
+events. `parse_csv` reads it back into the same specs.
 
 Every cell that a spreadsheet would run as a formula, because it starts with
 `=`, `+`, `-`, `@`, a tab or a carriage return (an organizer's name typed as
@@ -31,6 +31,7 @@ from storage.files.casefile import (
 )
 from storage.files.csvfile import COLUMNS
 from storage.files.filesafety import guard_cell
+from storage.files.letterfields import format_reach
 from storage.vocabulary import STATUS_KEYS
 
 
@@ -79,6 +80,11 @@ def _case_row(case: CaseSpec) -> dict[str, str]:
         row["verdict"] = _day(sentence.verdict)
         row["release"] = _day(sentence.release)
         row["suspended"] = {True: "true", False: "false", None: "unknown"}[sentence.suspended]
+    letters = case.letters
+    if letters is not None:
+        row["letters_address"] = letters.address or ""
+        row["letters_reach"] = format_reach(letters.reach)
+        row["letters_langs"] = ",".join(letters.langs)
     return row
 
 
@@ -123,6 +129,10 @@ def _event_row(slug: str, event: EventSpec) -> dict[str, str]:
 def _rows(data: CaseFile) -> Iterable[dict[str, str]]:
     for court in data.courts:
         yield _court_row(court)
+    if data.letter_guide:
+        guide = {"record": "letter_guide"}
+        _put_local(guide, "text", data.letter_guide)
+        yield guide
     for case in data.cases:
         yield _case_row(case)
         for lang, text, primary in case.names:
@@ -142,7 +152,8 @@ def _rows(data: CaseFile) -> Iterable[dict[str, str]]:
 
 
 def write_csv(data: CaseFile) -> str:
-    """The CSV form of a case file: a header of `COLUMNS`, then courts, then each case's rows."""
+    """The CSV form of a case file: a header of `COLUMNS`, then courts, the letter guide, then
+    each case's rows."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()

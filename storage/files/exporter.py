@@ -9,7 +9,9 @@ empty database and exporting again gives the same bytes, and importing an
 export into the database it came from changes nothing.
 
 Timeline sources become a top-level `sources:` list, one entry per distinct
-(title, outlet, url), with ids `src-1`, `src-2`, … in order of first use.
+(title, outlet, url), with ids `src-1`, `src-2`, … in order of first use. The letter
+guide, when there is one, is the top-level `letter_guide:`; a case's letter details,
+when it has any, its `letters:`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlmodel import Session, col, select
 
-from storage.database.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
+from storage.database.models import (
+    Case,
+    CaseName,
+    Court,
+    Hearing,
+    LetterGuide,
+    Person,
+    TimelineEvent,
+)
 from storage.files.casefile import (
     FORMAT,
     LANGS,
@@ -44,6 +54,7 @@ from storage.files.casefile import (
 )
 from storage.files.csvwrite import write_csv
 from storage.files.filesafety import write_file
+from storage.files.letterfields import LettersSpec
 
 
 @dataclass
@@ -106,6 +117,16 @@ def _sentence(case: Case) -> SentenceSpec | None:
         release=case.release_on,
         suspended=case.suspended,
     )
+
+
+def _letters(case: Case) -> LettersSpec | None:
+    letters = LettersSpec(case.letter_address or None, case.letters_reach, list(case.letter_langs))
+    return None if letters.empty else letters
+
+
+def _letter_guide(session: Session) -> dict[str, str]:
+    guides = {row.lang: row.text for row in session.exec(select(LetterGuide)).all()}
+    return _ordered(guides)
 
 
 def _hearing(row: Hearing, court: Court | None) -> HearingSpec:
@@ -179,9 +200,11 @@ def collect_case_file(session: Session) -> CaseFile:
                     for row in people[case.id]
                 ],
                 timeline=[_event(row) for row in events[case.id]],
+                letters=_letters(case),
             )
         )
-    return CaseFile(courts=[_court(row) for row in court_rows], cases=cases)
+    courts = [_court(row) for row in court_rows]
+    return CaseFile(courts=courts, cases=cases, letter_guide=_letter_guide(session))
 
 
 def _court(row: Court) -> CourtSpec:
@@ -257,13 +280,53 @@ def _event_date(event: EventSpec) -> date | _Quoted:
     return _Quoted(format_partial_date(event.day, event.precision))
 
 
+def _letters_data(letters: LettersSpec) -> dict[str, Any]:
+    return (
+        ({"address": letters.address} if letters.address is not None else {})
+        | ({"reach": letters.reach} if letters.reach is not None else {})
+        | ({"langs": list(letters.langs)} if letters.langs else {})
+    )
+
+
 def _source_key(event: EventSpec) -> tuple[str | None, str | None, str | None]:
     return event.source_title, event.source_outlet, event.source_url
 
 
+_SourceIds = dict[tuple[str | None, str | None, str | None], str]
+
+
+def _case_data(case: CaseSpec, sources: _SourceIds) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "slug": case.slug,
+        "names": [
+            {"lang": lang, "text": text} | ({"primary": True} if primary else {})
+            for lang, text, primary in case.names
+        ],
+    }
+    if case.summary:
+        item["summary"] = case.summary
+    item["status"] = dict(case.status)
+    if case.sentence is not None:
+        item["sentence"] = _sentence_data(case.sentence)
+    if case.letters is not None:
+        item["letters"] = _letters_data(case.letters)
+    item["hearings"] = [_hearing_data(hearing) for hearing in case.hearings]
+    item["people"] = [
+        {"role": person.role, "name": person.name} | ({"note": person.note} if person.note else {})
+        for person in case.people
+    ]
+    item["timeline"] = [
+        {"date": _event_date(event), "lang": event.lang, "text": event.text}
+        | ({"source": sources[_source_key(event)]} if event.source_title is not None else {})
+        | ({"order": event.order} if event.order else {})
+        for event in case.timeline
+    ]
+    return item
+
+
 def case_file_document(data: CaseFile) -> dict[str, Any]:
     """A case file as the plain data of `casebot-cases/1` (what the YAML and JSON hold)."""
-    sources: dict[tuple[str | None, str | None, str | None], str] = {}
+    sources: _SourceIds = {}
     for case in data.cases:
         for event in case.timeline:
             if event.source_title is not None:
@@ -284,34 +347,10 @@ def case_file_document(data: CaseFile) -> dict[str, Any]:
             | ({"url": url} if url is not None else {})
             for (title, outlet, url), source_id in sources.items()
         ],
-        "cases": [],
     }
-    for case in data.cases:
-        item: dict[str, Any] = {
-            "slug": case.slug,
-            "names": [
-                {"lang": lang, "text": text} | ({"primary": True} if primary else {})
-                for lang, text, primary in case.names
-            ],
-        }
-        if case.summary:
-            item["summary"] = case.summary
-        item["status"] = dict(case.status)
-        if case.sentence is not None:
-            item["sentence"] = _sentence_data(case.sentence)
-        item["hearings"] = [_hearing_data(hearing) for hearing in case.hearings]
-        item["people"] = [
-            {"role": person.role, "name": person.name}
-            | ({"note": person.note} if person.note else {})
-            for person in case.people
-        ]
-        item["timeline"] = [
-            {"date": _event_date(event), "lang": event.lang, "text": event.text}
-            | ({"source": sources[_source_key(event)]} if event.source_title is not None else {})
-            | ({"order": event.order} if event.order else {})
-            for event in case.timeline
-        ]
-        document["cases"].append(item)
+    if data.letter_guide:
+        document["letter_guide"] = dict(data.letter_guide)
+    document["cases"] = [_case_data(case, sources) for case in data.cases]
     return document
 
 

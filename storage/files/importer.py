@@ -4,7 +4,9 @@ Each case is matched by slug, each court by slug, names by (language, text),
 hearings by (court, local date), people by (role, name) and timeline events by
 (date, precision, original text). Matching rows are updated only where a field
 differs, missing ones are added, and nothing the file does not mention is
-deleted. Importing the same file twice therefore changes nothing the second
+deleted. A case's letter details are set from its `letters:` (all of them) when the
+file gives them and kept when it does not; the letter guide is written in the languages
+the file gives. Importing the same file twice therefore changes nothing the second
 time, and the report says so.
 
 `import_file` reads YAML (`.yaml`, `.yml`) or CSV (`.csv`) by the file's
@@ -47,6 +49,7 @@ from storage.files.casefile import (
 )
 from storage.files.csvfile import parse_csv
 from storage.files.filesafety import MAX_FILE_BYTES, decode_text, read_case_bytes
+from storage.usecases.letters import set_letter_guide
 from storage.vocabulary import TEXT_ORDER
 
 SAMPLE_FILE = Path(__file__).parent / "samples" / "cases.yaml"
@@ -72,6 +75,8 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     courts_added: int = 0
     courts_changed: int = 0
+    guides_changed: list[str] = field(default_factory=list)
+    """The languages whose letter guide was written or replaced."""
     rejected: list[str] = field(default_factory=list)
     problem_count: int = 0
 
@@ -83,7 +88,8 @@ class ImportReport:
     @property
     def nothing_changed(self) -> bool:
         """True when the database already held everything the file says."""
-        return not (self.added or self.changed or self.courts_added or self.courts_changed)
+        courts = self.courts_added or self.courts_changed
+        return not (self.added or self.changed or courts or self.guides_changed)
 
     def summary(self) -> str:
         """A short human-readable account for the command line."""
@@ -98,6 +104,8 @@ class ImportReport:
             f"unchanged {len(self.unchanged)}; courts added {self.courts_added}, "
             f"changed {self.courts_changed}."
         ]
+        if self.guides_changed:
+            lines.append(f"  letter guide: {', '.join(self.guides_changed)}")
         lines += [f"  added: {slug}" for slug in self.added]
         lines += [f"  changed: {slug} ({', '.join(what)})" for slug, what in self.changed.items()]
         return "\n".join(lines)
@@ -138,7 +146,18 @@ def _hearing_instant(spec: HearingSpec, zone: str) -> datetime:
 
 def _case_values(spec: CaseSpec) -> dict[str, Any]:
     sentence = spec.sentence
-    return {
+    letters = spec.letters
+    # A file without a case's letter details leaves what /setletters stored.
+    values: dict[str, Any] = (
+        {}
+        if letters is None
+        else {
+            "letter_address": letters.address,
+            "letters_reach": letters.reach,
+            "letter_langs": list(letters.langs),
+        }
+    )
+    return values | {
         **spec.status,
         "summary": spec.summary,
         "summary_lang": "en" if "en" in spec.summary else next(iter(spec.summary), None),
@@ -261,6 +280,16 @@ def _sync_timeline(session: Session, case: Case, spec: CaseSpec) -> list[str]:
     return changes
 
 
+def _write_guides(
+    session: Session, data: CaseFile, actor_id: int | None, report: ImportReport
+) -> None:
+    """The file's letter guide, language by language (audited, as /letterguide is); the
+    languages it leaves out keep theirs."""
+    for lang, text in data.letter_guide.items():
+        if set_letter_guide(session, lang=lang, text=text, actor_id=actor_id, now=utcnow()):
+            report.guides_changed.append(lang)
+
+
 def apply_case_file(
     session: Session,
     data: CaseFile,
@@ -276,6 +305,7 @@ def apply_case_file(
     """
     report = ImportReport()
     courts = _upsert_courts(session, data, report)
+    _write_guides(session, data, actor_id, report)
     cases = {case.slug: case for case in session.exec(select(Case)).all()}
     total = len(data.cases)
     if progress is not None and total == 0:

@@ -52,3 +52,34 @@ def test_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert forced.returncode == 0, forced.stderr
     assert "Exported 5 cases" in forced.stdout
     assert target.read_text(encoding="utf-8-sig").startswith("record,case,")
+
+
+LETTERS_FILE = """\
+format: casebot-cases/1
+letter_guide: {ru: "Пишите коротко, о семье.", en: "Write briefly, about family."}
+cases:
+  - slug: x
+    names: [{lang: en, text: X Person}]
+    letters: {address: "Box 12, Almaty", reach: false, langs: [kk, ru]}
+"""
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv"])
+def test_letters_survive_export_and_import_into_another_database(
+    tmp_path: Path, suffix: str
+) -> None:
+    source = tmp_path / "letters.yaml"
+    source.write_text(LETTERS_FILE, encoding="utf-8")
+    first, second = clean_env(tmp_path / "one"), clean_env(tmp_path / "two")
+    loaded = run_casebot("import", str(source), cwd=tmp_path, env=first, check=True)
+    assert "letter guide: ru, en" in loaded.stdout
+    export = tmp_path / f"export{suffix}"
+    run_casebot("export", str(export), cwd=tmp_path, env=first, check=True)
+    text = export.read_text(encoding="utf-8-sig")
+    assert "Box 12, Almaty" in text and "Write briefly, about family." in text
+    run_casebot("import", str(export), cwd=tmp_path, env=second, check=True)
+    again = tmp_path / f"again{suffix}"
+    run_casebot("export", str(again), cwd=tmp_path, env=second, check=True)
+    assert again.read_bytes() == export.read_bytes()
+    same = run_casebot("import", str(source), cwd=tmp_path, env=second, check=True)
+    assert "No change: all 1 cases are already up to date." in same.stdout

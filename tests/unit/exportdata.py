@@ -12,7 +12,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 import storage.database.engine
-from storage.database.models import Case, CaseName, Court, Hearing, Person, TimelineEvent
+from storage.database.models import (
+    Case,
+    CaseName,
+    Court,
+    Hearing,
+    LetterGuide,
+    Person,
+    TimelineEvent,
+)
 from storage.domain.names import name_key
 from storage.files.importer import SAMPLE_FILE, import_file
 from tests.factories import (
@@ -28,20 +36,26 @@ from tests.factories import (
 
 TZ = "Asia/Almaty"
 QUOTED_ALIAS = 'Aliev, "Ali"\nsecond line'
+LETTER_ADDRESS = 'СИЗО-1, "корпус 2",\nг. Алматы, 050000'
+GUIDE_KK = "=Қысқа жазыңыз; сот туралы жазбаңыз"
+GUIDE_EN = 'Write "briefly",\nnever about the trial.'
 
 MakeDb = Callable[[str], Engine]
 
 
 def rows(engine: Engine) -> dict[str, list[str]]:
     """Every case table's rows without ids, timestamps and edit counters, links as slugs."""
-    skip = {"id", "created_at", "updated_at", "version", "case_id", "court_id"}
-    models: dict[str, type[Case | CaseName | Court | Hearing | Person | TimelineEvent]] = {
+    skip = {"id", "created_at", "updated_at", "updated_by", "version", "case_id", "court_id"}
+    models: dict[
+        str, type[Case | CaseName | Court | Hearing | Person | TimelineEvent | LetterGuide]
+    ] = {
         "cases": Case,
         "names": CaseName,
         "courts": Court,
         "hearings": Hearing,
         "people": Person,
         "events": TimelineEvent,
+        "letter_guides": LetterGuide,
     }
     with storage.database.engine.session_scope(engine) as session:
         cases = {case.id: case.slug for case in session.exec(select(Case)).all()}
@@ -125,8 +139,13 @@ def add_rich_case(session: Session) -> None:
         verdict_on=date(2024, 6, 1),
         release_on=date(2024, 12, 31),
         suspended=True,
+        letter_address=LETTER_ADDRESS,
+        letters_reach=False,
+        letter_langs=["ru", "no", "ug"],  # "no" (Norwegian) is false to YAML unless quoted
     )
     bare = Case(slug="bare-case")
+    session.add(LetterGuide(lang="kk", text=GUIDE_KK, updated_by=900))
+    session.add(LetterGuide(lang="en", text=GUIDE_EN))
     session.add_all([case, bare])
     session.flush()
     assert case.id is not None and bare.id is not None and oral.id is not None

@@ -14,12 +14,22 @@ from sqlmodel import select
 
 import storage.database.engine
 from storage.database.models import Case, TimelineEvent
-from storage.files.casefile import CaseFile, CaseFileError, parse_case_file
+from storage.files.casefile import CaseFileError, parse_case_file
 from storage.files.csvfile import COLUMNS, parse_csv
 from storage.files.csvwrite import write_csv
 from storage.files.exporter import collect_case_file, export_cases, export_file
 from storage.files.importer import ImportReport, import_file
-from tests.unit.exportdata import QUOTED_ALIAS, TZ, MakeDb, add_plain_cases, load_sample, rows
+from tests.unit.exportdata import (
+    GUIDE_EN,
+    GUIDE_KK,
+    LETTER_ADDRESS,
+    QUOTED_ALIAS,
+    TZ,
+    MakeDb,
+    add_plain_cases,
+    load_sample,
+    rows,
+)
 
 # --------------------------------------------------------------------------- round trip
 
@@ -78,10 +88,11 @@ def test_csv_and_yaml_carry_the_same_data(full_db: Engine, make_db: MakeDb, tmp_
     with storage.database.engine.session_scope(via_csv) as session:
         import_file(session, tmp_path / "a.csv", default_tz=TZ)
         assert export_cases(session) == yaml_text
+    assert data.letter_guide == {"kk": GUIDE_KK, "en": GUIDE_EN}
     unnumbered = [replace(case, line=0) for case in parse_csv(write_csv(data)).cases]
-    assert CaseFile(data.courts, unnumbered) == data
+    assert replace(data, cases=unnumbered) == data
     unnumbered = [replace(case, line=0) for case in parse_case_file(yaml_text).cases]
-    assert CaseFile(data.courts, unnumbered) == data
+    assert replace(data, cases=unnumbered) == data
 
 
 def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
@@ -115,6 +126,13 @@ def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
         "suspended": True,
     }
     assert list(rich["summary"]) == ["ru", "kk"]  # the original first: there is no English
+    assert rich["letters"] == {
+        "address": LETTER_ADDRESS,
+        "reach": False,
+        "langs": ["ru", "no", "ug"],
+    }
+    assert list(document)[3:] == ["letter_guide", "cases"]
+    assert list(document["letter_guide"]) == ["kk", "en"]
     oral, moscow, moved = rich["hearings"]
     assert oral["date"] == date(2024, 5, 2) and "tz" not in oral
     assert moscow == {"date": date(2024, 5, 20), "tz": "Europe/Moscow", "status": "scheduled"}
@@ -136,6 +154,7 @@ def test_yaml_export_quotes_times_and_partial_dates(full_db: Engine) -> None:
     assert rich["timeline"][2]["source"] == rich["timeline"][3]["source"]
     bare = next(case for case in document["cases"] if case["slug"] == "bare-case")
     assert "sentence" not in bare and bare["hearings"] == [] and bare["timeline"] == []
+    assert "letters" not in bare
 
 
 def test_csv_export_keeps_awkward_text_in_one_record(full_db: Engine, tmp_path: Path) -> None:

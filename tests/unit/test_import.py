@@ -16,6 +16,7 @@ from storage.database.models import (
     CaseName,
     Court,
     Hearing,
+    LetterGuide,
     Person,
     TimelineEvent,
 )
@@ -33,7 +34,7 @@ SEED_PEOPLE = {
 
 
 def snapshot(engine: Engine) -> dict[str, list[str]]:
-    """Every row of the case tables, as text, to compare before and after."""
+    """Every row of the case tables and the letter guide, as text, to compare before and after."""
     tables: dict[str, type[SQLModel]] = {
         "cases": Case,
         "names": CaseName,
@@ -41,6 +42,7 @@ def snapshot(engine: Engine) -> dict[str, list[str]]:
         "hearings": Hearing,
         "people": Person,
         "events": TimelineEvent,
+        "letter_guides": LetterGuide,
     }
     with session_scope(engine) as session:
         return {
@@ -100,6 +102,7 @@ courts:
 sources:
   - {id: diplomat, title: "2 More Ethnic Kazakhs", outlet: The Diplomat, url: "https://x.org/a"}
   - {id: print, title: A print weekly}
+letter_guide: {en: "Write briefly; never about the trial.", kk: Қысқа жазыңыз}
 cases:
   - slug: murager-alimuly
     names:

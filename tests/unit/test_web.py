@@ -21,7 +21,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from storage.database.engine import make_engine, session_scope, upgrade
-from storage.database.models import AuditEntry, Case, Draft, Organizer, OrganizerName, Subscriber
+from storage.database.models import (
+    AuditEntry,
+    Case,
+    Draft,
+    LetterGuide,
+    Organizer,
+    OrganizerName,
+    Subscriber,
+)
 from storage.files.importer import import_file
 from storage.payloads import StatusDraft, draft_kind
 from storage.reads.lookup import LiveIndex
@@ -278,7 +286,14 @@ ORGANIZER_ID = 888000222
 ORGANIZER_HANDLE = "SecretOrganizerHandle"
 DRAFT_TEXT = "DraftTextNeverPublic"
 AUDIT_VALUE = "AuditValueNeverPublic"
-SECRETS = (SUBSCRIBER_ID, ORGANIZER_ID, ORGANIZER_HANDLE, DRAFT_TEXT, AUDIT_VALUE)
+LETTER_ADDRESS = "Almaty pre-trial centre no. 1, box 4471"
+LETTER_GUIDE = "Write in Russian; never about the trial"
+SECRETS = (
+    SUBSCRIBER_ID, ORGANIZER_ID, ORGANIZER_HANDLE, DRAFT_TEXT, AUDIT_VALUE, LETTER_ADDRESS,
+    LETTER_GUIDE,
+)  # fmt: skip
+"""Never on the website: the letter details are given in the bot to someone who asks, not
+published in the open dataset, whose copies outlive a detainee's move."""
 
 
 def _fill_private(engine: Engine) -> None:
@@ -286,6 +301,8 @@ def _fill_private(engine: Engine) -> None:
         case = session.exec(select(Case).where(Case.slug == SLUG)).one()
         assert case.id is not None
         subscribe(session, chat_id=SUBSCRIBER_ID, case_id=case.id, now=FIXED_NOW)
+        case.letter_address, case.letters_reach, case.letter_langs = LETTER_ADDRESS, True, ["ru"]
+        session.add(LetterGuide(lang="en", text=LETTER_GUIDE))
         session.add(Organizer(user_id=ORGANIZER_ID, added_by=900))
         session.add(OrganizerName(user_id=ORGANIZER_ID, username=ORGANIZER_HANDLE))
         draft = StatusDraft(dimension="custody", key="released", note={"en": DRAFT_TEXT})
