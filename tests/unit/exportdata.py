@@ -144,8 +144,7 @@ def add_rich_case(session: Session) -> None:
         letter_langs=["ru", "no", "ug"],  # "no" (Norwegian) is false to YAML unless quoted
     )
     bare = Case(slug="bare-case")
-    session.add(LetterGuide(lang="kk", text=GUIDE_KK, updated_by=900))
-    session.add(LetterGuide(lang="en", text=GUIDE_EN))
+    _add_letter_guide(session)
     session.add_all([case, bare])
     session.flush()
     assert case.id is not None and bare.id is not None and oral.id is not None
@@ -162,19 +161,30 @@ def add_rich_case(session: Session) -> None:
     session.add(CaseName(case_id=bare.id, lang="en", text="Bare", key=name_key("Bare")))
 
     _add_rich_hearings(session, case.id, oral.id)
+    _add_rich_people(session, case.id)
+    _add_rich_events(session, case.id)
+
+
+def _add_rich_people(session: Session, case_id: int) -> None:
+    """The rich case's lawyer (quotes in the note) and organisation."""
     session.add_all(
         [
             Person(
-                case_id=case.id,
+                case_id=case_id,
                 role="lawyer",
                 name={"kk": "Адвокат", "ru": "Адвокат", "en": "Lawyer, Esq."},
                 note={"en": 'Says "no comment"'},
             ),
-            Person(case_id=case.id, role="organisation", name={"ru": "Атажурт"}, note={}),
+            Person(case_id=case_id, role="organisation", name={"ru": "Атажурт"}, note={}),
         ]
     )
 
-    _add_rich_events(session, case.id)
+
+def _add_letter_guide(session: Session) -> None:
+    """The letter guide, in two languages: one opens with "=" (a formula to a spreadsheet),
+    one holds quotes and a line break."""
+    session.add(LetterGuide(lang="kk", text=GUIDE_KK, updated_by=900))
+    session.add(LetterGuide(lang="en", text=GUIDE_EN))
 
 
 def _instant(day: date, hour: int, minute: int, zone: str) -> datetime:
