@@ -133,7 +133,10 @@ class CaseName(SQLModel, table=True):
     """One name or spelling of a case's person; `key` is its normalized search form."""
 
     __tablename__ = "case_names"
-    __table_args__ = (UniqueConstraint("case_id", "lang", "text"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "lang", "text"),
+        {"sqlite_autoincrement": True},  # an id is never given twice (storage.reads.lookup)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = _case_fk()

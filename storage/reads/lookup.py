@@ -2,10 +2,10 @@
 
 The index is built once from the database and then kept: organizer commands
 in this process update it directly (`upsert`), and a cheap fingerprint of the
-names table (row count and highest id) and of the audit log (its highest id: every
-organizer's change to a name is audited) reloads it when another process (an
-import, a second worker, the website beside the bot) added, corrected or removed
-names. No query rebuilds it.
+names table (row count and highest id, which are never given twice: a corrected name
+is a new row) reloads it when another process (an import, a second worker, the
+website beside the bot) added, corrected or removed names. No query rebuilds it;
+changes to anything but names do not reload it.
 """
 
 from __future__ import annotations
@@ -14,19 +14,17 @@ import threading
 
 from sqlmodel import Session, col, func, select
 
-from storage.database.models import AuditEntry, CaseName
+from storage.database.models import CaseName
 from storage.domain.search import IndexedCase, SearchIndex, SearchResult, load_index
 
-Fingerprint = tuple[int, int, int]
+Fingerprint = tuple[int, int]
 
 
 def names_fingerprint(session: Session) -> Fingerprint:
-    """(number of names, highest name id, highest audit entry id): changes whenever a name
-    is added or removed, and with every audited change, so also when a name was removed
-    and another added in its place (SQLite may give the new row the old one's id)."""
+    """(number of names, highest name id): changes whenever a name is added, removed or
+    corrected (ids are never reused: migration 0014 on SQLite, sequences on PostgreSQL)."""
     count, highest = session.exec(select(func.count(), func.max(col(CaseName.id)))).one()
-    audited = session.exec(select(func.max(col(AuditEntry.id)))).one()
-    return int(count or 0), int(highest or 0), int(audited or 0)
+    return int(count or 0), int(highest or 0)
 
 
 class LiveIndex:
