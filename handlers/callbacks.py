@@ -7,7 +7,7 @@ turns pressed data back into the button (None for anything malformed, forged or 
 Telegram's 64 bytes), and :func:`of` makes the ``pattern`` of a
 ``CallbackQueryHandler`` that takes exactly some kinds of button.
 
-Fields are ints (decimal, at most 9 digits, so no ``int()`` surprise such as "²") or
+Fields are ints (``handlers.syntax.row_id``: ASCII, at most 9 digits; no "²") or
 words from a closed set (``CHOICES``); a button whose data would exceed 64 bytes cannot
 be built (a ``ValueError`` at once, not a 400 from Telegram later).
 """
@@ -21,12 +21,12 @@ from typing import ClassVar, TypeVar
 
 from telegram import InlineKeyboardButton
 
+from handlers.syntax import row_id
 from storage.vocabulary import LANGUAGES
 
 MAX_DATA_BYTES = 64
 """Telegram's limit on callback data."""
 
-_MAX_DIGITS = 9
 
 Choices = dict[str, frozenset[str]]
 """For word fields: the words each may be."""
@@ -302,9 +302,7 @@ B = TypeVar("B", bound=Button)
 
 def _field_value(kind: type[Button], name: str, annotation: object, raw: str) -> object | None:
     if annotation == "int":
-        if not raw.isdecimal() or not raw.isascii() or len(raw) > _MAX_DIGITS:
-            return None
-        return int(raw)
+        return row_id(raw)
     choices = kind.CHOICES.get(name)
     if choices is not None and raw not in choices:
         return None

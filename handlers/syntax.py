@@ -31,6 +31,16 @@ SENTENCE_KEYS = ("term", "ratio", "detained", "verdict", "release", "suspended")
 RATIOS = {"1": 1.0, "1.5": 1.5, "2": 2.0}
 MAX_NOTE = 1000
 MAX_NAME = 200
+MAX_ID_DIGITS = 9
+"""A row number in a button or a path: ASCII digits, at most nine (no ``int()`` surprise
+such as "²" or "٣", and never beyond what a database integer holds)."""
+
+
+def row_id(raw: str) -> int | None:
+    """A row number as buttons and Mini App paths carry it, or None when it is not one."""
+    if not raw.isascii() or not raw.isdecimal() or len(raw) > MAX_ID_DIGITS:
+        return None
+    return int(raw)
 
 
 class UsageError(ValueError):

@@ -61,6 +61,8 @@ def run(services: Services, scenario: Callable[[Call], Awaitable[None]]) -> None
                     async with http.request(
                         method, f"{base}/app/api/{path}", json=body, headers=headers
                     ) as response:
+                        if response.content_type != "application/json":
+                            return response.status, None  # aiohttp's plain 404 for no case
                         return response.status, await response.json()
 
                 await scenario(call)
@@ -425,6 +427,10 @@ def test_another_cases_names_and_events_are_not_touched(services: Services) -> N
         ("DELETE", f"cases/{ALIMULY}/events/999999", None),
         ("DELETE", "cases/999999/names/1", None),
         ("DELETE", f"cases/{ALIMULY}/names/x", None),
+        ("DELETE", f"cases/{ALIMULY}/names/{10**30}", None),  # beyond any database integer
+        ("DELETE", f"cases/{10**30}/events/1", None),
+        ("GET", f"cases/{10**30}", None),
+        ("DELETE", f"cases/{ALIMULY}/names/%D9%A3", None),  # an Arabic-Indic three
     ]
     snap = snapshot(services.engine)
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlmodel import Session, select
 
-from handlers.syntax import after_today, future_sentence_date
+from handlers.syntax import after_today, future_sentence_date, row_id
 from messages import Translator, resolve_language, translator
 from messages.organizer import future_date_question
 from services import Services
@@ -151,11 +151,11 @@ async def body_of(request: web.Request) -> dict[str, Any]:
 
 
 def case_id_of(request: web.Request) -> int:
-    """The case number in the path (404 when it is not a number)."""
-    try:
-        return int(request.match_info["case_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    """The case number in the path (404 when it is not one: see handlers.syntax.row_id)."""
+    found = row_id(request.match_info["case_id"])
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
 
 
 @guarded

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers.syntax import after_today
+from handlers.syntax import after_today, row_id
 from messages import N_
 from messages.organizer import future_date_question
 from storage.usecases.correcting import (
@@ -55,10 +55,10 @@ MESSAGES: dict[str, str] = {
 
 
 def _row_id(request: web.Request, name: str, caller: Caller) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise http_error(404, "missing", caller.t.gettext(MESSAGES["missing"])) from None
+    found = row_id(request.match_info[name])
+    if found is None:
+        raise http_error(404, "missing", caller.t.gettext(MESSAGES["missing"]))
+    return found
 
 
 def _answer(caller: Caller, state: str, kind: str) -> dict[str, Any]:
