@@ -56,10 +56,17 @@ def propose(bot: RunningBot, command: str) -> Any:
     return preview
 
 
-def press_send(bot: RunningBot, preview: Any) -> Any:
+def tap(bot: RunningBot, chat_id: int, message: Any, button: int, *, of: Any = None) -> None:
+    """``chat_id`` presses the ``button``-th button (counted across rows) on ``message``, as
+    ``of`` shows it (the message after an edit; by default ``message`` itself)."""
+    data = str((of or message).buttons()[button][1])
     bot.server.press_button(
-        user_id=AUTHOR, chat_id=AUTHOR, message_id=preview.message_id, data=preview.buttons()[0][1]
+        user_id=chat_id, chat_id=chat_id, message_id=message.message_id, data=data
     )
+
+
+def press_send(bot: RunningBot, preview: Any) -> Any:
+    tap(bot, AUTHOR, preview, 0)
     return bot.wait_for_edit(AUTHOR, preview.message_id)
 
 
@@ -117,9 +124,7 @@ def test_an_urgent_alert_waits_for_a_second_organizer(bot: RunningBot) -> None:
     # The first approval sends; a later one finds it decided.
     marks = {reader: len(bot.server.outbox(reader)) for reader in READERS}
     author_mark = len(bot.server.outbox(AUTHOR))
-    bot.server.press_button(
-        user_id=SECOND, chat_id=SECOND, message_id=request.message_id, data=request.buttons()[0][1]
-    )
+    tap(bot, SECOND, request, 0)
     approved = bot.wait_for_edit(SECOND, request.message_id)
     assert "Approved and sent: 3 subscribers will get it." in approved.text
     settle(bot)
@@ -134,9 +139,7 @@ def test_an_urgent_alert_waits_for_a_second_organizer(bot: RunningBot) -> None:
     assert [text for text, _, _ in message.buttons()] == ["Undo", "Open the case"]
     assert message.buttons()[0][1] == cb.DraftAction("undo", draft, 3).data
     third = request_for(bot, THIRD)
-    bot.server.press_button(
-        user_id=THIRD, chat_id=THIRD, message_id=third.message_id, data=third.buttons()[0][1]
-    )
+    tap(bot, THIRD, third, 0)
     assert "Already decided" in bot.wait_for_edit(THIRD, third.message_id).text
     assert actions(engine) == ["approval_asked", "approval_self_refused", "approval_approved"]
 
@@ -147,28 +150,16 @@ def test_the_author_undoes_a_change_another_organizer_approved(bot: RunningBot) 
     press_send(bot, propose(bot, "/setstatus Alimuly deportation_ordered"))
     request = request_for(bot, SECOND)
     author_mark = len(bot.server.outbox(AUTHOR))
-    bot.server.press_button(
-        user_id=SECOND, chat_id=SECOND, message_id=request.message_id, data=request.buttons()[0][1]
-    )
+    tap(bot, SECOND, request, 0)
     bot.wait_for_edit(SECOND, request.message_id)
     settle(bot)
     [notice] = bot.server.outbox(AUTHOR)[author_mark:]
     marks = {reader: len(bot.server.outbox(reader)) for reader in READERS}
     # Undo asks once more, with the count, as after the author's own Send; Yes undoes it.
-    bot.server.press_button(
-        user_id=AUTHOR,
-        chat_id=AUTHOR,
-        message_id=notice.message_id,
-        data=str(notice.buttons()[0][1]),
-    )
+    tap(bot, AUTHOR, notice, 0)
     question = bot.wait_for_edit(AUTHOR, notice.message_id)
     assert "Undo the alert to 3 subscribers?" in question.text
-    bot.server.press_button(
-        user_id=AUTHOR,
-        chat_id=AUTHOR,
-        message_id=notice.message_id,
-        data=str(question.buttons()[0][1]),
-    )
+    tap(bot, AUTHOR, notice, 0, of=question)
     assert "Undone. 3 subscribers" in bot.wait_for_edit(AUTHOR, notice.message_id, edits=2).text
     clock = bot.services.clock
     assert isinstance(clock, Clock)
@@ -186,9 +177,7 @@ def test_rejection_and_expiry_cancel_and_tell_the_author(bot: RunningBot) -> Non
     press_send(bot, propose(bot, "/setstatus Alimuly deportation_threat"))
     request = request_for(bot, THIRD)
     author_mark = len(bot.server.outbox(AUTHOR))
-    bot.server.press_button(
-        user_id=THIRD, chat_id=THIRD, message_id=request.message_id, data=request.buttons()[1][1]
-    )
+    tap(bot, THIRD, request, 1)
     assert "Rejected: nothing was sent" in bot.wait_for_edit(THIRD, request.message_id).text
     settle(bot)
     [notice] = texts(bot, AUTHOR, author_mark)
@@ -211,9 +200,7 @@ def test_rejection_and_expiry_cancel_and_tell_the_author(bot: RunningBot) -> Non
     settle(bot)
     [expired] = texts(bot, AUTHOR, author_mark)
     assert "got no approval within 30 minutes: nothing was sent" in expired
-    bot.server.press_button(
-        user_id=SECOND, chat_id=SECOND, message_id=request.message_id, data=request.buttons()[0][1]
-    )
+    tap(bot, SECOND, request, 0)
     assert "Too late" in bot.wait_for_edit(SECOND, request.message_id).text
     assert risk(engine) == before
     assert actions(engine) == [
